@@ -1,0 +1,6 @@
+"""All API routes under /api/; each app contributes its own ``api_urls`` module."""
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("listings.api_urls")),
+]

@@ -1,0 +1,11 @@
+"""The Celery app. It reads Django settings (``CELERY_*``), so the broker follows ``REDIS_URL``:
+Redis when set, kombu's filesystem transport (no server) otherwise."""
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.local")
+
+app = Celery("marketplace")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

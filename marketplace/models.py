@@ -1,0 +1,85 @@
+"""Organisations and the people who act for them."""
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from listings.identifiers import validate_uscc
+
+
+class Organisation(models.Model):
+    """A legal person on the exchange: a firm, university, institute, association, bank or service agency."""
+
+    class Kind(models.TextChoices):
+        ENTERPRISE = "enterprise", _("企业")
+        UNIVERSITY = "university", _("高校")
+        INSTITUTE = "institute", _("科研院所")
+        ASSOCIATION = "association", _("行业协会")
+        SERVICE_AGENCY = "service_agency", _("服务机构")
+        FINANCIAL = "financial", _("金融机构")
+        GOVERNMENT = "government", _("政府/园区管理机构")
+        INDIVIDUAL = "individual", _("个人")
+
+    name = models.CharField(_("名称"), max_length=200, unique=True)
+    name_en = models.CharField(_("英文名称"), max_length=200, blank=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.ENTERPRISE)
+    uscc = models.CharField(
+        _("统一社会信用代码"), max_length=18, blank=True, null=True, unique=True, validators=[validate_uscc]
+    )
+    industry_field = models.CharField(_("产业领域"), max_length=200, blank=True)
+    description = models.TextField(_("简介"), blank=True)
+    services = models.JSONField(_("服务项目"), default=list, blank=True)
+    contact = models.CharField(_("联系方式"), max_length=300, blank=True)
+    remark = models.CharField(_("备注"), max_length=100, blank=True)
+    pilot_programmes = models.JSONField(
+        _("试点身份"), default=list, blank=True, help_text=_("e.g. 国家专利运营试点企业, 国家专利协同运用试点单位")
+    )
+    zone = models.ForeignKey(
+        "listings.Zone", verbose_name=_("所在实验区"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="organisations",
+    )
+    is_verified = models.BooleanField(_("已认证"), default=False)
+    verified_at = models.DateTimeField(_("认证时间"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(_("数据来源"), max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("机构")
+        verbose_name_plural = _("机构")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_service_agency(self) -> bool:
+        return self.kind == self.Kind.SERVICE_AGENCY
+
+
+class Membership(models.Model):
+    """A user acting for an organisation in one role."""
+
+    class Role(models.TextChoices):
+        HOLDER = "holder", _("权利人")
+        DEMAND = "demand", _("需求方")
+        BROKER = "broker", _("技术经纪人")
+        LENDER = "lender", _("质权人")
+        OPERATOR = "operator", _("运营人员")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation", "role"], name="membership_unique_role"),
+        ]
+        verbose_name = _("成员身份")
+        verbose_name_plural = _("成员身份")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organisation} · {self.get_role_display()}"

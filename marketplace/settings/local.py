@@ -1,0 +1,5 @@
+"""Local development: the embedded default that ``make run`` serves."""
+from .base import *  # noqa: F401,F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
