@@ -1,0 +1,141 @@
+"""The one search interface. Every engine implements ``SearchBackend``; everything else in the
+project (pages, API, matching) talks only to this module and ``search.get_search_backend()``.
+
+Requests and responses are frozen dataclasses so engines cannot leak their own types.
+"""
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+#: the facets every engine computes, in display order
+FACETS = (
+    "ipc_section",
+    "ipc_class",
+    "ipc_subclass",
+    "ipc_main_group",
+    "zone",
+    "industry",
+    "applicant",
+    "legal_status",
+    "kind",
+    "application_year",
+)
+SORTS = ("relevance", "newest", "oldest")
+MAX_PAGE_SIZE = 100
+MAX_QUERY_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class PatentDocument:
+    """What is indexed for one patent (built by ``search.documents.patent_document``)."""
+
+    id: int
+    publication_number: str
+    title: str
+    abstract: str = ""
+    claims: str = ""
+    applicants: tuple[str, ...] = ()
+    inventors: tuple[str, ...] = ()
+    ipc_codes: tuple[str, ...] = ()  # normalised full codes, main first
+    zones: tuple[str, ...] = ()  # zone codes
+    industries: tuple[str, ...] = ()  # industry codes
+    legal_status: str = ""
+    kind: str = ""
+    application_date: dt.date | None = None
+    listed: bool = False  # has a published listing on the exchange
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    ipc: str = ""  # any level, normalised (H, H04, H04B, H04B10/00, H04B10/25)
+    zone: str = ""
+    industry: str = ""
+    applicant: str = ""
+    legal_status: str = ""
+    kind: str = ""
+    year_from: int | None = None
+    year_to: int | None = None
+    ids: tuple[int, ...] | None = None  # restrict to these patent ids (used by matching)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str = ""
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = 20
+    facets: bool = True
+    highlight: bool = True
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: int
+    publication_number: str
+    title: str
+    score: float
+    highlights: dict[str, str] = field(default_factory=dict)  # field → HTML-safe snippet with <mark>
+    matched_terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    page: int = 1
+    page_size: int = 20
+
+
+class Unsupported(NotImplementedError):
+    """An engine cannot do this; the contract suite skips with the reason."""
+
+
+ProgressCallback = Callable[[int], None]
+
+
+class SearchBackend(abc.ABC):
+    name: str = "abstract"
+
+    @abc.abstractmethod
+    def index_one(self, document: PatentDocument) -> None: ...
+
+    @abc.abstractmethod
+    def index_many(self, documents: Iterable[PatentDocument], *, progress: ProgressCallback | None = None) -> int: ...
+
+    @abc.abstractmethod
+    def delete(self, patent_id: int) -> None: ...
+
+    @abc.abstractmethod
+    def search(self, query: SearchQuery) -> SearchResult: ...
+
+    @abc.abstractmethod
+    def autocomplete(self, prefix: str, *, field: str = "title", limit: int = 10) -> list[str]:
+        """Completions for titles (``field="title"``) or applicants (``field="applicant"``)."""
+
+    @abc.abstractmethod
+    def more_like_this(
+        self,
+        *,
+        patent_id: int | None = None,
+        text: str = "",
+        filters: SearchFilters | None = None,
+        limit: int = 10,
+    ) -> list[Hit]: ...
+
+    @abc.abstractmethod
+    def rebuild(self, documents: Iterable[PatentDocument], *, progress: ProgressCallback | None = None) -> int:
+        """Replace the whole index; search keeps answering from the old one until the swap."""
+
+    @abc.abstractmethod
+    def count(self) -> int: ...
