@@ -1,0 +1,55 @@
+# The zone patent exchange. Two commands: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export DJANGO_SETTINGS_MODULE ?= marketplace.settings.local
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test install install-dev browser serve bootstrap bench-search bench-matching bench check lint clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## Debian's chromium (for the Playwright browser test) and a CJK font (for Chinese in screenshots and PDFs).
+browser:
+	@bash deploy/install-browser.sh
+
+bootstrap: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py bootstrap
+	$(BIN)/python manage.py collectstatic --noinput -v0
+
+## Set up everything on first use, then serve HTTP + WebSocket and a Celery worker.
+run: bootstrap
+	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+
+## Install the dev dependencies and run the whole suite.
+test: $(VENV)/.installed-dev browser
+	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(BIN)/python -m pytest
+
+check: $(VENV)/.installed
+	$(BIN)/python manage.py check
+	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+bench-search: bootstrap
+	$(BIN)/python manage.py bench_search
+
+bench-matching: bootstrap
+	$(BIN)/python manage.py bench_matching
+
+bench: bench-search bench-matching
+
+clean:
+	rm -rf var/ .pytest_cache

@@ -1,0 +1,86 @@
+"""Suite-wide fixtures.
+
+In CI (``CI=true``) Postgres and Redis must be reachable: the run stops with an error instead of
+skipping. Locally, tests that need a real service skip with the reason when it is not configured.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+SHARED_DATA = Path(settings.SHARED_DATA_DIR)
+
+
+def _reachable(url: str, default_port: int) -> tuple[bool, str]:
+    parsed = urlparse(url)
+    host, port = parsed.hostname or "127.0.0.1", parsed.port or default_port
+    try:
+        with socket.create_connection((host, port), timeout=3):
+            return True, f"{host}:{port}"
+    except OSError as exc:
+        return False, f"{host}:{port} ({exc})"
+
+
+def pytest_sessionstart(session):
+    if not IN_CI:
+        return
+    problems = []
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        problems.append(f"CI must test on Postgres; DATABASE_URL gives {db['ENGINE']}")
+    else:
+        ok, where = _reachable(f"postgres://{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}", 5432)
+        if not ok:
+            problems.append(f"Postgres unreachable at {where}")
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not redis_url:
+        problems.append("CI must test with Redis; REDIS_URL is not set")
+    else:
+        ok, where = _reachable(redis_url, 6379)
+        if not ok:
+            problems.append(f"Redis unreachable at {where}")
+    if problems:
+        raise pytest.UsageError("CI services missing: " + "; ".join(problems))
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The real Redis; skips locally when REDIS_URL is unset, fails in CI (checked at session start)."""
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        pytest.skip("REDIS_URL is not set (CI sets it and requires Redis)")
+    return url
+
+
+@pytest.fixture
+def postgres_only(db):
+    """For behaviour only Postgres has (row locks); skips on SQLite locally, required in CI."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("needs Postgres (CI runs with DATABASE_URL=postgres://…)")
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The real data folder (../shared/data); the suite reads it, never copies it."""
+    if not SHARED_DATA.exists():
+        if IN_CI:
+            pytest.fail(f"{SHARED_DATA} is missing in CI")
+        pytest.skip(f"{SHARED_DATA} not present on this machine")
+    return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _isolated_search_index(settings, tmp_path):
+    """Each test gets its own embedded index file."""
+    from search import reset_search_backends
+
+    settings.SEARCH_INDEX_PATH = tmp_path / "search-index.sqlite3"
+    reset_search_backends()
+    yield
+    reset_search_backends()
