@@ -6,3 +6,6 @@ class SearchConfig(AppConfig):
     name = "search"
     verbose_name = _("检索")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from search import signals  # noqa: F401

@@ -1,0 +1,20 @@
+"""Patents saved or deleted one at a time (admin, services) are re-indexed after commit.
+
+Bulk writers (the importer) call ``search.indexing`` themselves with the ids they touched.
+"""
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from listings.models import Patent
+from search.indexing import index_patents_on_commit, remove_patents_on_commit
+
+
+@receiver(post_save, sender=Patent, dispatch_uid="search_patent_saved")
+def _patent_saved(sender, instance: Patent, raw=False, **kwargs):
+    if not raw:
+        index_patents_on_commit([instance.pk])
+
+
+@receiver(post_delete, sender=Patent, dispatch_uid="search_patent_deleted")
+def _patent_deleted(sender, instance: Patent, **kwargs):
+    remove_patents_on_commit([instance.pk])

@@ -1,0 +1,26 @@
+"""Celery tasks that keep the index in step with the database."""
+from celery import shared_task
+
+from search import get_search_backend
+from search.documents import iter_patent_documents
+
+
+@shared_task(name="search.index_patents", autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def index_patents(patent_ids: list[int]) -> int:
+    """(Re)index these patents; ids that no longer exist are removed from the index."""
+    backend = get_search_backend()
+    documents = list(iter_patent_documents(patent_ids))
+    found = {doc.id for doc in documents}
+    if documents:
+        backend.index_many(documents)
+    for missing in set(patent_ids) - found:
+        backend.delete(missing)
+    return len(documents)
+
+
+@shared_task(name="search.delete_patents", autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def delete_patents(patent_ids: list[int]) -> int:
+    backend = get_search_backend()
+    for patent_id in patent_ids:
+        backend.delete(patent_id)
+    return len(patent_ids)
