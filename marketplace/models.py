@@ -83,3 +83,39 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.organisation} · {self.get_role_display()}"
+
+
+class Notification(models.Model):
+    """One message to one user; shown in the bell live (Channels) and optionally e-mailed."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    verb = models.CharField(_("类型"), max_length=50, db_index=True)
+    title = models.CharField(_("标题"), max_length=300)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+
+    def __str__(self) -> str:
+        return f"{self.recipient} · {self.title}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationPreference(models.Model):
+    """Per-user choice of channels; in-app is always on, e-mail may be turned off per kind."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference")
+    email_enabled = models.BooleanField(_("邮件通知"), default=True)
+    muted_verbs = models.JSONField(_("不发邮件的通知类型"), default=list, blank=True)
+
+    def wants_email(self, verb: str) -> bool:
+        return self.email_enabled and verb not in (self.muted_verbs or [])

@@ -1,0 +1,85 @@
+"""Telling people things: an in-app row pushed live over Channels, and e-mail when they want it.
+
+Services call ``notify`` after their transaction commits, so nobody is told about a change that
+was rolled back.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from marketplace.models import Notification, NotificationPreference
+
+logger = logging.getLogger(__name__)
+
+
+def user_group(user_id: int) -> str:
+    """The channel-layer group a user's open pages listen on."""
+    return f"user-{user_id}"
+
+
+def notification_payload(notification: Notification) -> dict:
+    return {
+        "id": notification.pk,
+        "verb": notification.verb,
+        "title": notification.title,
+        "body": notification.body,
+        "url": notification.url,
+        "created_at": notification.created_at.isoformat(),
+    }
+
+
+def _push(notification: Notification) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    unread = Notification.objects.filter(recipient_id=notification.recipient_id, read_at__isnull=True).count()
+    try:
+        async_to_sync(layer.group_send)(
+            user_group(notification.recipient_id),
+            {"type": "notification.created", "notification": notification_payload(notification), "unread": unread},
+        )
+    except Exception:  # the row is the record; a dropped push is shown on the next page load
+        logger.exception("could not push notification %s", notification.pk)
+
+
+def _email(notification: Notification) -> None:
+    user = notification.recipient
+    if not user.email:
+        return
+    pref = NotificationPreference.objects.filter(user=user).first()
+    if pref is not None and not pref.wants_email(notification.verb):
+        return
+    body = notification.body
+    if notification.url:
+        body = f"{body}\n\n{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{notification.url}"
+    send_mail(f"[专利展示交易网] {notification.title}", body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+
+
+def notify(*, users: Iterable, verb: str, title: str, body: str = "", url: str = "") -> list[Notification]:
+    """Record a notification for each user and, once committed, push it live and e-mail it."""
+    seen: set[int] = set()
+    created: list[Notification] = []
+    for user in users:
+        if user is None or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        created.append(
+            Notification.objects.create(recipient=user, verb=verb, title=title[:300], body=body, url=url)
+        )
+
+    def deliver():
+        for notification in created:
+            _push(notification)
+            _email(notification)
+
+    transaction.on_commit(deliver)
+    return created
