@@ -194,6 +194,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Patents, search, listings, demands and matching of the patent-navigation experimental zones.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["marketplace.openapi.only_project_api"],
 }
 
 WAGTAIL_SITE_NAME = "专利展示交易网"
