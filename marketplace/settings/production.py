@@ -26,5 +26,5 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
