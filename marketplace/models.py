@@ -119,3 +119,26 @@ class NotificationPreference(models.Model):
 
     def wants_email(self, verb: str) -> bool:
         return self.email_enabled and verb not in (self.muted_verbs or [])
+
+
+class OrganisationReview(models.Model):
+    """An operator's decision on an organisation's verification: the audit trail (who, when, why)."""
+
+    class Decision(models.TextChoices):
+        VERIFIED = "verified", _("认证通过")
+        REJECTED = "rejected", _("认证未通过")
+        REVOKED = "revoked", _("撤销认证")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="reviews")
+    decision = models.CharField(_("结论"), max_length=20, choices=Decision.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(_("原因"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("机构认证记录")
+        verbose_name_plural = _("机构认证记录")
+
+    def __str__(self) -> str:
+        return f"{self.organisation} · {self.get_decision_display()}"

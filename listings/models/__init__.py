@@ -9,3 +9,19 @@ from .patents import (  # noqa: F401
     PatentPublication,
     Zone,
 )
+from .trading import (  # noqa: F401
+    AttachmentKind,
+    CloseOutcome,
+    DealType,
+    Encumbrance,
+    EncumbranceKind,
+    LicenceGrant,
+    LicenceKind,
+    Listing,
+    ListingAttachment,
+    ListingPatent,
+    ListingStatus,
+    ListingTransition,
+    ReviewStatus,
+)
+from .demands import Demand, DemandStatus, DemandTransition, Visibility  # noqa: F401
