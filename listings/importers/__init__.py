@@ -1,0 +1,1 @@
+"""File importers for the zone patent database (see docs/importing.md)."""
