@@ -1,0 +1,1 @@
+"""Search engines behind ``search.interface.SearchBackend``: ``embedded`` (SQLite FTS5) and ``elasticsearch``."""
