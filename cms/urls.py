@@ -1,4 +1,10 @@
+"""Django views of the exhibition site; the Wagtail page tree (home, zones, agencies) is served after these."""
 from django.urls import path
 
+from cms import views
+
 app_name = "cms"
-urlpatterns: list = []
+urlpatterns = [
+    path("patents/", views.patent_list, name="patent-list"),
+    path("patents/<str:publication_number>/", views.patent_detail, name="patent-detail"),
+]

@@ -1,0 +1,44 @@
+"""The patent pages of the exhibition site. Thin: parse the query, call selectors, render."""
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from cms import selectors as cms_selectors
+from listings import selectors as listing_selectors
+from listings.models import Patent
+
+PATENTS_PER_PAGE = 20
+FILTER_PARAMS = ("zone", "industry", "section", "ipc", "kind", "status")
+
+
+def patent_list(request: HttpRequest) -> HttpResponse:
+    filters = cms_selectors.patent_filters_from_query(request.GET)
+    page = Paginator(listing_selectors.patent_list(filters=filters), PATENTS_PER_PAGE).get_page(request.GET.get("page"))
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    context = {
+        "page_obj": page,
+        "patents": page.object_list,
+        "filters": filters,
+        "filter_errors": filters.errors,
+        "selected": {name: (request.GET.get(name) or "").strip() for name in FILTER_PARAMS},
+        "choices": cms_selectors.patent_filter_choices(),
+        "query_without_page": kept.urlencode(),
+        "is_filtered": any((request.GET.get(name) or "").strip() for name in FILTER_PARAMS),
+    }
+    return render(request, "cms/patent_list.html", context, status=200 if filters.is_valid else 400)
+
+
+def patent_detail(request: HttpRequest, publication_number: str) -> HttpResponse:
+    try:
+        patent = listing_selectors.patent_get(publication_number=publication_number)
+    except Patent.DoesNotExist:
+        raise Http404(publication_number) from None
+    context = {
+        "patent": patent,
+        "ipc_lines": cms_selectors.patent_ipc_lines(patent=patent),
+        "publications": cms_selectors.patent_publication_lines(patent=patent),
+    }
+    return render(request, "cms/patent_detail.html", context)
