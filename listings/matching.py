@@ -350,9 +350,11 @@ def listed_patent_ids() -> list[int]:
     Listing = _listing_model()
     if Listing is None:
         return []
+    from listings.models.trading import PUBLIC_STATUSES
+
     through = Listing.patents.through
     return list(
-        through.objects.filter(listing__status="published").values_list("patent_id", flat=True).distinct()
+        through.objects.filter(listing__status__in=PUBLIC_STATUSES).values_list("patent_id", flat=True).distinct()
     )
 
 
@@ -398,8 +400,10 @@ def load_candidates(patent_ids: Iterable[int]) -> dict[int, Candidate]:
     offers: dict[int, list[ListingOffer]] = {}
     Listing = _listing_model()
     if Listing is not None:
+        from listings.models.trading import PUBLIC_STATUSES
+
         links = list(
-            Listing.patents.through.objects.filter(patent_id__in=ids, listing__status="published").values_list(
+            Listing.patents.through.objects.filter(patent_id__in=ids, listing__status__in=PUBLIC_STATUSES).values_list(
                 "patent_id", "listing_id"
             )
         )

@@ -1,2 +1,8 @@
 """WebSocket routes: every consumer checks the user's rights on each message it handles."""
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from marketplace.consumers import NotificationConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/notifications/", NotificationConsumer.as_asgi()),
+]

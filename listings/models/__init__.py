@@ -25,3 +25,4 @@ from .trading import (  # noqa: F401
     ReviewStatus,
 )
 from .demands import Demand, DemandStatus, DemandTransition, Visibility  # noqa: F401
+from .matching import AlertFrequency, DemandMatch, MatchSource, SavedSearch, SavedSearchScope  # noqa: F401

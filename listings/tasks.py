@@ -1,0 +1,36 @@
+"""Celery tasks of matching and saved-search alerts. Thin: each loads its object and calls one service."""
+from __future__ import annotations
+
+from celery import shared_task
+
+from listings.models import Demand, Listing
+
+
+@shared_task(name="listings.compute_demand_matches", autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def compute_demand_matches(demand_id: int) -> int:
+    """Match a demand, store the ranking, announce new top matches; returns how many rows are new."""
+    from listings.services.matching import demand_matches_compute
+
+    demand = Demand.objects.filter(pk=demand_id).first()
+    if demand is None:
+        return 0
+    return len(demand_matches_compute(demand=demand))
+
+
+@shared_task(name="listings.notify_demands_for_listing", autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def notify_demands_for_listing(listing_id: int) -> int:
+    """Tell the published demands a new listing matches; returns how many demands were told."""
+    from listings.services.matching import listing_demands_notify
+
+    listing = Listing.objects.filter(pk=listing_id).first()
+    if listing is None:
+        return 0
+    return len(listing_demands_notify(listing=listing))
+
+
+@shared_task(name="listings.run_saved_search_alerts")
+def run_saved_search_alerts() -> int:
+    """Periodic (django-celery-beat, hourly): every due saved search; returns how many new hits were announced."""
+    from listings.services.matching import saved_search_alerts_run
+
+    return sum(len(ids) for ids in saved_search_alerts_run().values())
