@@ -19,6 +19,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("marketplace.api_urls")),
+    path("search/", include("search.urls")),
+    path("", include("listings.urls")),
     path("", include("cms.urls")),
 ]
 

@@ -96,6 +96,7 @@ class AnalysedQuery:
     tokens: tuple[str, ...]  # what is matched (stop-words removed unless nothing else is left)
     all_tokens: tuple[str, ...]  # every token of the query, in order, unique
     dropped: tuple[str, ...]  # stop-words that were left out
+    only_stopwords: bool = False  # nothing but boilerplate: the stop-words themselves are matched
 
     @property
     def empty(self) -> bool:
@@ -122,7 +123,12 @@ def query_tokens(text: str, *, max_tokens: int = 32) -> AnalysedQuery:
         if stop:
             dropped.append(token)
     kept = [t for t in unique if t not in dropped] or unique
-    return AnalysedQuery(tuple(kept[:max_tokens]), tuple(unique[:max_tokens]), tuple(d for d in dropped if d not in kept))
+    return AnalysedQuery(
+        tuple(kept[:max_tokens]),
+        tuple(unique[:max_tokens]),
+        tuple(d for d in dropped if d not in kept),
+        only_stopwords=bool(unique) and len(dropped) == len(unique),
+    )
 
 
 def match_expression(tokens, *, operator: str = "AND", columns: tuple[str, ...] | None = None, prefix_last=False) -> str:

@@ -32,6 +32,7 @@ import threading
 from array import array
 from collections import Counter
 from collections.abc import Iterable
+from operator import itemgetter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +70,7 @@ IPC_FACET_BY_LEVEL = {
     "subgroup": "ipc_subgroup",
 }
 FACET_LIMIT = 200
+FACET_INDEX = {name: i for i, name in enumerate(FACETS)}
 #: a query whose rarest term is in more documents than this is "broad": counted and faceted exactly,
 #: ordered by date instead of BM25 (see ``search``)
 BROAD_SHARE = 0.10
@@ -109,8 +111,10 @@ class _FacetCache:
     epoch: int = -1
     seq: int = 0
     values: list[tuple[str, str]] = field(default_factory=list)  # value id → (facet, value)
+    facet_of: list[int] = field(default_factory=list)  # value id → index in FACETS (-1: filter only)
     ids: dict[tuple[str, str], int] = field(default_factory=dict)
-    docvals: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    docvals: dict[int, tuple[int, ...]] = field(default_factory=dict)  # the counted facet values
+    filter_only: dict[int, tuple[int, ...]] = field(default_factory=dict)  # e.g. IPC subgroups
     dates: dict[int, int] = field(default_factory=dict)  # doc id → date ordinal (0 = unknown)
     years: dict[int, int] = field(default_factory=dict)
     by_newest: list[int] | None = None  # every doc id, newest first (built on demand)
@@ -400,6 +404,7 @@ class Backend(SearchBackend):
                 self._load_values(conn)
                 for doc_id in changed:
                     cache.docvals.pop(doc_id, None)
+                    cache.filter_only.pop(doc_id, None)
                     cache.dates.pop(doc_id, None)
                     cache.years.pop(doc_id, None)
                 for chunk in _batches(changed, 500):
@@ -420,17 +425,23 @@ class Backend(SearchBackend):
         ):
             if vid >= len(cache.values):
                 cache.values.extend([("", "")] * (vid + 1 - len(cache.values)))
+                cache.facet_of.extend([-1] * (vid + 1 - len(cache.facet_of)))
             cache.values[vid] = (facet, value)
+            cache.facet_of[vid] = FACET_INDEX.get(facet, -1)
             cache.ids[(facet, value)] = vid
 
     def _store_rows(self, rows) -> None:
         cache = self._cache
-        docvals, dates, years = cache.docvals, cache.dates, cache.years
+        docvals, filter_only, dates, years = cache.docvals, cache.filter_only, cache.dates, cache.years
+        facet_of = cache.facet_of
         interned: dict[int, int] = {}
         for doc_id, day, blob in rows:
             vals = array("i")
             vals.frombytes(blob)
-            docvals[doc_id] = tuple(interned.setdefault(v, v) for v in vals)
+            docvals[doc_id] = tuple(interned.setdefault(v, v) for v in vals if facet_of[v] >= 0)
+            extra = tuple(v for v in vals if facet_of[v] < 0)
+            if extra:
+                filter_only[doc_id] = extra
             dates[doc_id] = day
             years[doc_id] = dt.date.fromordinal(day).year if day else 0
 
@@ -479,16 +490,17 @@ class Backend(SearchBackend):
         ):
             if value:
                 pairs.append((facet, value))
+        required_extra: list[int] = []
         for pair in pairs:
             vid = cache.ids.get(pair)
             if vid is None:
                 return None
-            required.append(vid)
+            (required if cache.facet_of[vid] >= 0 else required_extra).append(vid)
         year_from, year_to = filters.year_from, filters.year_to
         ids = frozenset(filters.ids) if filters.ids is not None else None
-        docvals, years = cache.docvals, cache.years
-        if not required and year_from is None and year_to is None and ids is None:
-            return lambda d: d in docvals
+        docvals, filter_only, years = cache.docvals, cache.filter_only, cache.years
+        if not required and not required_extra and year_from is None and year_to is None and ids is None:
+            return docvals.__contains__
 
         def keep(d: int) -> bool:
             vals = docvals.get(d)
@@ -497,6 +509,11 @@ class Backend(SearchBackend):
             for vid in required:
                 if vid not in vals:
                     return False
+            if required_extra:
+                extra = filter_only.get(d, ())
+                for vid in required_extra:
+                    if vid not in extra:
+                        return False
             if year_from is not None or year_to is not None:
                 year = years.get(d) or 0
                 if not year or (year_from is not None and year < year_from) or (year_to is not None and year > year_to):
@@ -530,6 +547,8 @@ class Backend(SearchBackend):
                                     page=page, page_size=page_size)
             scores: dict[int, float] = {}
             tokens: tuple[str, ...] = ()
+            filtered = query.filters != SearchFilters()
+            upto = page * page_size
             if analysed is not None:
                 if analysed.empty:
                     return SearchResult(total=0, hits=[], facets=self._empty_facets() if query.facets else {},
@@ -542,23 +561,27 @@ class Backend(SearchBackend):
                     # information there: count and facet exactly, order newest first, skip scoring.
                     rows = conn.execute(f"SELECT rowid FROM fts_{s} WHERE fts_{s} MATCH ?", (expression,)).fetchall()
                     matches = [d for (d,) in rows if keep(d)]
-                    order = self._by_date(cache, matches, newest=query.sort != "oldest")
+                    order = self._date_page(cache, matches, newest=query.sort != "oldest", upto=upto)
                 else:
                     rows = conn.execute(
                         f"SELECT rowid, bm25(fts_{s}, {', '.join(map(str, WEIGHTS))}) FROM fts_{s} "
                         f"WHERE fts_{s} MATCH ?",
                         (expression,),
                     ).fetchall()
-                    matches = [d for d, _ in rows if keep(d)]
+                    if not filtered:
+                        rows = [r for r in rows if r[0] in cache.docvals]
+                    else:
+                        rows = [r for r in rows if keep(r[0])]
+                    matches = [r[0] for r in rows]
                     scores = dict(rows)
                     if query.sort == "relevance":
-                        order = sorted(matches, key=lambda d: (scores[d], d))
+                        # FTS5 returns rowids in ascending order, so ties stay in id order
+                        order = [r[0] for r in heapq.nsmallest(upto, rows, key=itemgetter(1))]
                     else:
-                        order = self._by_date(cache, matches, newest=query.sort != "oldest")
+                        order = self._date_page(cache, matches, newest=query.sort != "oldest", upto=upto)
             else:
                 newest = self._newest(cache)
-                unfiltered = query.filters == SearchFilters()
-                order = newest if unfiltered else [d for d in newest if keep(d)]
+                order = [d for d in newest if keep(d)] if filtered else newest
                 if query.sort == "oldest":
                     order = order[::-1]
                 matches = order
@@ -576,12 +599,23 @@ class Backend(SearchBackend):
             hits = self._hits(conn, s, page_ids, scores, tokens, highlight=query.highlight)
         return SearchResult(total=total, hits=hits, facets=facets, page=page, page_size=page_size)
 
-    @staticmethod
-    def _by_date(cache: _FacetCache, ids: list[int], *, newest: bool) -> list[int]:
-        dates = cache.dates
-        if newest:
-            return sorted(ids, key=lambda d: (-dates.get(d, 0), d))
-        return sorted(ids, key=lambda d: (dates.get(d, 0), d))
+    def _date_page(self, cache: _FacetCache, ids: list[int], *, newest: bool, upto: int) -> list[int]:
+        """The first ``upto`` of ``ids`` by date: walked from the process's date order, so it stops early."""
+        order = self._newest(cache)
+        if len(ids) * 20 < len(order):
+            dates = cache.dates
+            sign = -1 if newest else 1
+            return sorted(ids, key=lambda d: (sign * dates.get(d, 0), sign * d))[:upto]
+        if not newest:
+            order = reversed(order)
+        wanted = set(ids)
+        out = []
+        for d in order:
+            if d in wanted:
+                out.append(d)
+                if len(out) >= upto:
+                    break
+        return out
 
     @staticmethod
     def _count(cache: _FacetCache, ids: list[int]) -> Counter:
@@ -594,20 +628,19 @@ class Backend(SearchBackend):
 
     @staticmethod
     def _facet_lists(cache: _FacetCache, counts: Counter) -> dict[str, list[FacetValue]]:
-        grouped: dict[str, list[tuple[int, str]]] = {name: [] for name in FACETS}
-        values = cache.values
+        buckets: list[list[tuple[int, str]]] = [[] for _ in FACETS]
+        values, facet_of = cache.values, cache.facet_of
         for vid, n in counts.items():
-            facet, value = values[vid]
-            bucket = grouped.get(facet)
-            if bucket is not None:
-                bucket.append((n, value))
+            buckets[facet_of[vid]].append((-n, values[vid][1]))
         out = {}
-        for name, bucket in grouped.items():
+        for name, bucket in zip(FACETS, buckets):
             if name == "application_year":
-                bucket.sort(key=lambda nv: nv[1], reverse=True)
+                bucket.sort(key=itemgetter(1), reverse=True)
+            elif len(bucket) > FACET_LIMIT:
+                bucket = heapq.nsmallest(FACET_LIMIT, bucket)
             else:
-                bucket = heapq.nsmallest(FACET_LIMIT, bucket, key=lambda nv: (-nv[0], nv[1]))
-            out[name] = [FacetValue(value, n) for n, value in bucket]
+                bucket.sort()
+            out[name] = [FacetValue(value, -n) for n, value in bucket]
         return out
 
     def _hits(self, conn, s: str, ids: list[int], scores: dict[int, float], tokens, *, highlight: bool) -> list[Hit]:

@@ -1,0 +1,156 @@
+"""GET /api/search/patents (field search with facets) and GET /api/search/autocomplete."""
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from search import get_search_backend
+from search.interface import FACETS, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS
+from search.params import MAX_PAGE, MAX_YEAR, MIN_YEAR, SearchParamError, parse_search_params
+from search.presentation import facet_labels, patent_url
+
+
+class FacetValueSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    count = serializers.IntegerField(help_text="hits when filtering by this value (与按此值筛选的结果数相同)")
+    label = serializers.CharField(help_text="IPC title (Chinese, or English when the language is English), zone or industry name, status or kind label")
+
+
+class HitSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    publication_number = serializers.CharField()
+    title = serializers.CharField()
+    score = serializers.FloatField()
+    highlights = serializers.DictField(
+        child=serializers.CharField(), help_text="field → HTML-escaped snippet with <mark>…</mark> around matches"
+    )
+    matched_terms = serializers.ListField(child=serializers.CharField())
+    url = serializers.CharField(allow_null=True)
+
+
+class SearchResponseSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    hits = HitSerializer(many=True)
+    facets = serializers.DictField(
+        child=FacetValueSerializer(many=True), help_text="every facet: " + ", ".join(FACETS)
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    param = serializers.CharField(help_text="the parameter at fault")
+    detail = serializers.CharField()
+
+
+class AutocompleteSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(choices=["title", "applicant"])
+    suggestions = serializers.ListField(child=serializers.CharField())
+
+
+def _bad(error: SearchParamError) -> Response:
+    return Response({"param": error.param, "detail": error.message}, status=400)
+
+
+SEARCH_PARAMETERS = [
+    OpenApiParameter("q", OpenApiTypes.STR, description=f"full text (Chinese or English), at most {MAX_QUERY_LENGTH} characters"),
+    OpenApiParameter("ipc", OpenApiTypes.STR, description="IPC code at any level: H, H04, H04B, H04B 10/00, H04B 10/25"),
+    OpenApiParameter("zone", OpenApiTypes.STR, description="experimental zone code"),
+    OpenApiParameter("industry", OpenApiTypes.STR, description="industry code"),
+    OpenApiParameter("applicant", OpenApiTypes.STR, description="applicant name, exactly as in the facet"),
+    OpenApiParameter("status", OpenApiTypes.STR, enum=["pending", "in_force", "expired", "lapsed", "invalidated", "withdrawn", "rejected"]),
+    OpenApiParameter("kind", OpenApiTypes.STR, enum=["invention", "utility_model", "design"]),
+    OpenApiParameter("year_from", OpenApiTypes.INT, description=f"application year, {MIN_YEAR}–{MAX_YEAR}"),
+    OpenApiParameter("year_to", OpenApiTypes.INT, description=f"application year, {MIN_YEAR}–{MAX_YEAR}, not before year_from"),
+    OpenApiParameter("sort", OpenApiTypes.STR, enum=list(SORTS), description="relevance (default), newest, oldest"),
+    OpenApiParameter("page", OpenApiTypes.INT, description=f"1–{MAX_PAGE}"),
+    OpenApiParameter("page_size", OpenApiTypes.INT, description=f"1–{MAX_PAGE_SIZE}, default 20"),
+]
+
+
+class PatentSearchView(APIView):
+    """Technology-field search of the zone patent database (专利检索)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="search_patents",
+        summary="Search patents with facets and highlights",
+        description=(
+            "Full-text search (jieba/smartcn for Chinese, stemmed English) with filters on every IPC level, zone, "
+            "industry, applicant, legal status, kind and application year. Returns the hits with highlighted "
+            "snippets, the total and every facet with its counts; a facet's count equals the total you get by "
+            "adding that value as a filter. Malformed parameters answer 400 naming the parameter."
+        ),
+        parameters=SEARCH_PARAMETERS,
+        responses={200: SearchResponseSerializer, 400: ErrorSerializer},
+        tags=["search"],
+    )
+    def get(self, request):
+        try:
+            query = parse_search_params(request.query_params)
+        except SearchParamError as error:
+            return _bad(error)
+        result = get_search_backend().search(query)
+        labels = facet_labels(result.facets)
+        return Response(
+            {
+                "total": result.total,
+                "page": result.page,
+                "page_size": result.page_size,
+                "hits": [
+                    {
+                        "id": hit.id,
+                        "publication_number": hit.publication_number,
+                        "title": hit.title,
+                        "score": round(hit.score, 4),
+                        "highlights": hit.highlights,
+                        "matched_terms": list(hit.matched_terms),
+                        "url": patent_url(hit),
+                    }
+                    for hit in result.hits
+                ],
+                "facets": {
+                    name: [
+                        {"value": fv.value, "count": fv.count, "label": labels.get(name, {}).get(fv.value, "")}
+                        for fv in values
+                    ]
+                    for name, values in result.facets.items()
+                },
+            }
+        )
+
+
+class AutocompleteView(APIView):
+    """Completions for the search box: patent titles or applicant names."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="search_autocomplete",
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, required=True, description="what has been typed (at most 100 characters)"),
+            OpenApiParameter("field", OpenApiTypes.STR, enum=["title", "applicant"], description="default title"),
+            OpenApiParameter("limit", OpenApiTypes.INT, description="1–20, default 8"),
+        ],
+        responses={200: AutocompleteSerializer, 400: ErrorSerializer},
+        tags=["search"],
+    )
+    def get(self, request):
+        text = (request.query_params.get("q") or "").strip()
+        field = (request.query_params.get("field") or "title").strip()
+        if field not in ("title", "applicant"):
+            return _bad(SearchParamError("field", "应为 title 或 applicant / must be title or applicant"))
+        if len(text) > 100:
+            return _bad(SearchParamError("q", "过长（最多 100 个字符）/ too long (at most 100 characters)"))
+        raw_limit = (request.query_params.get("limit") or "8").strip()
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 20:
+            return _bad(SearchParamError("limit", "应在 1–20 之间 / must be between 1 and 20"))
+        suggestions = get_search_backend().autocomplete(text, field=field, limit=int(raw_limit)) if text else []
+        return Response({"field": field, "suggestions": suggestions})

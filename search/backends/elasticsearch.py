@@ -1,0 +1,425 @@
+"""The Elasticsearch engine, written with the elasticsearch-dsl API (``elasticsearch.dsl`` in elasticsearch-py 9).
+
+Chinese analysis is the official ``analysis-smartcn`` plugin (deploy/elasticsearch/Dockerfile; the reasons
+are in docs/search.md): ``smartcn_tokenizer`` then lower-case and the Porter stemmer for the English words
+in mixed text. Patent boilerplate (一种, 及其, 方法, 装置…) is dropped by a stop filter in the *search*
+analyser only, so a query made of boilerplate alone can still be asked (the backend then switches to the
+index analyser) and never swamps a query that has real words.
+
+Every IPC level is its own keyword field (section, class, subclass, main group, subgroup), so any level can
+be filtered and aggregated. The live index is always reached through an alias: a rebuild creates
+``<prefix>-patents-<timestamp>``, bulk-loads it, and swaps the alias in one ``_aliases`` call.
+
+The request builders (``build_search``, ``build_more_like_this``, ``build_autocomplete``,
+``index_definition``) are public so the tests can pin exactly what is sent.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from elasticsearch import Elasticsearch, NotFoundError
+from elasticsearch.dsl import (
+    Boolean,
+    Completion,
+    Date,
+    Document,
+    Index,
+    Integer,
+    Keyword,
+    Q,
+    Search,
+    Text,
+    analyzer,
+    token_filter,
+)
+from elasticsearch.helpers import bulk
+
+from search import analysis
+from search.backends.embedded import IPC_FACET_BY_LEVEL, _ipc_levels
+from search.interface import (
+    FACETS,
+    MAX_PAGE_SIZE,
+    FacetValue,
+    Hit,
+    PatentDocument,
+    ProgressCallback,
+    SearchBackend,
+    SearchFilters,
+    SearchQuery,
+    SearchResult,
+)
+
+FACET_LIMIT = 200
+BULK_CHUNK = 500
+#: field → boost; title above abstract above claims (the same order as the embedded engine's BM25 weights)
+TEXT_FIELDS = ("title^10", "abstract^4", "applicants_text^2", "claims^1")
+HIGHLIGHT_FIELDS = ("title", "abstract", "claims")
+
+patent_stop = token_filter("patent_stop", "stop", stopwords=sorted(analysis.CJK_STOPWORDS | analysis.EN_STOPWORDS))
+#: index analyser: every token is kept
+zh_index = analyzer("zh_index", tokenizer="smartcn_tokenizer", filter=["lowercase", "porter_stem"])
+#: search analyser: boilerplate removed
+zh_search = analyzer("zh_search", tokenizer="smartcn_tokenizer", filter=["lowercase", patent_stop, "porter_stem"])
+
+
+class PatentIndexDoc(Document):
+    """One patent in Elasticsearch. Facet fields are keywords; text fields use smartcn."""
+
+    publication_number = Keyword()
+    title = Text(analyzer=zh_index, search_analyzer=zh_search, fields={"raw": Keyword(ignore_above=512)})
+    abstract = Text(analyzer=zh_index, search_analyzer=zh_search)
+    claims = Text(analyzer=zh_index, search_analyzer=zh_search)
+    applicants = Keyword()
+    applicants_text = Text(analyzer=zh_index, search_analyzer=zh_search)
+    inventors = Keyword()
+    ipc_codes = Keyword()
+    ipc_section = Keyword()
+    ipc_class = Keyword()
+    ipc_subclass = Keyword()
+    ipc_main_group = Keyword()
+    ipc_subgroup = Keyword()
+    zone = Keyword()
+    industry = Keyword()
+    legal_status = Keyword()
+    kind = Keyword()
+    application_date = Date()
+    application_year = Integer()
+    listed = Boolean()
+    title_suggest = Completion()
+    applicant_suggest = Completion()
+
+    @classmethod
+    def from_document(cls, doc: PatentDocument) -> "PatentIndexDoc":
+        levels: dict[str, list[str]] = {name: [] for name in IPC_FACET_BY_LEVEL.values()}
+        for code in doc.ipc_codes:
+            for name, value in _ipc_levels(code).items():
+                if value not in levels[name]:
+                    levels[name].append(value)
+        title_inputs = [doc.title]
+        stripped = doc.title
+        for lead in ("一种用于", "一种"):
+            if stripped.startswith(lead):
+                stripped = stripped[len(lead) :]
+        if stripped and stripped != doc.title:
+            title_inputs.append(stripped)
+        return cls(
+            meta={"id": doc.id},
+            publication_number=doc.publication_number,
+            title=doc.title,
+            abstract=doc.abstract,
+            claims=doc.claims,
+            applicants=list(doc.applicants),
+            applicants_text=" ".join(doc.applicants),
+            inventors=list(doc.inventors),
+            ipc_codes=list(doc.ipc_codes),
+            **levels,
+            zone=list(doc.zones),
+            industry=list(doc.industries),
+            legal_status=doc.legal_status or None,
+            kind=doc.kind or None,
+            application_date=doc.application_date,
+            application_year=doc.application_date.year if doc.application_date else None,
+            listed=doc.listed,
+            title_suggest={"input": title_inputs},
+            applicant_suggest={"input": list(doc.applicants)} if doc.applicants else None,
+        )
+
+
+#: facet name → the field aggregated for it
+FACET_FIELDS = {
+    "ipc_section": "ipc_section",
+    "ipc_class": "ipc_class",
+    "ipc_subclass": "ipc_subclass",
+    "ipc_main_group": "ipc_main_group",
+    "zone": "zone",
+    "industry": "industry",
+    "applicant": "applicants",
+    "legal_status": "legal_status",
+    "kind": "kind",
+    "application_year": "application_year",
+}
+
+
+class Backend(SearchBackend):
+    name = "elasticsearch"
+
+    def __init__(self, client: Elasticsearch, *, prefix: str = "zonepatent", refresh: str | bool = "wait_for"):
+        self.client = client
+        self.alias = f"{prefix}-patents"
+        self.refresh = refresh
+
+    @classmethod
+    def from_settings(cls, settings) -> "Backend":
+        client = Elasticsearch(settings.ELASTICSEARCH_URL, request_timeout=30)
+        return cls(client, prefix=settings.SEARCH_INDEX_PREFIX)
+
+    def close(self) -> None:
+        self.client.close()
+
+    # ------------------------------------------------------------------------------------------------
+    # index management
+    # ------------------------------------------------------------------------------------------------
+    def index_definition(self, name: str) -> Index:
+        index = Index(name)
+        index.settings(number_of_shards=1, number_of_replicas=0, max_result_window=10_000)
+        index.document(PatentIndexDoc)
+        return index
+
+    def new_index_name(self) -> str:
+        return f"{self.alias}-{dt.datetime.now(dt.timezone.utc).strftime('%Y%m%d%H%M%S%f')}"
+
+    def _ensure_index(self) -> None:
+        """Before the first rebuild, create an index behind the alias so single writes have a home."""
+        if not self.client.indices.exists_alias(name=self.alias):
+            name = self.new_index_name()
+            self.index_definition(name).create(using=self.client)
+            self.client.indices.put_alias(index=name, name=self.alias)
+
+    @staticmethod
+    def _action(index: str, doc: PatentDocument) -> dict:
+        return {"_op_type": "index", "_index": index, "_id": str(doc.id), "_source": PatentIndexDoc.from_document(doc).to_dict()}
+
+    def index_one(self, document: PatentDocument) -> None:
+        self._ensure_index()
+        self.client.index(
+            index=self.alias,
+            id=str(document.id),
+            document=PatentIndexDoc.from_document(document).to_dict(),
+            refresh=self.refresh,
+        )
+
+    def index_many(self, documents: Iterable[PatentDocument], *, progress: ProgressCallback | None = None) -> int:
+        self._ensure_index()
+        return self._bulk(self.alias, documents, progress=progress, refresh=self.refresh)
+
+    def _bulk(self, index: str, documents, *, progress, refresh) -> int:
+        total = 0
+        batch: list[PatentDocument] = []
+
+        def flush():
+            nonlocal total
+            if batch:
+                bulk(self.client, (self._action(index, d) for d in batch), chunk_size=BULK_CHUNK, refresh=refresh)
+                total += len(batch)
+                if progress:
+                    progress(len(batch))
+                batch.clear()
+
+        for doc in documents:
+            batch.append(doc)
+            if len(batch) >= BULK_CHUNK:
+                flush()
+        flush()
+        return total
+
+    def delete(self, patent_id: int) -> None:
+        try:
+            self.client.delete(index=self.alias, id=str(patent_id), refresh=self.refresh)
+        except NotFoundError:
+            pass
+
+    def rebuild(self, documents: Iterable[PatentDocument], *, progress: ProgressCallback | None = None) -> int:
+        """A new index, bulk-loaded, then the alias moved in one atomic ``_aliases`` call; old indices dropped."""
+        name = self.new_index_name()
+        self.index_definition(name).create(using=self.client)
+        total = self._bulk(name, documents, progress=progress, refresh=False)
+        self.client.indices.refresh(index=name)
+        try:
+            old = sorted(self.client.indices.get_alias(name=self.alias).keys())
+        except NotFoundError:
+            old = []
+        actions = [{"remove": {"index": index, "alias": self.alias}} for index in old]
+        actions.append({"add": {"index": name, "alias": self.alias}})
+        self.client.indices.update_aliases(actions=actions)
+        for index in old:
+            self.client.indices.delete(index=index, ignore_unavailable=True)
+        return total
+
+    def count(self) -> int:
+        try:
+            return int(self.client.count(index=self.alias)["count"])
+        except NotFoundError:
+            return 0
+
+    # ------------------------------------------------------------------------------------------------
+    # requests
+    # ------------------------------------------------------------------------------------------------
+    @staticmethod
+    def _filter_clauses(filters: SearchFilters) -> list:
+        clauses = []
+        if filters.ipc:
+            from listings.identifiers import parse_ipc
+
+            levels = _ipc_levels(filters.ipc)
+            field = IPC_FACET_BY_LEVEL[parse_ipc(filters.ipc).level]
+            clauses.append(Q("term", **{field: levels[field]}))
+        for field, value in (
+            ("zone", filters.zone),
+            ("industry", filters.industry),
+            ("applicants", filters.applicant),
+            ("legal_status", filters.legal_status),
+            ("kind", filters.kind),
+        ):
+            if value:
+                clauses.append(Q("term", **{field: value}))
+        if filters.year_from is not None or filters.year_to is not None:
+            bounds = {}
+            if filters.year_from is not None:
+                bounds["gte"] = filters.year_from
+            if filters.year_to is not None:
+                bounds["lte"] = filters.year_to
+            clauses.append(Q("range", application_year=bounds))
+        if filters.ids is not None:
+            clauses.append(Q("ids", values=[str(i) for i in filters.ids]))
+        return clauses
+
+    def _text_query(self, text: str):
+        # boilerplate alone: search it with the index analyser, since the search analyser would remove it all
+        only_boilerplate = analysis.query_tokens(text).only_stopwords
+        params = {"query": text, "fields": list(TEXT_FIELDS), "type": "best_fields", "operator": "and"}
+        if only_boilerplate:
+            params["analyzer"] = "zh_index"
+        return Q("multi_match", **params)
+
+    def build_search(self, query: SearchQuery) -> Search:
+        page_size = max(1, min(int(query.page_size), MAX_PAGE_SIZE))
+        page = max(1, int(query.page))
+        s = Search(index=self.alias)
+        text = query.text.strip()
+        filters = self._filter_clauses(query.filters)
+        if text:
+            s = s.query(Q("bool", must=[self._text_query(text)], filter=filters))
+        elif filters:
+            s = s.query(Q("bool", filter=filters))
+        if query.sort == "newest" or (query.sort == "relevance" and not text):
+            s = s.sort({"application_date": {"order": "desc", "missing": "_last"}}, {"_id": "asc"})
+        elif query.sort == "oldest":
+            s = s.sort({"application_date": {"order": "asc", "missing": "_last"}}, {"_id": "asc"})
+        else:
+            s = s.sort("_score", {"_id": "asc"})
+        if query.facets:
+            for name in FACETS:
+                order = {"_key": "desc"} if name == "application_year" else [{"_count": "desc"}, {"_key": "asc"}]
+                s.aggs.bucket(name, "terms", field=FACET_FIELDS[name], size=FACET_LIMIT, order=order)
+            s.aggs.bucket(
+                "application_date_histogram",
+                "date_histogram",
+                field="application_date",
+                calendar_interval="year",
+                format="yyyy",
+                min_doc_count=1,
+            )
+        if query.highlight and text:
+            s = s.highlight(
+                "title", number_of_fragments=0
+            ).highlight("abstract", fragment_size=160, number_of_fragments=1).highlight(
+                "claims", fragment_size=160, number_of_fragments=1
+            ).highlight_options(pre_tags=["<mark>"], post_tags=["</mark>"], encoder="html")
+        s = s.source(["publication_number", "title"]).extra(track_total_hits=True)
+        start = (page - 1) * page_size
+        return s[start : start + page_size]
+
+    def build_more_like_this(self, *, patent_id: int | None, text: str, filters: SearchFilters, limit: int) -> Search:
+        like: list = []
+        if patent_id is not None:
+            like.append({"_index": self.alias, "_id": str(patent_id)})
+        if text:
+            like.append(text)
+        mlt = Q(
+            "more_like_this",
+            fields=["title", "abstract", "claims"],
+            like=like,
+            min_term_freq=1,
+            min_doc_freq=1,
+            max_query_terms=25,
+            minimum_should_match="10%",
+            stop_words=sorted(analysis.CJK_STOPWORDS | analysis.EN_STOPWORDS),
+        )
+        s = Search(index=self.alias).query(Q("bool", must=[mlt], filter=self._filter_clauses(filters)))
+        s = s.highlight("title", number_of_fragments=0).highlight_options(
+            pre_tags=["<mark>"], post_tags=["</mark>"], encoder="html"
+        )
+        return s.source(["publication_number", "title"])[0:limit]
+
+    def build_autocomplete(self, prefix: str, *, field: str, limit: int) -> Search:
+        suggest_field = {"title": "title_suggest", "applicant": "applicant_suggest"}[field]
+        s = Search(index=self.alias).source(False)
+        s = s.suggest(
+            "complete", prefix, completion={"field": suggest_field, "size": limit, "skip_duplicates": True}
+        )
+        return s.extra(size=0)
+
+    # ------------------------------------------------------------------------------------------------
+    # reading
+    # ------------------------------------------------------------------------------------------------
+    def _execute(self, s: Search):
+        return s.using(self.client).execute()
+
+    @staticmethod
+    def _hit(raw) -> Hit:
+        found = raw.meta.to_dict().get("highlight") or {}
+        highlights = {name: " … ".join(found[name]) for name in HIGHLIGHT_FIELDS if found.get(name)}
+        return Hit(
+            id=int(raw.meta.id),
+            publication_number=getattr(raw, "publication_number", ""),
+            title=getattr(raw, "title", ""),
+            score=float(raw.meta.score or 0.0),
+            highlights=highlights,
+        )
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        page_size = max(1, min(int(query.page_size), MAX_PAGE_SIZE))
+        page = max(1, int(query.page))
+        if query.text.strip() and analysis.query_tokens(query.text).empty:
+            return SearchResult(total=0, hits=[], facets={n: [] for n in FACETS} if query.facets else {}, page=page, page_size=page_size)
+        if query.filters.ipc and not _ipc_levels(query.filters.ipc):
+            return SearchResult(total=0, hits=[], facets={n: [] for n in FACETS} if query.facets else {}, page=page, page_size=page_size)
+        response = self._execute(self.build_search(query))
+        facets = {}
+        if query.facets:
+            for name in FACETS:
+                buckets = getattr(response.aggregations, name).buckets
+                facets[name] = [FacetValue(str(b.key), int(b.doc_count)) for b in buckets]
+        return SearchResult(
+            total=int(response.hits.total.value),
+            hits=[self._hit(raw) for raw in response],
+            facets=facets,
+            page=page,
+            page_size=page_size,
+        )
+
+    def date_histogram(self, query: SearchQuery) -> list[FacetValue]:
+        """Filings per year for the query (the aggregation the embedded engine gives as ``application_year``)."""
+        response = self._execute(self.build_search(SearchQuery(text=query.text, filters=query.filters, page_size=1)))
+        return [FacetValue(b.key_as_string, int(b.doc_count)) for b in response.aggregations.application_date_histogram.buckets]
+
+    def autocomplete(self, prefix: str, *, field: str = "title", limit: int = 10) -> list[str]:
+        text = (prefix or "").strip()[:100]
+        if field not in ("title", "applicant"):
+            raise ValueError(f"autocomplete field must be 'title' or 'applicant', not {field!r}")
+        if not text:
+            return []
+        limit = max(1, min(int(limit), 50))
+        response = self._execute(self.build_autocomplete(text, field=field, limit=limit))
+        options = response.suggest.complete[0].options
+        out = []
+        for option in options:
+            value = option._source.title if field == "title" else option.text
+            if value not in out:
+                out.append(value)
+        return out[:limit]
+
+    def more_like_this(
+        self,
+        *,
+        patent_id: int | None = None,
+        text: str = "",
+        filters: SearchFilters | None = None,
+        limit: int = 10,
+    ) -> list[Hit]:
+        if patent_id is None and not text.strip():
+            return []
+        limit = max(1, min(int(limit), MAX_PAGE_SIZE))
+        s = self.build_more_like_this(patent_id=patent_id, text=text.strip(), filters=filters or SearchFilters(), limit=limit)
+        return [self._hit(raw) for raw in self._execute(s)]

@@ -1,0 +1,87 @@
+"""Turning a ``SearchResult`` into what people read: facet labels (IPC titles in the active language, zone
+and industry names, status and kind labels), the IPC drill-down and links to patent pages.
+Used by the API and the search page alike.
+"""
+from __future__ import annotations
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
+
+from search.interface import FacetValue, Hit, SearchFilters, SearchResult
+
+IPC_FACETS = ("ipc_section", "ipc_class", "ipc_subclass", "ipc_main_group")
+
+
+def _english() -> bool:
+    return (get_language() or "zh-hans").lower().startswith("en")
+
+
+def facet_labels(facets: dict[str, list[FacetValue]]) -> dict[str, dict[str, str]]:
+    from listings.models import Industry, IpcEntry, LegalStatus, PatentKind, Zone
+
+    labels: dict[str, dict[str, str]] = {name: {} for name in facets}
+    codes = {fv.value for name in IPC_FACETS for fv in facets.get(name, ())}
+    if codes:
+        titles = {e.code: e.title for e in IpcEntry.objects.filter(code__in=codes).only("code", "title_zh", "title_en")}
+        for name in IPC_FACETS:
+            labels[name] = {fv.value: titles.get(fv.value, "") for fv in facets.get(name, ())}
+    zone_codes = [fv.value for fv in facets.get("zone", ())]
+    if zone_codes:
+        labels["zone"] = {z.code: z.name for z in Zone.objects.filter(code__in=zone_codes)}
+    industry_codes = [fv.value for fv in facets.get("industry", ())]
+    if industry_codes:
+        labels["industry"] = {i.code: i.name for i in Industry.objects.filter(code__in=industry_codes)}
+    status = dict(LegalStatus.choices)
+    kind = dict(PatentKind.choices)
+    labels["legal_status"] = {fv.value: str(status.get(fv.value, fv.value)) for fv in facets.get("legal_status", ())}
+    labels["kind"] = {fv.value: str(kind.get(fv.value, fv.value)) for fv in facets.get("kind", ())}
+    return labels
+
+
+def ipc_drilldown(result: SearchResult, filters: SearchFilters, labels: dict[str, dict[str, str]]) -> dict:
+    """The IPC level to show next (children of the selected code) and the path of selected ancestors."""
+    from listings.identifiers import parse_ipc
+
+    path = []
+    level_index = 0
+    selected = ""
+    if filters.ipc:
+        code = parse_ipc(filters.ipc)
+        for i, level in enumerate(("section", "class", "subclass", "main_group")):
+            value = code.at(level)
+            if value:
+                path.append({"code": value, "title": _ipc_title(value, labels, IPC_FACETS[i])})
+                level_index = i + 1
+                selected = value
+    children = []
+    if level_index < len(IPC_FACETS):
+        name = IPC_FACETS[level_index]
+        prefix = selected.split("/")[0] if selected else ""
+        for fv in result.facets.get(name, ()):
+            if fv.value.startswith(prefix):
+                children.append({"code": fv.value, "count": fv.count, "title": labels.get(name, {}).get(fv.value, "")})
+    return {"path": path, "level": IPC_FACETS[level_index] if level_index < len(IPC_FACETS) else "", "children": children}
+
+
+def _ipc_title(code: str, labels, name: str) -> str:
+    title = labels.get(name, {}).get(code)
+    if title is None:
+        from listings.models import IpcEntry
+
+        entry = IpcEntry.objects.filter(code=code).first()
+        title = entry.title if entry else ""
+    return title
+
+
+def patent_url(hit: Hit) -> str | None:
+    try:
+        return reverse("cms:patent-detail", args=[hit.publication_number])
+    except NoReverseMatch:
+        return None
+
+
+def ipc_search_url(code: str) -> str:
+    """The field search for an IPC code (patent pages link their codes here)."""
+    from urllib.parse import urlencode
+
+    return reverse("search:page") + "?" + urlencode({"ipc": code})

@@ -1,0 +1,101 @@
+"""The search page (/search/): query box, facet sidebar with the IPC drill-down, sort, snippets, pages."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from search import get_search_backend
+from search.interface import FACETS, SearchResult
+from search.params import PARAMS, SearchParamError, parse_search_params
+from search.presentation import facet_labels, ipc_drilldown, patent_url
+
+FACET_TITLES = {
+    "zone": "实验区",
+    "industry": "产业",
+    "applicant": "申请人",
+    "legal_status": "法律状态",
+    "kind": "专利类型",
+    "application_year": "申请年份",
+}
+#: facet → the query parameter that filters by it
+FACET_PARAMS = {
+    "zone": "zone",
+    "industry": "industry",
+    "applicant": "applicant",
+    "legal_status": "status",
+    "kind": "kind",
+}
+SIDEBAR_VALUES = 12
+
+
+def _url(params: dict, **changes) -> str:
+    merged = {k: v for k, v in params.items() if k in PARAMS and v not in ("", None)}
+    for key, value in changes.items():
+        if value in ("", None):
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    if "page" not in changes:
+        merged.pop("page", None)  # a new filter or sort starts again at page 1
+    return "?" + urlencode(merged)
+
+
+def search_page(request):
+    params = {k: request.GET.get(k, "") for k in PARAMS}
+    error = None
+    try:
+        query = parse_search_params(request.GET)
+    except SearchParamError as exc:
+        error = exc
+        query = None
+    result = SearchResult(total=0, hits=[])
+    if query is not None:
+        result = get_search_backend().search(query)
+    labels = facet_labels(result.facets) if result.facets else {}
+    sidebar = []
+    for name in FACETS:
+        if name.startswith("ipc_"):
+            continue
+        values = result.facets.get(name, [])[:SIDEBAR_VALUES]
+        param = FACET_PARAMS.get(name)
+        items = []
+        for fv in values:
+            if name == "application_year":
+                selected = params["year_from"] == fv.value and params["year_to"] == fv.value
+                url = _url(params, year_from="" if selected else fv.value, year_to="" if selected else fv.value)
+            else:
+                selected = params[param] == fv.value
+                url = _url(params, **{param: "" if selected else fv.value})
+            items.append(
+                {"value": fv.value, "label": labels.get(name, {}).get(fv.value) or fv.value, "count": fv.count,
+                 "url": url, "selected": selected}
+            )
+        sidebar.append({"name": name, "title": _(FACET_TITLES[name]), "items": items})
+    ipc = ipc_drilldown(result, query.filters, labels) if query else {"path": [], "children": [], "level": ""}
+    for node in ipc["path"]:
+        node["url"] = _url(params, ipc=node["code"])
+    for node in ipc["children"]:
+        node["url"] = _url(params, ipc=node["code"])
+    page = query.page if query else 1
+    page_size = query.page_size if query else 20
+    last_page = max(1, min((result.total + page_size - 1) // page_size, 500))
+    context = {
+        "params": params,
+        "error": error,
+        "result": result,
+        "hits": [{"hit": hit, "url": patent_url(hit)} for hit in result.hits],
+        "sidebar": sidebar,
+        "ipc": ipc,
+        "ipc_clear_url": _url(params, ipc=""),
+        "sorts": [
+            {"value": v, "label": label, "url": _url(params, sort=v), "selected": (params["sort"] or "relevance") == v}
+            for v, label in (("relevance", _("相关度")), ("newest", _("最新")), ("oldest", _("最早")))
+        ],
+        "page": page,
+        "last_page": last_page,
+        "prev_url": _url(params, page=page - 1) if page > 1 else None,
+        "next_url": _url(params, page=page + 1) if page < last_page else None,
+    }
+    return render(request, "search/search.html", context, status=400 if error else 200)
