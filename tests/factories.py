@@ -52,6 +52,7 @@ class PatentFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Patent
+        skip_postgeneration_save = True
 
     kind = PatentKind.INVENTION
     application_number = factory.Sequence(lambda n: application_number(2019, "1", 500000 + n))
