@@ -55,6 +55,7 @@ COLUMNS = ("title", "abstract", "claims", "applicants")
 WEIGHTS = (10.0, 4.0, 1.0, 2.0)
 #: a query term found in more than this share of documents is dropped when the query has other terms
 MAX_DF_SHARE = 0.25
+IDF_MIN_DOCS = 1_000  # below this the shares say nothing
 #: more-like-this keeps the best terms, each in at most this share of documents
 MLT_TERMS = 12
 MLT_MAX_DF_SHARE = 0.05
@@ -118,6 +119,7 @@ class _FacetCache:
     dates: dict[int, int] = field(default_factory=dict)  # doc id → date ordinal (0 = unknown)
     years: dict[int, int] = field(default_factory=dict)
     by_newest: list[int] | None = None  # every doc id, newest first (built on demand)
+    by_oldest: list[int] | None = None
     all_counts: Counter | None = None
 
 
@@ -414,7 +416,7 @@ class Backend(SearchBackend):
                     )
                     self._store_rows(rows)
                 cache.seq = max_seq
-                cache.by_newest = None
+                cache.by_newest = cache.by_oldest = None
                 cache.all_counts = None
             return active, self._cache
 
@@ -457,6 +459,13 @@ class Backend(SearchBackend):
             dates = cache.dates
             cache.by_newest = sorted(dates, key=lambda d: (-dates[d], d))
         return cache.by_newest
+
+    @staticmethod
+    def _oldest(cache: _FacetCache) -> list[int]:
+        if cache.by_oldest is None:
+            dates = cache.dates
+            cache.by_oldest = sorted(dates, key=lambda d: (not dates[d], dates[d], d))
+        return cache.by_oldest
 
     # ------------------------------------------------------------------------------------------------
     # reading
@@ -528,6 +537,10 @@ class Backend(SearchBackend):
         A term found in more than ``MAX_DF_SHARE`` of the documents is dropped when the query has other
         terms (an AND with it changes almost nothing, and its long posting list costs time).
         """
+        if len(tokens) < 2 or total_docs < IDF_MIN_DOCS:
+            marks = ",".join("?" * len(tokens))
+            df = dict(conn.execute(f"SELECT term, doc FROM vocab_{s} WHERE term IN ({marks})", tokens).fetchall())
+            return tokens, min(df.get(t, 0) for t in tokens)
         marks = ",".join("?" * len(tokens))
         df = dict(conn.execute(f"SELECT term, doc FROM vocab_{s} WHERE term IN ({marks})", tokens).fetchall())
         kept = tuple(t for t in tokens if df.get(t, 0) <= MAX_DF_SHARE * total_docs)
@@ -580,10 +593,8 @@ class Backend(SearchBackend):
                     else:
                         order = self._date_page(cache, matches, newest=query.sort != "oldest", upto=upto)
             else:
-                newest = self._newest(cache)
-                order = [d for d in newest if keep(d)] if filtered else newest
-                if query.sort == "oldest":
-                    order = order[::-1]
+                by_date = self._oldest(cache) if query.sort == "oldest" else self._newest(cache)
+                order = [d for d in by_date if keep(d)] if filtered else by_date
                 matches = order
             total = len(matches)
             facets = {}
@@ -600,14 +611,14 @@ class Backend(SearchBackend):
         return SearchResult(total=total, hits=hits, facets=facets, page=page, page_size=page_size)
 
     def _date_page(self, cache: _FacetCache, ids: list[int], *, newest: bool, upto: int) -> list[int]:
-        """The first ``upto`` of ``ids`` by date: walked from the process's date order, so it stops early."""
-        order = self._newest(cache)
+        """The first ``upto`` of ``ids`` by date (undated last), ties by id; walks the process's date order
+        when ``ids`` is a large share of the corpus, so it can stop early."""
+        order = self._newest(cache) if newest else self._oldest(cache)
         if len(ids) * 20 < len(order):
             dates = cache.dates
-            sign = -1 if newest else 1
-            return sorted(ids, key=lambda d: (sign * dates.get(d, 0), sign * d))[:upto]
-        if not newest:
-            order = reversed(order)
+            if newest:
+                return sorted(ids, key=lambda d: (-dates.get(d, 0), d))[:upto]
+            return sorted(ids, key=lambda d: (not dates.get(d, 0), dates.get(d, 0), d))[:upto]
         wanted = set(ids)
         out = []
         for d in order:
