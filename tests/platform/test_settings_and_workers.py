@@ -86,6 +86,7 @@ def _run_worker_and_ping(tmp_path: Path, broker_url: str) -> dict:
             client.conf.broker_transport_options = {
                 "data_folder_in": folder, "data_folder_out": folder,
                 "processed_folder": str(tmp_path / "var" / "celery-broker" / "processed"),
+                "control_folder": str(tmp_path / "var" / "celery-broker" / "control"),
             }
         result = client.send_task("marketplace.ping")
         # The caller returns at once: the task is queued, not run in this process.
