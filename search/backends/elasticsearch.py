@@ -27,6 +27,7 @@ from elasticsearch.dsl import (
     Index,
     Integer,
     Keyword,
+    Long,
     Q,
     Search,
     Text,
@@ -66,6 +67,7 @@ zh_search = analyzer("zh_search", tokenizer="smartcn_tokenizer", filter=["lowerc
 class PatentIndexDoc(Document):
     """One patent in Elasticsearch. Facet fields are keywords; text fields use smartcn."""
 
+    patent_id = Long()
     publication_number = Keyword()
     title = Text(analyzer=zh_index, search_analyzer=zh_search, fields={"raw": Keyword(ignore_above=512)})
     abstract = Text(analyzer=zh_index, search_analyzer=zh_search)
@@ -105,6 +107,7 @@ class PatentIndexDoc(Document):
             title_inputs.append(stripped)
         return cls(
             meta={"id": doc.id},
+            patent_id=doc.id,
             publication_number=doc.publication_number,
             title=doc.title,
             abstract=doc.abstract,
@@ -293,11 +296,11 @@ class Backend(SearchBackend):
         elif filters:
             s = s.query(Q("bool", filter=filters))
         if query.sort == "newest" or (query.sort == "relevance" and not text):
-            s = s.sort({"application_date": {"order": "desc", "missing": "_last"}}, {"_id": "asc"})
+            s = s.sort({"application_date": {"order": "desc", "missing": "_last"}}, {"patent_id": "asc"})
         elif query.sort == "oldest":
-            s = s.sort({"application_date": {"order": "asc", "missing": "_last"}}, {"_id": "asc"})
+            s = s.sort({"application_date": {"order": "asc", "missing": "_last"}}, {"patent_id": "asc"})
         else:
-            s = s.sort("_score", {"_id": "asc"})
+            s = s.sort("_score", {"patent_id": "asc"})
         if query.facets:
             for name in FACETS:
                 order = {"_key": "desc"} if name == "application_year" else [{"_count": "desc"}, {"_key": "asc"}]
