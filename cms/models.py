@@ -58,6 +58,7 @@ class HomePage(BilingualIntroMixin, Page):
             zone.page = zone_pages.get(zone.pk)
         context["zones"] = zones
         context["totals"] = listing_selectors.database_totals()
+        context["in_force_total"] = cms_selectors.in_force_total()
         context["zone_chart"] = {
             "labels": [z.short_name_zh if not _english() and z.short_name_zh else z.name for z in zones],
             "total": [z.patent_count for z in zones],

@@ -231,6 +231,11 @@ def zone_stats(*, zone: Zone, top_subclasses: int = 15) -> ZoneStats:
     )
 
 
+def in_force_total() -> int:
+    """Patents in force across the whole database (a patent in two zones counts once)."""
+    return Patent.objects.filter(legal_status=LegalStatus.IN_FORCE).count()
+
+
 # --------------------------------------------------------------------------------------------
 # Service agencies
 # --------------------------------------------------------------------------------------------

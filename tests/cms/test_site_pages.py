@@ -28,6 +28,7 @@ def test_home_shows_every_zone_with_live_counts(site_pages, client):
     cards = dict(re.findall(r'data-zone="(Z\d)".*?class="zone-count">(\d+)<', html, re.S))
     assert cards == {"Z1": "3", "Z8": "2"}
     assert re.search(r'id="total-patents">5<', html)
+    assert re.search(r'id="in-force-patents">3<', html)
     chart = _json_script(html, "zone-chart-data")
     assert chart == {"labels": ["中关村", "宝鸡"], "total": [3, 2], "in_force": [2, 1]}
     assert "vendor/echarts/echarts.min.js" in html
