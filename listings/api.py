@@ -6,11 +6,9 @@ from listings.models import Industry, IpcEntry, Zone
 from listings.serializers import (
     IndustrySerializer,
     IpcEntrySerializer,
-    OrganisationSerializer,
     PatentSerializer,
     ZoneSerializer,
 )
-from marketplace.models import Organisation
 
 
 class PatentViewSet(viewsets.ReadOnlyModelViewSet):
@@ -37,8 +35,3 @@ class IndustryViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Industry.objects.all()
     serializer_class = IndustrySerializer
     lookup_field = "code"
-
-
-class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Organisation.objects.all()
-    serializer_class = OrganisationSerializer

@@ -1,13 +1,18 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from listings import api
+from listings import api, trading_api
+from marketplace import api as marketplace_api
 
 router = DefaultRouter()
 router.register("patents", api.PatentViewSet, basename="patent")
 router.register("ipc", api.IpcEntryViewSet, basename="ipc")
 router.register("zones", api.ZoneViewSet, basename="zone")
 router.register("industries", api.IndustryViewSet, basename="industry")
-router.register("organisations", api.OrganisationViewSet, basename="organisation")
+router.register("organisations", marketplace_api.OrganisationViewSet, basename="organisation")
+router.register("listings", trading_api.ListingViewSet, basename="listing")
+router.register("demands", trading_api.DemandViewSet, basename="demand")
+router.register("authorisations", trading_api.AuthorisationViewSet, basename="authorisation")
+router.register("review-queue", trading_api.ReviewQueueViewSet, basename="review-queue")
 
 urlpatterns = [path("", include(router.urls))]

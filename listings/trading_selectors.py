@@ -114,7 +114,10 @@ def _with_related(qs: QuerySet[Listing]) -> QuerySet[Listing]:
 
 def listing_board(*, filters: ListingFilters | None = None) -> QuerySet[Listing]:
     """Public listings (published or under negotiation), filtered; invalid filters give nothing, never a 500."""
-    qs = Listing.objects.filter(status__in=PUBLIC_STATUSES)
+    return listings_filter(Listing.objects.filter(status__in=PUBLIC_STATUSES), filters)
+
+
+def listings_filter(qs: QuerySet[Listing], filters: ListingFilters | None) -> QuerySet[Listing]:
     if filters is not None:
         if not filters.is_valid:
             return qs.none()
@@ -204,6 +207,10 @@ def demand_board(*, filters: DemandFilters | None = None) -> list[Demand]:
     qs = Demand.objects.filter(status=DemandStatus.PUBLISHED).select_related("organisation").prefetch_related(
         "industries", "zones"
     )
+    return demands_filter(qs, filters)
+
+
+def demands_filter(qs: QuerySet[Demand], filters: DemandFilters | None) -> list[Demand]:
     if filters is None:
         return list(qs)
     if not filters.is_valid:

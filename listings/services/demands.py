@@ -59,10 +59,8 @@ def _tell_owner(demand: Demand, verb: str, title: str, body: str = "") -> None:
 
 def _refresh_matches(demand: Demand) -> None:
     """Matching recomputes this demand's matches after commit."""
-    try:
-        from listings.services.matching import demand_matches_refresh_on_commit
-    except ImportError:  # matching not installed in this checkout
-        return
+    from listings.services.matching import demand_matches_refresh_on_commit
+
     demand_matches_refresh_on_commit(demand=demand)
 
 

@@ -378,10 +378,8 @@ def _reindex(listing: Listing) -> None:
 
 def _published_hook(listing: Listing) -> None:
     """Matching re-scores demands against the newly public listing (after commit)."""
-    try:
-        from listings.services.matching import listing_published_on_commit
-    except ImportError:  # matching not installed in this checkout: nothing to re-score
-        return
+    from listings.services.matching import listing_published_on_commit
+
     listing_published_on_commit(listing=listing)
 
 

@@ -1,0 +1,93 @@
+"""Organisations over the API: public profiles, registration by a user, and verification by operators."""
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, permissions as drf_permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from listings.serializers import OrganisationSerializer
+from listings.trading_api import CONFLICT, RULE_ERROR, IsOperator, TradingExceptionsMixin
+from listings.trading_serializers import ReasonSerializer
+from marketplace import services as org_services
+from marketplace.models import Organisation
+
+
+class OrganisationCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    uscc = serializers.CharField(max_length=30, help_text="统一社会信用代码 (GB 32100-2015)")
+    kind = serializers.ChoiceField(choices=Organisation.Kind.choices, default=Organisation.Kind.ENTERPRISE)
+    role = serializers.ChoiceField(choices=[r.value for r in org_services.SELF_SERVICE_ROLES] + ["operator"])
+    contact = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MembershipSerializer(serializers.Serializer):
+    organisation = OrganisationSerializer()
+    role = serializers.CharField()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Organisations (public profiles)"),
+    retrieve=extend_schema(summary="One organisation"),
+    create=extend_schema(summary="Register the organisation you act for (waits for verification)",
+                         request=OrganisationCreateSerializer, responses={201: OrganisationSerializer, 400: RULE_ERROR}),
+)
+class OrganisationViewSet(TradingExceptionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                          viewsets.GenericViewSet):
+    queryset = Organisation.objects.all()
+    serializer_class = OrganisationSerializer
+
+    def get_permissions(self):
+        if self.action in ("verify", "reject", "revoke"):
+            return [drf_permissions.IsAuthenticated(), IsOperator()]
+        if self.action in ("create", "mine"):
+            return [drf_permissions.IsAuthenticated()]
+        return [drf_permissions.AllowAny()]
+
+    def create(self, request):
+        serializer = OrganisationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        organisation = org_services.organisation_create(by=request.user, **serializer.validated_data)
+        return Response(OrganisationSerializer(organisation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="The organisations you act for, with your roles", responses=MembershipSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def mine(self, request):
+        memberships = request.user.memberships.select_related("organisation")
+        return Response(MembershipSerializer(memberships, many=True).data)
+
+    @extend_schema(summary="Operator: verify (the USCC must be valid)", request=ReasonSerializer,
+                   responses={200: OrganisationSerializer, 400: RULE_ERROR, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        reason = _reason(request)
+        organisation = org_services.organisation_verify(organisation=self.get_object(), by=request.user, reason=reason)
+        return Response(OrganisationSerializer(organisation).data)
+
+    @extend_schema(summary="Operator: refuse verification with a reason", request=ReasonSerializer,
+                   responses={200: OrganisationSerializer, 400: RULE_ERROR, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        organisation = org_services.organisation_verification_reject(
+            organisation=self.get_object(), by=request.user, reason=_reason(request)
+        )
+        return Response(OrganisationSerializer(organisation).data)
+
+    @extend_schema(summary="Operator: revoke verification with a reason", request=ReasonSerializer,
+                   responses={200: OrganisationSerializer, 400: RULE_ERROR, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        organisation = org_services.organisation_verification_revoke(
+            organisation=self.get_object(), by=request.user, reason=_reason(request)
+        )
+        return Response(OrganisationSerializer(organisation).data)
+
+
+def _reason(request) -> str:
+    serializer = ReasonSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data["reason"]
+
+
+__all__ = ["OrganisationViewSet"]
