@@ -115,6 +115,15 @@ class Industry(models.Model):
     name_en = models.CharField(_("英文名称"), max_length=200, blank=True)
     category = models.CharField(_("上级类别"), max_length=200, blank=True)
     basis = models.TextField(_("依据"), blank=True)
+    keywords = models.JSONField(
+        _("确认关键词"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "A patent whose IPC code stops at a subclass that contains a narrower pattern of this scope "
+            "(e.g. H04B for H04B10/) belongs to the industry only when its title or abstract has one of these words."
+        ),
+    )
 
     class Meta:
         ordering = ["scheme", "code"]
