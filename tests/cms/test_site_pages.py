@@ -128,3 +128,17 @@ def test_logged_in_user_sees_logout(site_pages, client, django_user_model):
     client.force_login(user)
     html = _text(client.get("/"))
     assert "operator1" in html and 'action="/accounts/logout/"' in html
+
+
+def test_admin_lists_zones_and_only_service_agencies(site_pages, client, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", "root@example.com", "x-secret-123")
+    client.force_login(admin)
+    ServiceAgencyFactory(name="中关村知识产权运营服务中心")
+    ServiceAgencyFactory(name="某钛业有限公司", kind="enterprise")
+
+    zones = client.get("/admin/zones/")
+    assert zones.status_code == 200 and "中关村科技园区" in zones.content.decode()
+    agencies = client.get("/admin/service-agencies/").content.decode()
+    assert "中关村知识产权运营服务中心" in agencies and "某钛业有限公司" not in agencies
+    for page in (site_pages.home, site_pages.zone_pages[0], site_pages.agency_directory):
+        assert client.get(f"/admin/pages/{page.pk}/edit/").status_code == 200
