@@ -270,6 +270,7 @@ class Backend(SearchBackend):
         )
 
     def _write(self, conn: sqlite3.Connection, s: str, prepared: list[tuple], *, log: bool) -> None:
+        prepared = list({p[0][0]: p for p in prepared}.values())  # the same id twice in a batch: the last wins
         ids = [(p[0][0],) for p in prepared]
         conn.executemany(f"DELETE FROM fts_{s} WHERE rowid=?", ids)
         conn.executemany(f"INSERT OR REPLACE INTO docs_{s} VALUES ({', '.join('?' * 14)})", [p[0] for p in prepared])
