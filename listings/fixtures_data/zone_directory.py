@@ -273,3 +273,18 @@ DEMO_SUFFIXES = ["制备方法", "应用", "控制方法", "系统", "装置"]
 DEMO_APPLICANT_STEMS = ["华启", "东湖", "海川", "中科", "瑞安", "恒远", "星光", "博远"]
 DEMO_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 DEMO_GIVEN = ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰", "涛", "明", "超", "霞"]
+
+#: Words that confirm a zone industry for a patent whose IPC code stops at a subclass holding one of the
+#: zone's narrower patterns (e.g. a patent coded only H04B, when the scope says H04B10/). IPC plus keywords
+#: is the usual way patent-landscape studies (专利导航分析) delimit a field; the words are technical terms of
+#: each industry, reviewed against the scope titles.
+ZONE_KEYWORDS = {
+    "Z1": ["移动互联网", "移动终端", "智能手机", "手机", "移动通信", "无线网络", "移动应用", "5G", "4G", "LTE", "基站"],
+    "Z2": ["纳米"],
+    "Z3": ["抗体", "疫苗", "重组蛋白", "基因", "医疗器械", "手术", "导管", "植入", "内窥镜", "诊断"],
+    "Z4": ["物联网", "传感网", "RFID", "射频识别", "无线传感", "智能家居", "远程监控", "传感器网络"],
+    "Z5": ["金刚石", "立方氮化硼", "超硬", "聚晶", "砂轮", "刀具"],
+    "Z6": ["光纤", "光通信", "光模块", "光缆", "波分复用", "光放大", "激光器", "光收发", "光传输", "光信号", "光网络"],
+    "Z7": ["药物", "制剂", "化合物", "中药", "医药", "药物组合物", "片剂", "注射"],
+    "Z8": ["钛"],
+}

@@ -7,8 +7,10 @@ Matching (the semantics of the CNIPA 2021 table, see ``IpcScopeRule``): rules wi
 ``rule_no`` of an industry form a group; a code belongs to the group when it matches an include of
 the group and no exclude of it. ``prefix`` is a plain string prefix over the normalised code, so a
 main-group pattern ``H04L1/`` does not take ``H04L12/…``, and a patent known only down to its
-subclass (``G06F``) is matched by ``G06F`` or a broader pattern (``G06``) but not by a narrower
-main-group pattern (``G06F16/``): we cannot claim a field for a patent whose code does not reach it.
+subclass (``G06F``) is matched by ``G06F`` or a broader pattern (``G06``). A narrower pattern
+(``G06F16/``) takes it only with keyword confirmation: when the industry lists ``keywords`` and the
+patent's title or abstract contains one of them (IPC + keywords, the usual delimitation of a field in
+patent-landscape work). Without keywords we cannot claim a field the code does not reach.
 """
 from __future__ import annotations
 
@@ -33,6 +35,10 @@ class _RuleGroup:
     def _hit(code: str, pattern: str, match: str) -> bool:
         return code == pattern if match == IpcScopeRule.Match.EXACT else code.startswith(pattern)
 
+    def has_narrower_within(self, subclass: str) -> bool:
+        """An include pattern lies strictly inside this subclass (``H04B10/`` inside ``H04B``)."""
+        return any(p.startswith(subclass) and len(p) > len(subclass) for p, _ in self.includes)
+
     def contains(self, code: str) -> bool:
         return any(self._hit(code, p, m) for p, m in self.includes) and not any(
             self._hit(code, p, m) for p, m in self.excludes
@@ -53,6 +59,12 @@ class ScopeMatcher:
             target.append((rule.pattern, rule.match))
         self._groups = list(groups.values())
         self._cache: dict[str, frozenset[int]] = {}
+        self._narrower_cache: dict[str, frozenset[int]] = {}
+        from listings.models import Industry
+
+        self.keywords: dict[int, tuple[str, ...]] = {
+            pk: tuple(k for k in (words or []) if k) for pk, words in Industry.objects.values_list("pk", "keywords")
+        }
         self.zone_by_industry: dict[int, set[int]] = defaultdict(set)
         for zone_id, industry_id in Zone.objects.values_list("id", "industry_id"):
             self.zone_by_industry[industry_id].add(zone_id)
@@ -68,6 +80,25 @@ class ScopeMatcher:
         found: set[int] = set()
         for code in codes:
             found |= self.industries_for_code(code)
+        return found
+
+    def industries_by_keyword(self, codes: Iterable[str], text: str) -> set[int]:
+        """Industries confirmed by keywords for subclass-only codes (see the module docstring)."""
+        found: set[int] = set()
+        if not text:
+            return found
+        for code in codes:
+            if len(code) != 4:  # only codes that stop at a subclass
+                continue
+            candidates = self._narrower_cache.get(code)
+            if candidates is None:
+                candidates = frozenset(
+                    g.industry_id for g in self._groups if self.keywords.get(g.industry_id) and g.has_narrower_within(code)
+                )
+                self._narrower_cache[code] = candidates
+            for industry_id in candidates:
+                if any(word in text for word in self.keywords[industry_id]):
+                    found.add(industry_id)
         return found
 
     def zones_for_industries(self, industry_ids: Iterable[int]) -> set[int]:
@@ -123,7 +154,14 @@ def patents_classify(*, patent_ids: Iterable[int] | None = None, matcher: ScopeM
         codes: dict[int, list[str]] = {pid: [] for pid in chunk}
         for pid, code in PatentIpc.objects.filter(patent_id__in=chunk).values_list("patent_id", "code"):
             codes[pid].append(code)
-        industries = {pid: matcher.industries_for_codes(c) for pid, c in codes.items()}
+        texts = {
+            pid: f"{title} {abstract}"
+            for pid, title, abstract in Patent.objects.filter(pk__in=chunk).values_list("pk", "title", "abstract")
+        }
+        industries = {
+            pid: matcher.industries_for_codes(c) | matcher.industries_by_keyword(c, texts.get(pid, ""))
+            for pid, c in codes.items()
+        }
         zones = {pid: matcher.zones_for_industries(ind) for pid, ind in industries.items()}
         changed |= _sync_m2m(Patent.industries.through, "patent_id", "industry_id", industries)
         changed |= _sync_m2m(Patent.zones.through, "patent_id", "zone_id", zones)

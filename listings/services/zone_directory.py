@@ -140,6 +140,7 @@ def _load_zones(data_dir: Path | None, result: DirectoryLoadResult) -> bool:
             "name_en": industry_en,
             "category": "国家专利导航产业发展实验区主导产业",
             "basis": f"{SEED_SOURCE} 第一章 一; IPC: {result.zone_scope_source}",
+            "keywords": directory.ZONE_KEYWORDS.get(code, []),
         })
         changed |= _sync_rules(industry, scopes.get(code, []), result)
         _upsert(Zone, {"code": code}, {

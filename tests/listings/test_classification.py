@@ -126,3 +126,20 @@ def test_expiry_is_computed_on_save_never_typed():
     patent.save()
     patent.refresh_from_db()
     assert patent.expiry_date == dt.date(2026, 2, 28)
+
+
+def test_subclass_only_code_needs_a_keyword_to_enter_a_narrower_scope():
+    """Real records stop at the subclass (H04B); the Z6 scope says H04B10/. A keyword in the title
+    (光纤) confirms the field; the same subclass without one stays out."""
+    zone_directory_load(use_shared=False)
+    fibre = PatentFactory(ipc=["H04B"], title="一种低损耗光纤放大装置")
+    radio = PatentFactory(ipc=["H04B"], title="一种短波电台天线调谐电路")
+    abstract_only = PatentFactory(ipc=["G02B"], title="一种连接器", abstract="本发明涉及光通信领域的光纤连接。")
+    wrong_subclass = PatentFactory(ipc=["A01B"], title="光纤导向的耕作装置")
+
+    patents_classify(patent_ids=None)
+
+    assert set(fibre.zones.values_list("code", flat=True)) == {"Z6"}
+    assert not radio.zones.exists()
+    assert set(abstract_only.zones.values_list("code", flat=True)) == {"Z6"}
+    assert not wrong_subclass.zones.exists()  # a keyword alone never classifies
