@@ -332,11 +332,15 @@ class Backend(SearchBackend):
         conn = self._conn()
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
-            old, _, start_seq, _ = self._state(conn)
-            new = "b" if old == "a" else "a"
-            self._drop_tables(conn, new)
-            self._create_tables(conn, new)
-            conn.execute("COMMIT")
+            try:
+                old, _, start_seq, _ = self._state(conn)
+                new = "b" if old == "a" else "a"
+                self._drop_tables(conn, new)
+                self._create_tables(conn, new)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
         total = 0
         for batch in _batches(documents, BATCH):
             prepared = [self._prepare(doc) for doc in batch]
