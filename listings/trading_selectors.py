@@ -114,7 +114,7 @@ def _with_related(qs: QuerySet[Listing]) -> QuerySet[Listing]:
 
 def listing_board(*, filters: ListingFilters | None = None) -> QuerySet[Listing]:
     """Public listings (published or under negotiation), filtered; invalid filters give nothing, never a 500."""
-    return listings_filter(Listing.objects.filter(status__in=PUBLIC_STATUSES), filters)
+    return _with_related(listings_filter(Listing.objects.filter(status__in=PUBLIC_STATUSES), filters))
 
 
 def listings_filter(qs: QuerySet[Listing], filters: ListingFilters | None) -> QuerySet[Listing]:
@@ -148,7 +148,7 @@ def listings_filter(qs: QuerySet[Listing], filters: ListingFilters | None) -> Qu
         if filters.q:
             qs = qs.filter(Q(title__icontains=filters.q) | Q(description__icontains=filters.q)
                            | Q(patents__title__icontains=filters.q)).distinct()
-    return _with_related(qs)
+    return qs
 
 
 def listings_visible_to(user) -> QuerySet[Listing]:
