@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from listings.identifiers import IdentifierError, parse_ipc
-from listings.models import Demand, DemandMatch, Listing, PatentIpc
+from listings.models import Demand, DemandMatch, Listing
 from listings.models.demands import DemandStatus
-from listings.models.trading import PUBLIC_STATUSES
 from marketplace import permissions
 
 #: the query parameters a saved search keeps, per scope (those of /search/ and /listings/)
 SAVED_SEARCH_PARAMS = {
-    "patents": ("q", "ipc", "zone", "industry", "applicant", "legal_status", "status", "kind", "year_from", "year_to"),
-    "listings": ("q", "deal_type", "zone", "industry", "ipc"),
+    "patents": ("q", "ipc", "zone", "industry", "applicant", "status", "kind", "year_from", "year_to"),
+    "listings": ("q", "deal_type", "licence_kind", "ipc", "industry", "zone", "price_min", "price_max", "negotiable"),
 }
 
 
@@ -49,39 +47,21 @@ def matching_demands_for_user(*, user) -> QuerySet[DemandMatch]:
     )
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _patent_hits(params: dict, limit: int) -> list[tuple[int, str, str]]:
+    """What /search/ shows for these parameters (parsed by the search page's own parser), newest first."""
+    from dataclasses import replace
+
     from django.urls import reverse
 
     from search import get_search_backend
-    from search.interface import SearchFilters, SearchQuery
+    from search.params import SearchParamError, parse_search_params
 
-    ipc = params.get("ipc", "")
-    if ipc:
-        try:
-            ipc = str(parse_ipc(ipc))
-        except IdentifierError:
-            return []
-    filters = SearchFilters(
-        ipc=ipc,
-        zone=params.get("zone", ""),
-        industry=params.get("industry", ""),
-        applicant=params.get("applicant", ""),
-        legal_status=params.get("legal_status", "") or params.get("status", ""),
-        kind=params.get("kind", ""),
-        year_from=_int(params.get("year_from")),
-        year_to=_int(params.get("year_to")),
-    )
-    result = get_search_backend().search(
-        SearchQuery(text=params.get("q", ""), filters=filters, sort="newest", page_size=limit, facets=False,
-                    highlight=False)
-    )
+    try:
+        query = parse_search_params(params)
+    except SearchParamError:
+        return []
+    query = replace(query, sort="newest", page=1, page_size=limit, facets=False, highlight=False)
+    result = get_search_backend().search(query)
     return [
         (hit.id, f"{hit.publication_number} {hit.title}", reverse("cms:patent-detail", args=[hit.publication_number]))
         for hit in result.hits
@@ -89,26 +69,10 @@ def _patent_hits(params: dict, limit: int) -> list[tuple[int, str, str]]:
 
 
 def listing_search(params: dict) -> QuerySet[Listing]:
-    """Public listings for the listing parameters of a saved search."""
-    qs = Listing.objects.filter(status__in=PUBLIC_STATUSES)
-    text = params.get("q", "")
-    if text:
-        qs = qs.filter(Q(title__icontains=text) | Q(description__icontains=text) | Q(patents__title__icontains=text))
-    if params.get("deal_type"):
-        qs = qs.filter(deal_type=params["deal_type"])
-    if params.get("zone"):
-        qs = qs.filter(patents__zones__code=params["zone"])
-    if params.get("industry"):
-        qs = qs.filter(patents__industries__code=params["industry"])
-    if params.get("ipc"):
-        try:
-            ipc = parse_ipc(params["ipc"])
-        except IdentifierError:
-            return qs.none()
-        level = ipc.level if ipc.level != "subgroup" else "subgroup"
-        value = ipc.at(level) if level != "subgroup" else str(ipc)
-        qs = qs.filter(**{f"patents__ipc_codes__{PatentIpc.LEVEL_FIELDS[level]}": value})
-    return qs.distinct().order_by("-published_at", "-pk")
+    """What /listings/ shows for these parameters (the board's own filters), newest first."""
+    from listings.trading_selectors import ListingFilters, listing_board
+
+    return listing_board(filters=ListingFilters.from_query(params)).order_by("-published_at", "-pk")
 
 
 def saved_search_hits(*, scope: str, params: dict, limit: int = 100) -> list[tuple[int, str, str]]:

@@ -90,3 +90,52 @@ class PatentFactory(factory.django.DjangoModelFactory):
     def holders(self, create, extracted, **kwargs):
         if extracted:
             self.holders.set(extracted)
+
+
+class DemandFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "listings.Demand"
+        skip_postgeneration_save = True
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    created_by = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"技术需求{n}")
+    problem = "需要解决的问题"
+    ipc_codes = factory.LazyFunction(list)
+    deal_types = factory.LazyFunction(list)
+    deadline = factory.LazyFunction(lambda: __import__("datetime").date(2030, 1, 1))
+    status = "published"
+    published_at = factory.LazyFunction(lambda: __import__("django.utils.timezone").utils.timezone.now())
+
+    @factory.post_generation
+    def industries(self, create, extracted, **kwargs):
+        if extracted:
+            self.industries.set(extracted)
+
+    @factory.post_generation
+    def zones(self, create, extracted, **kwargs):
+        if extracted:
+            self.zones.set(extracted)
+
+
+class ListingFactory(factory.django.DjangoModelFactory):
+    """``patents=[...]`` links the patents in order."""
+
+    class Meta:
+        model = "listings.Listing"
+        skip_postgeneration_save = True
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    created_by = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"挂牌{n}")
+    deal_type = "assignment"
+    price_amount = None
+    status = "published"
+    published_at = factory.LazyFunction(lambda: __import__("django.utils.timezone").utils.timezone.now())
+
+    @factory.post_generation
+    def patents(self, create, extracted, **kwargs):
+        from listings.models import ListingPatent
+
+        for position, patent in enumerate(extracted or []):
+            ListingPatent.objects.create(listing=self, patent=patent, position=position)
