@@ -178,7 +178,7 @@ def demand_update(
     reason: str = "", **changes,
 ) -> Demand:
     """Edit a draft, a demand sent back, or a published one (recorded, and its matches refreshed)."""
-    locked = Demand.objects.select_for_update().select_related("organisation").get(pk=demand.pk)
+    locked = Demand.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=demand.pk)
     if not permissions.can_manage_demand(by, locked):
         raise NotPermitted("您无权修改此需求 / you may not edit this demand")
     if not locked.is_editable:
@@ -216,7 +216,7 @@ def demand_update(
 # Transitions
 # --------------------------------------------------------------------------------------------
 def _begin(demand: Demand, action: str, by, reason: str) -> tuple[Demand, Transition]:
-    locked = Demand.objects.select_for_update().select_related("organisation").get(pk=demand.pk)
+    locked = Demand.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=demand.pk)
     transition = DEMAND_MACHINE.check(action, locked.status)
     if transition.actor == Actor.SYSTEM:
         allowed = by is None or permissions.is_operator(by)

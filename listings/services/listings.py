@@ -334,7 +334,7 @@ def _full_check(listing: Listing, *, stage: str, today: dt.date) -> None:
 # Transitions: lock, check, write, record, tell
 # --------------------------------------------------------------------------------------------
 def _lock(listing: Listing) -> Listing:
-    return Listing.objects.select_for_update().select_related("organisation").get(pk=listing.pk)
+    return Listing.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=listing.pk)
 
 
 def _check_actor(transition: Transition, listing: Listing, by) -> None:
@@ -746,7 +746,7 @@ def listing_attachment_remove(*, attachment: ListingAttachment, by) -> None:
 def _review_authorisation(attachment: ListingAttachment, by, decision: str, note: str) -> ListingAttachment:
     require_operator(by)
     _lock(attachment.listing)
-    attachment = ListingAttachment.objects.select_for_update().select_related("listing").get(pk=attachment.pk)
+    attachment = ListingAttachment.objects.select_for_update(of=("self",)).select_related("listing").get(pk=attachment.pk)
     if attachment.kind != AttachmentKind.AUTHORISATION:
         raise RuleBroken([("kind", "not_authorisation", "只有授权书需要核验 / only authorisations are verified")])
     if attachment.review_status != ReviewStatus.PENDING:
@@ -923,7 +923,7 @@ def encumbrance_register(
 def encumbrance_release(*, encumbrance: Encumbrance, by, reason: str = "") -> Encumbrance:
     """Release (注销) a restriction. Suspended listings stay suspended until an operator reinstates
     them; their organisations are told they may ask."""
-    encumbrance = Encumbrance.objects.select_for_update().select_related("patent", "holder").get(pk=encumbrance.pk)
+    encumbrance = Encumbrance.objects.select_for_update(of=("self",)).select_related("patent", "holder").get(pk=encumbrance.pk)
     if by is not None and not (
         permissions.is_operator(by)
         or (encumbrance.holder is not None and permissions.has_role(by, encumbrance.holder, (Membership.Role.LENDER,)))
