@@ -200,6 +200,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["marketplace.openapi.only_project_api"],
+    # Several models have a "kind" or "status" with different choices: name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "PatentKindEnum": "listings.models.patents.PatentKind",
+        "LegalStatusEnum": "listings.models.patents.LegalStatus",
+        "OrganisationKindEnum": "marketplace.models.Organisation.Kind",
+        "AttachmentKindEnum": "listings.models.trading.AttachmentKind",
+        "ListingStatusEnum": "listings.models.trading.ListingStatus",
+        "DemandStatusEnum": "listings.models.demands.DemandStatus",
+        "DealTypeEnum": "listings.models.trading.DealType",
+        "LicenceKindEnum": "listings.models.trading.LicenceKind",
+        "AttachmentReviewStatusEnum": "listings.models.trading.ReviewStatus",
+    },
 }
 
 WAGTAIL_SITE_NAME = "专利展示交易网"
