@@ -48,3 +48,97 @@ class IndustryAdmin(admin.ModelAdmin):
 class ZoneAdmin(admin.ModelAdmin):
     list_display = ["code", "name_zh", "industry", "position"]
     prepopulated_fields = {"slug": ["name_en"]}
+
+
+# --------------------------------------------------------------------------------------------
+# Trading: read-mostly views for operators; status changes go through the services and the
+# review queue (/review/), never through admin edits, so the audit trail stays whole.
+# --------------------------------------------------------------------------------------------
+from listings.models import (  # noqa: E402
+    Demand,
+    DemandTransition,
+    Encumbrance,
+    LicenceGrant,
+    Listing,
+    ListingAttachment,
+    ListingTransition,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """View only: rules and audit rows are written by services, which admin forms would bypass."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ListingTransitionInline(admin.TabularInline):
+    model = ListingTransition
+    extra = 0
+    can_delete = False
+    readonly_fields = ["action", "from_status", "to_status", "by", "reason", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ListingAttachmentInline(admin.TabularInline):
+    model = ListingAttachment
+    extra = 0
+    can_delete = False
+    fields = ["kind", "original_name", "content_type", "size", "review_status", "reviewed_by", "review_note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Listing)
+class ListingAdmin(ReadOnlyAdmin):
+    list_display = ["title", "organisation", "deal_type", "licence_kind", "price_amount", "status", "published_at"]
+    list_filter = ["status", "deal_type", "licence_kind"]
+    search_fields = ["title", "organisation__name", "patents__publication_number"]
+    readonly_fields = ["status", "published_at", "submitted_at", "close_outcome", "created_by"]
+    raw_id_fields = ["organisation"]
+    inlines = [ListingAttachmentInline, ListingTransitionInline]
+
+
+class DemandTransitionInline(admin.TabularInline):
+    model = DemandTransition
+    extra = 0
+    can_delete = False
+    readonly_fields = ["action", "from_status", "to_status", "by", "reason", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Demand)
+class DemandAdmin(ReadOnlyAdmin):
+    list_display = ["title", "organisation", "visibility", "deadline", "status", "published_at"]
+    list_filter = ["status", "visibility"]
+    search_fields = ["title", "problem", "organisation__name"]
+    readonly_fields = ["status", "published_at", "submitted_at", "created_by"]
+    raw_id_fields = ["organisation"]
+    inlines = [DemandTransitionInline]
+
+
+@admin.register(LicenceGrant)
+class LicenceGrantAdmin(ReadOnlyAdmin):
+    list_display = ["patent", "kind", "licensee_name", "territory", "term_start", "term_end", "active"]
+    list_filter = ["kind", "active", "is_open_licence"]
+    raw_id_fields = ["patent", "listing", "licensor", "licensee"]
+
+
+@admin.register(Encumbrance)
+class EncumbranceAdmin(ReadOnlyAdmin):
+    """Registered and released through ``encumbrance_register``/``encumbrance_release`` so listings are suspended."""
+
+    list_display = ["patent", "kind", "holder", "reference", "active", "registered_at", "released_at"]
+    list_filter = ["kind", "active"]
