@@ -16,6 +16,7 @@ class Actor:
     OWNER = "owner"  # a member of the owning organisation in a permitted role
     OPERATOR = "operator"  # exchange staff
     OWNER_OR_OPERATOR = "owner_or_operator"
+    PARTY = "party"  # the owner, an operator, or a member of the counterparty organisation
     SYSTEM = "system"  # status watch, encumbrance registration, expiry; also open to operators
 
 

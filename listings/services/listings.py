@@ -61,7 +61,7 @@ LISTING_MACHINE = StateMachine(
             S.WITHDRAWN,
             Actor.OWNER,
         ),
-        Transition("negotiation_open", frozenset({S.PUBLISHED}), S.UNDER_NEGOTIATION, Actor.OWNER_OR_OPERATOR),
+        Transition("negotiation_open", frozenset({S.PUBLISHED}), S.UNDER_NEGOTIATION, Actor.PARTY),
         Transition("negotiation_end", frozenset({S.UNDER_NEGOTIATION}), S.PUBLISHED, Actor.OWNER_OR_OPERATOR),
         Transition("close", frozenset({S.UNDER_NEGOTIATION}), S.CLOSED, Actor.OWNER_OR_OPERATOR),
         Transition(
@@ -337,7 +337,7 @@ def _lock(listing: Listing) -> Listing:
     return Listing.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=listing.pk)
 
 
-def _check_actor(transition: Transition, listing: Listing, by) -> None:
+def _check_actor(transition: Transition, listing: Listing, by, counterparty: Organisation | None = None) -> None:
     if transition.actor == Actor.SYSTEM:
         if by is not None and not permissions.is_operator(by):
             raise NotPermitted("仅运营人员或系统可以执行此操作 / only operators or the system may do this")
@@ -348,15 +348,18 @@ def _check_actor(transition: Transition, listing: Listing, by) -> None:
         Actor.OWNER: owner,
         Actor.OPERATOR: operator,
         Actor.OWNER_OR_OPERATOR: owner or operator,
+        Actor.PARTY: owner or operator or (counterparty is not None and permissions.is_member(by, counterparty)),
     }[transition.actor]
     if not allowed:
         raise NotPermitted(f"您无权对此挂牌执行“{transition.action}” / you may not {transition.action} this listing")
 
 
-def _begin(listing: Listing, action: str, by, reason: str) -> tuple[Listing, Transition]:
+def _begin(
+    listing: Listing, action: str, by, reason: str, *, counterparty: Organisation | None = None
+) -> tuple[Listing, Transition]:
     locked = _lock(listing)
     transition = LISTING_MACHINE.check(action, locked.status)
-    _check_actor(transition, locked, by)
+    _check_actor(transition, locked, by, counterparty)
     if transition.needs_reason and not (reason or "").strip():
         raise RuleBroken([("reason", "reason_required", "请填写原因 / a reason is required")])
     return locked, transition
@@ -565,8 +568,9 @@ def listing_withdraw(*, listing: Listing, by, reason: str = "") -> Listing:
 # --------------------------------------------------------------------------------------------
 @transaction.atomic
 def listing_negotiation_open(*, listing: Listing, by, counterparty: Organisation, reason: str = "") -> Listing:
-    """A party starts talks on a published listing (the deals module calls this)."""
-    locked, transition = _begin(listing, "negotiation_open", by, reason)
+    """Talks start on a published listing (the deals module calls this): opened by the holder, an
+    operator, or a member of the counterparty making the approach."""
+    locked, transition = _begin(listing, "negotiation_open", by, reason, counterparty=counterparty)
     rules = Rules()
     rules.check(
         counterparty.pk != locked.organisation_id, "counterparty", "counterparty_is_owner",

@@ -233,6 +233,22 @@ def test_closing_a_licence_records_the_grant_that_later_blocks(make_listing, hol
         make_listing(**licence(LicenceKind.NON_EXCLUSIVE))
 
 
+def test_negotiation_opened_by_the_counterparty_not_a_stranger(make_listing, holder, publish, demander, demand_org,
+                                                                 outsider):
+    listing = publish(make_listing(), owner=holder)
+    with pytest.raises(NotPermitted):
+        svc.listing_negotiation_open(listing=listing, by=outsider, counterparty=demand_org)
+    with breaks("counterparty", "counterparty_is_owner"):
+        svc.listing_negotiation_open(listing=listing, by=holder, counterparty=listing.organisation)
+    assert Listing.objects.get().status == ListingStatus.PUBLISHED
+    svc.listing_negotiation_open(listing=listing, by=demander, counterparty=demand_org, reason="意向报价 45 万元")
+    assert listing.status == ListingStatus.UNDER_NEGOTIATION and list(listing.counterparties.all()) == [demand_org]
+    assert Notification.objects.filter(recipient=holder, verb="listing.negotiation").exists()
+    svc.listing_negotiation_end(listing=listing, by=holder, reason="价格未谈拢")
+    assert listing.status == ListingStatus.PUBLISHED and not listing.counterparties.exists()
+    assert Notification.objects.filter(recipient=demander, verb="listing.negotiation_ended").exists()
+
+
 def test_close_outcome_must_fit_the_deal(make_listing, holder, publish, demand_org, other_org):
     listing = make_listing(**licence(LicenceKind.NON_EXCLUSIVE))
     publish(listing, owner=holder)
@@ -475,3 +491,20 @@ def test_expiry_of_listings(make_listing, holder, publish, today):
     listing.refresh_from_db()
     assert listing.status == ListingStatus.EXPIRED
     assert ListingTransition.objects.filter(listing=listing, action="expire", by=None).exists()
+
+
+def test_expire_trading_command(make_listing, holder, publish, make_demand, demander, publish_demand, today):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    listing = publish(make_listing(expires_on=today + dt.timedelta(days=1)), owner=holder)
+    demand = publish_demand(make_demand(deadline=today + dt.timedelta(days=1)), owner=demander)
+    Listing.objects.filter(pk=listing.pk).update(expires_on=today - dt.timedelta(days=1))
+    type(demand).objects.filter(pk=demand.pk).update(deadline=today - dt.timedelta(days=1))
+    out = StringIO()
+    call_command("expire_trading", stdout=out)
+    assert out.getvalue().strip() == "expired 1 listing(s), 1 demand(s)"
+    listing.refresh_from_db()
+    demand.refresh_from_db()
+    assert (listing.status, demand.status) == ("expired", "expired")
