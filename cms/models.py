@@ -60,7 +60,10 @@ class HomePage(BilingualIntroMixin, Page):
         context["totals"] = listing_selectors.database_totals()
         context["in_force_total"] = cms_selectors.in_force_total()
         context["zone_chart"] = {
-            "labels": [z.short_name_zh if not _english() and z.short_name_zh else z.name for z in zones],
+            # Short axis labels: the Chinese short name, or the city (first word of the slug) in English.
+            "labels": [
+                (z.slug.split("-")[0].title() if _english() else (z.short_name_zh or z.name)) for z in zones
+            ],
             "total": [z.patent_count for z in zones],
             "in_force": [z.in_force_count for z in zones],
         }
