@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from escrow.money import Money
 from listings.identifiers import IdentifierError, parse_application_number, parse_ipc
@@ -26,7 +26,7 @@ from listings.models.trading import (
 )
 from listings.selectors import FilterError
 from marketplace import permissions
-from marketplace.models import Organisation
+from marketplace.models import Organisation, OrganisationReview
 
 
 def _money(params, name: str, errors: list[FilterError]) -> int | None:
@@ -278,7 +278,13 @@ def review_queue() -> ReviewQueue:
             .select_related("listing", "listing__organisation", "patent").order_by("uploaded_at", "pk")
         ),
         organisations=list(
-            Organisation.objects.filter(is_verified=False, memberships__isnull=False).distinct().order_by("created_at")
+            Organisation.objects.filter(is_verified=False, memberships__isnull=False)
+            .annotate(last_decision=Subquery(
+                OrganisationReview.objects.filter(organisation=OuterRef("pk")).order_by("-created_at", "-pk")
+                .values("decision")[:1]
+            ))
+            .filter(Q(last_decision__isnull=True) | Q(last_decision=OrganisationReview.Decision.REVOKED))
+            .distinct().order_by("created_at")
         ),
         suspended=list(_with_related(Listing.objects.filter(status=ListingStatus.SUSPENDED)).order_by("-updated_at")),
     )

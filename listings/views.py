@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from listings import trading_selectors as selectors
@@ -67,6 +68,24 @@ def _require_operator(request) -> None:
         raise PermissionDenied(_("仅运营人员可以审核"))
 
 
+OPERATOR_ACTION_LABELS = {
+    "review_start": _lazy("开始审核"),
+    "approve": _lazy("通过并发布"),
+    "reject": _lazy("退回"),
+    "suspend": _lazy("暂停交易"),
+    "reinstate": _lazy("恢复交易"),
+}
+
+
+def _operator_actions(machine, status: str) -> list[tuple[str, str, bool]]:
+    """The review actions the state machine allows now, with their labels and whether a reason is needed."""
+    return [
+        (action, OPERATOR_ACTION_LABELS[action], machine[action].needs_reason)
+        for action in machine.allowed_actions(status)
+        if action in OPERATOR_ACTION_LABELS
+    ]
+
+
 def _filter_choices() -> dict:
     return {
         "deal_types": DealType.choices,
@@ -109,6 +128,7 @@ def listing_detail(request, pk: int):
         "upload_form": AttachmentForm(),
         "reason_form": ReasonForm(),
         "take_as": take_as,
+        "operator_actions": _operator_actions(listing_services.LISTING_MACHINE, listing.status),
     })
 
 
@@ -279,6 +299,7 @@ def demand_detail(request, pk: int):
         "transitions": demand.transitions.select_related("by") if can_manage or is_operator else [],
         "reason_form": ReasonForm(),
         "deal_type_labels": [DealType(t).label for t in demand.deal_types if t in DealType.values],
+        "operator_actions": _operator_actions(demand_services.DEMAND_MACHINE, demand.status),
     })
 
 

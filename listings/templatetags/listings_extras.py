@@ -23,3 +23,11 @@ def query_with(context, **changes) -> str:
     for key, value in changes.items():
         params[key] = value
     return params.urlencode()
+
+
+@register.filter
+def operator(user) -> bool:
+    """``{% if user|operator %}``: exchange staff (``is_staff`` or an operator membership)."""
+    from marketplace.permissions import is_operator
+
+    return is_operator(user)

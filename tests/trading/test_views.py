@@ -269,3 +269,29 @@ def test_suspended_listing_leaves_the_board(client, published, patent, operator)
     svc.patent_legal_status_change(patent=patent, status=LegalStatus.INVALIDATED, by=operator, reason="无效宣告")
     assert published.title not in client.get("/listings/").content.decode()
     assert client.get(f"/listings/{published.pk}/").status_code == 404
+
+
+def test_operator_suspends_from_the_detail_page(client, published, operator, holder):
+    client.force_login(operator)
+    html = client.get(f"/listings/{published.pk}/").content.decode()
+    assert "listing-operate" in html and "暂停交易" in html and "通过并发布" not in html
+    response = client.post(f"/review/listings/{published.pk}/suspend/", {"reason": "权属争议", "next": f"/listings/{published.pk}/"})
+    assert response["Location"] == f"/listings/{published.pk}/"
+    published.refresh_from_db()
+    assert published.status == ListingStatus.SUSPENDED
+    assert "恢复交易" in client.get(f"/listings/{published.pk}/").content.decode()
+    client.force_login(holder)
+    assert "listing-operate" not in client.get(f"/listings/{published.pk}/").content.decode()
+
+
+def test_rejected_organisations_leave_the_queue(client, operator):
+    from marketplace import services as org_services
+
+    from .factories import MembershipFactory, OrganisationFactory
+
+    organisation = OrganisationFactory(name="被退回的机构", is_verified=False)
+    MembershipFactory(organisation=organisation)
+    client.force_login(operator)
+    assert "被退回的机构" in client.get("/review/").content.decode()
+    org_services.organisation_verification_reject(organisation=organisation, by=operator, reason="执照模糊")
+    assert "被退回的机构" not in client.get("/review/").content.decode()
