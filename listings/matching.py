@@ -4,9 +4,10 @@ A demand is first turned into a ``DemandQuery`` (a plain frozen value, so the sc
 benchmarked without the ``Demand`` model). ``match`` then
 
 1. gathers candidates through the search interface only (``more_like_this`` on the demand's text, once
-   over all in-force patents, once inside each of the demand's IPC neighbourhoods, once over the patents
-   of published listings) plus IPC neighbours straight from the ``PatentIpc`` level columns, so a patent
-   in the right main group is considered even when it shares no words with the demand;
+   over the whole index and once inside each of the demand's IPC neighbourhoods among in-force patents)
+   plus IPC neighbours straight from the ``PatentIpc`` level columns, so a patent in the right main group
+   is considered even when it shares no words with the demand; patents neither in force nor in a public
+   listing are dropped;
 2. reads each candidate's features (IPC codes, industries, zones, legal status, public listings) in a
    handful of queries;
 3. scores every candidate with ``score_candidate``: a weighted sum of five parts, each part's raw value
@@ -52,9 +53,8 @@ DEAL_TYPE_LABELS = {"assignment": "转让", "licence": "许可", "open_licence":
 MIN_SCORE = 0.05
 #: candidate pool sizes per search call
 TEXT_POOL = 100
-IPC_POOL = 50
-LISTED_POOL = 50
-NEIGHBOUR_POOL = 50
+IPC_POOL = 40
+NEIGHBOUR_POOL = 20
 MAX_QUERY_CODES = 3
 
 
@@ -345,19 +345,6 @@ def _listing_model():
         return None
 
 
-def listed_patent_ids() -> list[int]:
-    """Patents in published listings (their application rights may be pending, so they bypass the in-force filter)."""
-    Listing = _listing_model()
-    if Listing is None:
-        return []
-    from listings.models.trading import PUBLIC_STATUSES
-
-    through = Listing.patents.through
-    return list(
-        through.objects.filter(listing__status__in=PUBLIC_STATUSES).values_list("patent_id", flat=True).distinct()
-    )
-
-
 def ipc_neighbours(codes: Sequence[str], *, limit: int = NEIGHBOUR_POOL, exclude: Iterable[int] = ()) -> list[int]:
     """In-force patents sharing a demand code's main group (or the code's own level), newest first."""
     from django.db.models import Q
@@ -402,14 +389,15 @@ def load_candidates(patent_ids: Iterable[int]) -> dict[int, Candidate]:
     if Listing is not None:
         from listings.models.trading import PUBLIC_STATUSES
 
+        # two plain index lookups: SQLite plans the join of the two tables badly for a long IN list
         links = list(
-            Listing.patents.through.objects.filter(patent_id__in=ids, listing__status__in=PUBLIC_STATUSES).values_list(
-                "patent_id", "listing_id"
-            )
+            Listing.patents.through.objects.filter(patent_id__in=ids).order_by().values_list("patent_id", "listing_id")
         )
         listings = {
             listing.pk: listing
-            for listing in Listing.objects.filter(pk__in={listing_id for _, listing_id in links})
+            for listing in Listing.objects.filter(
+                pk__in={listing_id for _, listing_id in links}, status__in=PUBLIC_STATUSES
+            ).only("pk", "title", "deal_type", "price_amount", "price_currency", "status")
         }
         for patent_id, listing_id in links:
             listing = listings.get(listing_id)
@@ -453,15 +441,13 @@ def gather_candidates(
 
     pool: dict[int, tuple[float, set[str]]] = {}
     text = query.text.strip()
-    in_force = SearchFilters(legal_status=LegalStatus.IN_FORCE)
     if text:
-        _collect(backend.more_like_this(text=text, filters=in_force, limit=text_pool), pool)
+        # one unfiltered call covers in-force patents and listed ones alike (a listed application may be
+        # pending); patents that are neither are dropped when their features are read
+        _collect(backend.more_like_this(text=text, limit=text_pool), pool)
         for code in query.ipc_codes[:MAX_QUERY_CODES]:
             neighbourhood = SearchFilters(ipc=_neighbourhood(code), legal_status=LegalStatus.IN_FORCE)
             _collect(backend.more_like_this(text=text, filters=neighbourhood, limit=IPC_POOL), pool)
-        listed = listed_patent_ids()
-        if listed:
-            _collect(backend.more_like_this(text=text, filters=SearchFilters(ids=tuple(listed)), limit=LISTED_POOL), pool)
         forced = tuple(int(i) for i in include_ids if int(i) not in pool)
         if forced:
             _collect(backend.more_like_this(text=text, filters=SearchFilters(ids=forced), limit=len(forced)), pool)
@@ -542,6 +528,7 @@ __all__ = [
     "weights_for",
     "score_candidate",
     "load_candidates",
+    "ipc_neighbours",
     "gather_candidates",
     "match",
     "text_only",

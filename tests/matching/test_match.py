@@ -59,3 +59,35 @@ def test_patents_out_of_force_and_unrelated_are_not_matched(corpus):
 
 def test_limit(corpus):
     assert len(match(DemandQuery(text="无线传感器网络"), limit=1)) == 1
+
+
+def test_listed_pending_application_is_a_candidate_with_its_listing(memory_search, index_all):
+    from .factories import ListingFactory
+
+    pending = PatentFactory(title="钛合金骨科植入物表面处理", ipc=["A61L27/06"], legal_status=LegalStatus.PENDING)
+    unlisted_pending = PatentFactory(title="钛合金骨科植入物表面处理工艺", ipc=["A61L27/06"],
+                                     legal_status=LegalStatus.PENDING)
+    listing = ListingFactory(patents=[pending], deal_type="licence", price_amount=100_000_00)
+    index_all()
+    results = match(DemandQuery(text="钛合金骨科植入物", ipc_codes=("A61L27/00",), deal_types=("licence",)))
+    [hit] = [r for r in results if r.patent_id == pending.pk]
+    assert hit.listing_id == listing.pk
+    assert hit.explanation["deal_type_fit"]["status"] == "fits"
+    assert unlisted_pending.pk not in {r.patent_id for r in results}
+
+
+def test_match_through_the_configured_embedded_engine(settings, index_all):
+    """The same pipeline on the project's embedded FTS5 engine (the default backend)."""
+    from search import reset_search_backends
+
+    settings.SEARCH_BACKEND = "search.backends.embedded"
+    reset_search_backends()
+    target = PatentFactory(title="低功耗无线传感器网络节点", abstract="一种低功耗无线传感器网络节点的休眠调度方法",
+                           ipc=["H04W84/18"])
+    PatentFactory(title="超硬材料刀具的烧结工艺", ipc=["B22F3/00"])
+    PatentFactory(title="无线传感器在农业灌溉中的应用", ipc=["A01G25/00"])
+    index_all()
+    results = match(DemandQuery(text="低功耗无线传感器网络", ipc_codes=("H04W84/18",)))
+    assert results[0].patent_id == target.pk
+    assert results[0].explanation["matched_terms"]
+    assert results[0].explanation["ipc_level"] == "main_group"
