@@ -508,3 +508,18 @@ def test_expire_trading_command(make_listing, holder, publish, make_demand, dema
     listing.refresh_from_db()
     demand.refresh_from_db()
     assert (listing.status, demand.status) == ("expired", "expired")
+
+
+def test_a_portfolio_names_each_patent_once(make_listing, patent):
+    with breaks("patents", "patent_duplicated"):
+        make_listing(patents=[patent, patent])
+    assert not Listing.objects.exists()
+
+
+def test_authorisation_must_concern_a_patent_of_the_listing(make_listing, holder, holder_org):
+    listing = make_listing()
+    elsewhere = PatentFactory(holders=[holder_org])
+    with breaks("patent", "patent_not_in_listing"):
+        svc.listing_attachment_add(listing=listing, by=holder, upload=pdf(), kind=AttachmentKind.AUTHORISATION,
+                                   patent=elsewhere)
+    assert not listing.attachments.exists()
