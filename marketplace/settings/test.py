@@ -16,3 +16,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+STATIC_ROOT = _TMP / "staticfiles"  # WhiteNoise wants the folder to exist; finders serve the files
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
