@@ -336,6 +336,25 @@ def _collect(hits, pool: dict[int, tuple[float, set[str]]]) -> None:
         pool[hit.id] = (max(score, float(hit.score)), terms | set(hit.matched_terms))
 
 
+def _collect_full_matches(text: str, filters, *, backend, pool: dict[int, tuple[float, set[str]]]) -> None:
+    """Patents in the demand's IPC neighbourhood that contain *every* term of the demand (the engine's
+    BM25 search). More-like-this keeps only the most distinctive terms, and in a field full of generic
+    titles (数据存储方法、…存储介质) those can miss the one patent that says everything the demand says;
+    a full match inside the right field is as strong as text evidence gets, so it ranks with the best
+    more-like-this hit."""
+    from search.interface import SearchQuery
+
+    result = backend.search(
+        SearchQuery(text=text, filters=filters, sort="relevance", page_size=IPC_POOL, facets=False, highlight=False)
+    )
+    if not result.hits:
+        return
+    best = max((score for score, _ in pool.values()), default=0.0)
+    for hit in result.hits:
+        score, terms = pool.get(hit.id, (0.0, set()))
+        pool[hit.id] = (max(score, float(hit.score), best), terms | set(hit.matched_terms))
+
+
 def _listing_model():
     from django.apps import apps
 
@@ -448,6 +467,7 @@ def gather_candidates(
         for code in query.ipc_codes[:MAX_QUERY_CODES]:
             neighbourhood = SearchFilters(ipc=_neighbourhood(code), legal_status=LegalStatus.IN_FORCE)
             _collect(backend.more_like_this(text=text, filters=neighbourhood, limit=IPC_POOL), pool)
+            _collect_full_matches(text, neighbourhood, backend=backend, pool=pool)
         forced = tuple(int(i) for i in include_ids if int(i) not in pool)
         if forced:
             _collect(backend.more_like_this(text=text, filters=SearchFilters(ids=forced), limit=len(forced)), pool)

@@ -91,3 +91,35 @@ def test_match_through_the_configured_embedded_engine(settings, index_all):
     assert results[0].patent_id == target.pk
     assert results[0].explanation["matched_terms"]
     assert results[0].explanation["ipc_level"] == "main_group"
+
+
+class _BlindMoreLikeThis:
+    """Delegates to the memory engine but, like more-like-this over generic titles, never returns the
+    one patent whose distinctive words are single characters the term picker drops."""
+
+    def __init__(self, inner, hidden_id):
+        self.inner, self.hidden_id = inner, hidden_id
+
+    def more_like_this(self, **kwargs):
+        return [h for h in self.inner.more_like_this(**kwargs) if h.id != self.hidden_id]
+
+    def search(self, query):
+        return self.inner.search(query)
+
+
+def test_a_patent_matching_every_demand_term_in_the_field_is_found_even_when_more_like_this_misses_it(
+    memory_search, index_all
+):
+    target = PatentFactory(title="数据存储方法、数据回滚方法、计算机设备和存储介质", ipc=["G06F16/00"])
+    for n, prefix in enumerate(["页面生成", "信息推荐", "网络监控", "接口文档生成", "数据存证"]):
+        PatentFactory(title=f"{prefix}方法、装置、计算机设备及存储介质", ipc=["G06F16/00"])
+    index_all()
+    backend = _BlindMoreLikeThis(memory_search, target.pk)
+    query = DemandQuery(text="数据存储方法、数据回滚方法、计算机设备和存储介质", ipc_codes=("G06F",))
+
+    results = match(query, backend=backend)
+
+    assert results[0].patent_id == target.pk
+    assert results[0].explanation["ipc_level"] == "subclass"
+    # without an IPC field the full-match channel is not used: the matcher adds it only inside the field
+    assert target.pk not in {r.patent_id for r in match(DemandQuery(text=query.text), backend=backend)}
