@@ -536,8 +536,13 @@ def import_patents_file(
     source: str | None = None,
     batch_size: int = BATCH_SIZE,
     progress: bool = True,
+    index: bool = True,
 ) -> ImportSummary:
-    """Validate the whole file, then (if allowed) upsert its valid rows, classify and re-index them."""
+    """Validate the whole file, then (if allowed) upsert its valid rows, classify and re-index them.
+
+    ``index=False`` leaves the search index alone: for a caller that rebuilds it whole right after
+    (the first-run bootstrap), queuing a task per batch would only repeat that work.
+    """
     path = Path(path)
     if not path.is_file():
         raise ImportFileError(f"文件不存在 / no such file: {path}")
@@ -624,7 +629,8 @@ def import_patents_file(
             result = patents_upsert_batch(records=batch, source=source)
             moved = patents_classify(patent_ids=result.changed, matcher=matcher) if result.changed else set()
             changed = sorted(set(result.changed) | moved)
-            index_patents_on_commit(changed)
+            if index:
+                index_patents_on_commit(changed)
         summary.created += len(result.created)
         summary.updated += len(result.updated)
         summary.unchanged += len(result.unchanged)

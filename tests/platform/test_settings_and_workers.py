@@ -5,10 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import pytest
 from celery import Celery
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
+
 
 from escrow.money import Money
 from listings.models import Demand, DealType, LegalStatus, Listing, ListingStatus, Visibility

@@ -34,6 +34,12 @@ class Command(BaseCommand):
             f"search: {settings.SEARCH_BACKEND.rsplit('.', 1)[-1]} · celery broker: {broker}"
             + ("" if worker else " (worker not started)")
         )
+        password_file = settings.VAR_DIR / "operator-password.txt"
+        if password_file.exists():
+            self.stdout.write(
+                f"  运营账号 operator login: http://{host}:{port}/accounts/login/ · user 'operator' · "
+                f"password in {password_file}"
+            )
         try:
             uvicorn.run(
                 "marketplace.asgi:application",

@@ -25,7 +25,6 @@ from search.benchmark import (
     machine_description,
     percentile,
     query_set,
-    summarise,
     synthetic_corpus,
     timed,
 )
