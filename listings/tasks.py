@@ -34,3 +34,13 @@ def run_saved_search_alerts() -> int:
     from listings.services.matching import saved_search_alerts_run
 
     return sum(len(ids) for ids in saved_search_alerts_run().values())
+
+
+@shared_task(name="listings.expire_trading")
+def expire_trading() -> dict:
+    """Periodic (django-celery-beat, daily): expire listings past their validity and demands past their
+    deadline; each expiry is a recorded, notified transition like any other."""
+    from listings.services.demands import demands_expire_due
+    from listings.services.listings import listings_expire_due
+
+    return {"listings": len(listings_expire_due()), "demands": len(demands_expire_due())}

@@ -23,7 +23,7 @@ from listings.statemachine import IllegalTransition
 from marketplace.models import Membership, Notification
 from marketplace.services import NotPermitted
 
-from .factories import MembershipFactory, OrganisationFactory, PatentFactory, make_application_number
+from ..factories import MembershipFactory, OrganisationFactory, PatentFactory, application_number
 from .helpers import breaks, snapshot
 from .test_uploads import PDF_BYTES
 
@@ -134,7 +134,7 @@ def test_only_rights_in_force(make_listing, holder_org, status):
 
 def test_term_ended_by_date_is_not_in_force(make_listing, holder_org):
     old = PatentFactory(holders=[holder_org], kind="utility_model", application_date=dt.date(2010, 1, 5),
-                        application_number=make_application_number(7, "2", 2010))
+                        application_number=application_number(2010, "2", 7))
     assert old.legal_status == LegalStatus.IN_FORCE and old.expiry_date < dt.date.today()
     with breaks("patents", "patent_not_in_force"):
         make_listing(patents=[old])
@@ -523,3 +523,19 @@ def test_authorisation_must_concern_a_patent_of_the_listing(make_listing, holder
         svc.listing_attachment_add(listing=listing, by=holder, upload=pdf(), kind=AttachmentKind.AUTHORISATION,
                                    patent=elsewhere)
     assert not listing.attachments.exists()
+
+
+def test_expiry_runs_daily_as_a_beat_task(make_listing, holder, publish, make_demand, demander, publish_demand, today):
+    from django_celery_beat.models import PeriodicTask
+
+    from listings.tasks import expire_trading
+
+    scheduled = PeriodicTask.objects.get(task="listings.expire_trading")
+    assert scheduled.enabled and scheduled.crontab.hour == "0"
+    listing = publish(make_listing(expires_on=today + dt.timedelta(days=1)), owner=holder)
+    demand = publish_demand(make_demand(deadline=today + dt.timedelta(days=1)), owner=demander)
+    Listing.objects.filter(pk=listing.pk).update(expires_on=today - dt.timedelta(days=1))
+    type(demand).objects.filter(pk=demand.pk).update(deadline=today - dt.timedelta(days=1))
+
+    assert expire_trading.delay().get() == {"listings": 1, "demands": 1}
+    assert expire_trading.delay().get() == {"listings": 0, "demands": 0}
