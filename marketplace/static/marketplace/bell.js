@@ -19,6 +19,20 @@
     count.hidden = n <= 0;
   }
 
+  /* The pushed timestamp is ISO 8601 in UTC; show it in the site's time zone like the server-rendered ones. */
+  function localTime(iso) {
+    var d = new Date(iso || "");
+    if (isNaN(d.getTime())) return (iso || "").replace("T", " ").slice(0, 16);
+    if (root.dataset.tz && window.Intl) {
+      try {  // the site's time zone, as the server renders the other items ("sv-SE" gives 2026-01-31 09:05)
+        return new Intl.DateTimeFormat("sv-SE", { timeZone: root.dataset.tz, year: "numeric", month: "2-digit",
+          day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false }).format(d);
+      } catch (e) { /* unknown zone: fall through to the browser's */ }
+    }
+    function pad(v) { return (v < 10 ? "0" : "") + v; }
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+
   function item(n) {
     var li = document.createElement("li");
     li.className = "zp-bell-item is-unread";
@@ -31,7 +45,7 @@
     title.textContent = n.title;
     var time = document.createElement("time");
     time.dateTime = n.created_at;
-    time.textContent = (n.created_at || "").replace("T", " ").slice(0, 16);
+    time.textContent = localTime(n.created_at);
     a.appendChild(title);
     a.appendChild(time);
     li.appendChild(a);
