@@ -8,6 +8,8 @@ from django.shortcuts import render
 from cms import selectors as cms_selectors
 from listings import selectors as listing_selectors
 from listings.models import Patent
+from listings.models.trading import PUBLIC_STATUSES, Listing
+from marketplace import permissions
 
 PATENTS_PER_PAGE = 20
 FILTER_PARAMS = ("zone", "industry", "section", "ipc", "kind", "status")
@@ -40,5 +42,8 @@ def patent_detail(request: HttpRequest, publication_number: str) -> HttpResponse
         "patent": patent,
         "ipc_lines": cms_selectors.patent_ipc_lines(patent=patent),
         "publications": cms_selectors.patent_publication_lines(patent=patent),
+        # the trading side: this patent's public listings, and a "list it" link for those who may list
+        "listings": Listing.objects.filter(patents=patent, status__in=PUBLIC_STATUSES).select_related("organisation"),
+        "lister_organisations": permissions.organisations_for(request.user, permissions.LISTING_ROLES),
     }
     return render(request, "cms/patent_detail.html", context)

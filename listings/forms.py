@@ -23,7 +23,10 @@ def parse_yuan(value: str, field_label) -> Money | None:
     try:
         return Money.parse(text)
     except ValueError as exc:
-        raise ValidationError(_("%(label)s 格式错误：%(error)s") % {"label": field_label, "error": exc}, code="invalid")
+        raise ValidationError(
+            _("%(label)s格式错误：请填写以元为单位的数字，如 300000 或 300000.50（不要写“万”等单位）") % {"label": field_label},
+            code="invalid",
+        ) from exc
 
 
 def parse_percent_to_bps(value: str) -> int | None:
@@ -46,6 +49,12 @@ def apply_rule_errors(form: forms.Form, error: ValidationError, mapping: dict[st
         target = mapping.get(field, field)
         for message in messages:
             form.add_error(target if target in form.fields else None, message)
+
+
+def _preselect_single_organisation(field: forms.ModelChoiceField) -> None:
+    """Someone who acts for one organisation gets it chosen, instead of an empty "---------" to pick."""
+    if field.queryset.count() == 1:
+        field.empty_label = None
 
 
 class ListingForm(forms.Form):
@@ -76,6 +85,7 @@ class ListingForm(forms.Form):
     def __init__(self, *args, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations if organisations is not None else Organisation.objects.none()
+        _preselect_single_organisation(self.fields["organisation"])
 
     def clean_patent_numbers(self):
         numbers = [n for n in self.cleaned_data["patent_numbers"].replace(",", "\n").replace("，", "\n").splitlines() if n.strip()]
@@ -145,6 +155,7 @@ class DemandForm(forms.Form):
     def __init__(self, *args, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations if organisations is not None else Organisation.objects.none()
+        _preselect_single_organisation(self.fields["organisation"])
 
     def clean_ipc_codes(self):
         text = self.cleaned_data.get("ipc_codes") or ""

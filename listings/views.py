@@ -138,7 +138,9 @@ def listing_create(request):
     if not organisations.exists():
         messages.info(request, _("请先登记您所代表的机构（权利人或经纪人角色）"))
         return redirect("listings:my-organisations")
-    form = ListingForm(request.POST or None, organisations=organisations)
+    # ?patent=CN… comes from the "list this patent" link on a patent page
+    initial = {"patent_numbers": request.GET.get("patent", "").strip()[:40]}
+    form = ListingForm(request.POST or None, organisations=organisations, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             listing = listing_services.listing_create(
