@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cms.services import ensure_site_pages
-from tests.cms.factories import PatentFactory, ServiceAgencyFactory, build_zone_db
+from tests.factories import PatentFactory, ServiceAgencyFactory, build_zone_db
 
 CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() == "true"

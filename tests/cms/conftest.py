@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .factories import build_zone_db
+from tests.factories import build_zone_db
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import pytest
 
 from listings.models import Patent
 
-from .factories import PatentFactory
+from tests.factories import PatentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 
 from listings.models import Patent
 
-from .factories import PatentFactory, ServiceAgencyFactory
+from tests.factories import PatentFactory, ServiceAgencyFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from listings.models.patents import compute_expiry
 from listings.services.classification import patents_classify, patents_reclassify_all
 from listings.services.zone_directory import zone_directory_load
 
-from ..factories import IndustryFactory, IpcScopeRuleFactory, PatentFactory, ZoneFactory
+from tests.factories import IndustryFactory, IpcScopeRuleFactory, PatentFactory, ZoneFactory
 
 pytestmark = pytest.mark.django_db
 EXCLUDE = IpcScopeRule.Role.EXCLUDE

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from listings.importers.patents import import_patents_file
 from listings.models import LegalStatus, Patent, PatentIpc, PatentKind
 
-from ..factories import application_number
+from tests.factories import application_number
 from .helpers import database_fingerprint, read_report
 
 pytestmark = pytest.mark.django_db

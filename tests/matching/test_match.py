@@ -6,7 +6,7 @@ import pytest
 from listings.matching import DemandQuery, match
 from listings.models import LegalStatus
 
-from .factories import IndustryFactory, PatentFactory, ZoneFactory
+from tests.factories import IndustryFactory, ListingFactory, PatentFactory, ZoneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,8 +62,6 @@ def test_limit(corpus):
 
 
 def test_listed_pending_application_is_a_candidate_with_its_listing(memory_search, index_all):
-    from .factories import ListingFactory
-
     pending = PatentFactory(title="钛合金骨科植入物表面处理", ipc=["A61L27/06"], legal_status=LegalStatus.PENDING)
     unlisted_pending = PatentFactory(title="钛合金骨科植入物表面处理工艺", ipc=["A61L27/06"],
                                      legal_status=LegalStatus.PENDING)

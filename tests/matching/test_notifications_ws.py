@@ -15,7 +15,7 @@ from marketplace.models import Notification
 from marketplace.notifications import notify
 from marketplace.routing import websocket_urlpatterns
 
-from .factories import UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

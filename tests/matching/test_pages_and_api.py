@@ -11,7 +11,7 @@ from listings.services.matching import demand_matches_compute, saved_search_crea
 from marketplace.models import Membership, Notification, NotificationPreference
 from marketplace.notifications import notify
 
-from .factories import DemandFactory, MembershipFactory, OrganisationFactory, PatentFactory
+from tests.factories import DemandFactory, MembershipFactory, OrganisationFactory, PatentFactory
 
 pytestmark = pytest.mark.django_db
 

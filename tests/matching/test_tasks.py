@@ -19,7 +19,14 @@ from marketplace.inbox import notification_preference_update
 from marketplace.models import Membership, Notification
 from marketplace.notifications import notify
 
-from .factories import DemandFactory, ListingFactory, MembershipFactory, OrganisationFactory, PatentFactory, UserFactory
+from tests.factories import (
+    DemandFactory,
+    ListingFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    PatentFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,7 @@ import pytest
 from django.core.management import call_command
 
 from listings.models import IpcEntry
-from tests.factories import IndustryFactory, ZoneFactory
-from tests.search.factories import make_patent
+from tests.factories import IndustryFactory, PatentFactory, ZoneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +24,11 @@ def patents(django_capture_on_commit_callbacks):
     ):
         IpcEntry.objects.update_or_create(code=code, defaults={"level": level, "parent_id": parent, "title_zh": zh, "title_en": zh + " (en)"})
     with django_capture_on_commit_callbacks(execute=True):
-        a = make_patent(title="一种光纤连接器", ipc=("G02B6/38",), zones=(zone,), industries=(industry,),
-                        applicants=["武汉光迅科技股份有限公司"], abstract="光纤连接器包括插芯与<套筒>。")
-        b = make_patent(title="光纤传感器的解调装置", ipc=("G01D5/353", "G02B6/02"), kind="utility_model",
-                        legal_status="pending", applicants=["华中科技大学"])
-        c = make_patent(title="锂电池的热管理系统", ipc=("H01M10/613",), applicants=["华中科技大学"])
+        a = PatentFactory(title="一种光纤连接器", year=2020, ipc=("G02B6/38",), zones=(zone,), industries=(industry,),
+                          applicants=["武汉光迅科技股份有限公司"], abstract="光纤连接器包括插芯与<套筒>。")
+        b = PatentFactory(title="光纤传感器的解调装置", year=2020, ipc=("G01D5/353", "G02B6/02"),
+                          kind="utility_model", legal_status="pending", applicants=["华中科技大学"])
+        c = PatentFactory(title="锂电池的热管理系统", year=2020, ipc=("H01M10/613",), applicants=["华中科技大学"])
     return a, b, c
 
 

@@ -10,7 +10,7 @@ import dataclasses
 import pytest
 
 from search.interface import FACETS, MAX_PAGE_SIZE, SearchFilters, SearchQuery, Unsupported
-from tests.search.factories import corpus, make_document
+from tests.factories import PatentDocumentFactory, corpus
 
 FILTER_FOR_FACET = {
     "ipc_section": "ipc",
@@ -164,12 +164,14 @@ class TestSearchBackendContract:
         assert 7 not in ids(loaded.search(SearchQuery(text="光纤")))
         assert loaded.count() == 7
         loaded.delete(7)  # deleting twice is harmless
-        loaded.index_many([make_document(id=40, title="新增的光纤耦合器"), make_document(id=41, title="另一个耦合器")])
+        loaded.index_many(
+            [PatentDocumentFactory(id=40, title="新增的光纤耦合器"), PatentDocumentFactory(id=41, title="另一个耦合器")]
+        )
         assert set(ids(loaded.search(SearchQuery(text="耦合器")))) == {40, 41}
         assert loaded.count() == 9
 
     def test_rebuild_replaces_the_whole_index(self, loaded):
-        loaded.rebuild([make_document(id=90, title="只剩下的光纤")])
+        loaded.rebuild([PatentDocumentFactory(id=90, title="只剩下的光纤")])
         assert loaded.count() == 1
         assert ids(loaded.search(SearchQuery(text="光纤"))) == [90]
         assert ids(loaded.search(SearchQuery(text="电池"))) == []

@@ -14,7 +14,7 @@ from elasticsearch import Elasticsearch
 from search.analysis import CJK_STOPWORDS, EN_STOPWORDS
 from search.backends.elasticsearch import Backend
 from search.interface import FACETS, SearchFilters, SearchQuery
-from tests.search.factories import corpus
+from tests.factories import corpus
 
 ALIAS = "zonepatent-patents"
 NEW_INDEX = "zonepatent-patents-20240101000000000000"

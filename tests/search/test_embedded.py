@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from search.analysis import highlight, match_expression, query_tokens
 from search.backends.embedded import Backend
 from search.interface import SearchFilters, SearchQuery
-from tests.search.factories import corpus, make_document
+from tests.factories import PatentDocumentFactory, corpus
 
 
 def test_query_tokens_never_carry_fts_syntax():
@@ -36,7 +36,7 @@ def test_a_second_process_sees_writes_incrementally(tmp_path):
     web, worker = Backend(path), Backend(path)  # two processes opening the same file
     worker.rebuild(corpus())
     assert web.search(SearchQuery(text="光纤")).total == 3
-    worker.index_one(make_document(id=50, title="光纤陀螺仪", ipc_codes=("G01C19/72",)))
+    worker.index_one(PatentDocumentFactory(id=50, title="光纤陀螺仪", ipc_codes=("G01C19/72",)))
     result = web.search(SearchQuery(text="光纤"))
     assert result.total == 4
     assert {f.value: f.count for f in result.facets["ipc_subclass"]}["G01C"] == 1
@@ -55,7 +55,7 @@ def test_writes_during_a_rebuild_are_carried_over(tmp_path):
     def documents():
         yield from corpus()[:4]
         # meanwhile a worker indexes a new patent and deletes an old one
-        backend.index_one(make_document(id=60, title="重建期间写入的光纤"))
+        backend.index_one(PatentDocumentFactory(id=60, title="重建期间写入的光纤"))
         backend.delete(2)
         yield from corpus()[4:]
         yield corpus()[1]  # the rebuild's own (stale) copy of the deleted patent
@@ -72,7 +72,7 @@ def test_search_answers_from_the_old_tables_until_the_swap(tmp_path):
     seen = []
 
     def documents():
-        for doc in [make_document(id=70, title="新索引里的专利")]:
+        for doc in [PatentDocumentFactory(id=70, title="新索引里的专利")]:
             seen.append(backend.search(SearchQuery(text="光纤")).total)  # mid-rebuild: the old index answers
             yield doc
 
@@ -108,7 +108,7 @@ doc_strategy = st.fixed_dictionaries(
 def test_facet_counts_always_equal_filtered_totals(tmp_path_factory, docs, text):
     backend = Backend(tmp_path_factory.mktemp("prop") / "index.sqlite3")
     backend.rebuild(
-        make_document(
+        PatentDocumentFactory(
             id=i + 1,
             title="一种" + "".join(d["words"]),
             ipc_codes=tuple(d["ipc"]),

@@ -8,7 +8,7 @@ from listings.models import Patent, PatentIpc
 from search import get_search_backend
 from search.interface import SearchFilters, SearchQuery
 from search.tasks import index_patents
-from tests.search.factories import make_patent
+from tests.factories import PatentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def hits(text: str = "", **filters) -> list[int]:
 
 def test_create_edit_delete_are_followed(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        patent = make_patent(title="一种石墨烯散热膜", ipc=("H05K7/20",))
+        patent = PatentFactory(title="一种石墨烯散热膜", ipc=("H05K7/20",))
     assert hits("石墨烯") == [patent.id]
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -46,7 +46,7 @@ def test_rolled_back_writes_never_reach_the_index(django_capture_on_commit_callb
     with django_capture_on_commit_callbacks(execute=True):
         try:
             with transaction.atomic():
-                make_patent(title="回滚的超导线材")
+                PatentFactory(title="回滚的超导线材")
                 raise RuntimeError("abort")
         except RuntimeError:
             pass
@@ -55,7 +55,7 @@ def test_rolled_back_writes_never_reach_the_index(django_capture_on_commit_callb
 
 def test_task_removes_ids_that_no_longer_exist(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        patent = make_patent(title="被批量删除的钙钛矿电池")
+        patent = PatentFactory(title="被批量删除的钙钛矿电池")
     assert hits("钙钛矿") == [patent.id]
     Patent.objects.filter(pk=patent.pk).delete()  # a bulk delete sends no per-row signal
     index_patents([patent.pk])

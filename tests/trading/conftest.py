@@ -13,7 +13,7 @@ from listings.services import demands as demand_services
 from listings.services import listings as listing_services
 from marketplace.models import Membership
 
-from .factories import MembershipFactory, OperatorFactory, OrganisationFactory, PatentFactory, UserFactory
+from tests.factories import MembershipFactory, OperatorFactory, OrganisationFactory, PatentFactory, UserFactory
 
 
 @pytest.fixture

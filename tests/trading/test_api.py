@@ -13,7 +13,7 @@ from listings.models import Demand, Listing, ListingStatus, Visibility
 from listings.models.demands import DemandStatus
 from marketplace.models import Organisation
 
-from .factories import make_uscc
+from tests.factories import make_uscc
 from .test_uploads import EXE_BYTES, PDF_BYTES
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from marketplace.models import Notification
 from marketplace.services import NotPermitted
 
 from .conftest import demand_kwargs
-from .factories import IndustryFactory, ZoneFactory
+from tests.factories import IndustryFactory, ZoneFactory
 from .helpers import breaks, snapshot
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from search import get_search_backend
 from search.documents import patent_document
 from search.interface import SearchFilters, SearchQuery
 
-from .factories import PatentFactory, make_uscc
+from tests.factories import PatentFactory, make_uscc
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -23,7 +23,7 @@ from listings.statemachine import IllegalTransition
 from marketplace.models import Membership, Notification
 from marketplace.services import NotPermitted
 
-from ..factories import MembershipFactory, OrganisationFactory, PatentFactory, application_number
+from tests.factories import MembershipFactory, OrganisationFactory, PatentFactory, application_number
 from .helpers import breaks, snapshot
 from .test_uploads import PDF_BYTES
 

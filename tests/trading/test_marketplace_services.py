@@ -9,7 +9,7 @@ from marketplace import permissions
 from marketplace import services as svc
 from marketplace.models import Membership, Notification, Organisation, OrganisationReview
 
-from .factories import MembershipFactory, OrganisationFactory, make_uscc
+from tests.factories import MembershipFactory, OrganisationFactory, make_uscc
 from .helpers import breaks, snapshot
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,14 @@ from listings.models.demands import DemandStatus
 from listings.services import listings as svc
 from marketplace.models import Membership, Organisation
 
-from .factories import IndustryFactory, PatentFactory, ZoneFactory
+from tests.factories import (
+    IndustryFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    PatentFactory,
+    ZoneFactory,
+    make_uscc,
+)
 from .test_uploads import EXE_BYTES, PDF_BYTES, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -187,8 +194,6 @@ def test_operator_verifies_organisations_in_the_queue(client, operator, db):
     response = client.post("/me/organisations/", {"name": "长春生物制药有限公司", "uscc": "91220101MA0Y12345X",
                                                    "kind": "enterprise", "role": "demand"})
     assert response.context["form"].errors["uscc"]
-    from .factories import make_uscc
-
     client.post("/me/organisations/", {"name": "长春生物制药有限公司", "uscc": make_uscc(77), "kind": "enterprise",
                                        "role": "demand"})
     organisation = Organisation.objects.get(name="长春生物制药有限公司")
@@ -286,8 +291,6 @@ def test_operator_suspends_from_the_detail_page(client, published, operator, hol
 
 def test_rejected_organisations_leave_the_queue(client, operator):
     from marketplace import services as org_services
-
-    from .factories import MembershipFactory, OrganisationFactory
 
     organisation = OrganisationFactory(name="被退回的机构", is_verified=False)
     MembershipFactory(organisation=organisation)
