@@ -6,7 +6,6 @@ Screenshots of the home page at desktop and phone width are written to SCREENSHO
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,34 +13,9 @@ import pytest
 from cms.services import ensure_site_pages
 from tests.factories import PatentFactory, ServiceAgencyFactory, build_zone_db
 
-CHROMIUM = "/usr/bin/chromium"
-IN_CI = os.environ.get("CI", "").lower() == "true"
 SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", "/tmp"))
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser():
-    if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
-        message = f"{CHROMIUM} is missing; run `bash deploy/install-browser.sh` (make browser)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made after it starts
-    # (none in the test body, but live_server teardown flushes the database) must still be allowed.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-        )
-        try:
-            yield instance
-        finally:
-            instance.close()
 
 
 @pytest.fixture

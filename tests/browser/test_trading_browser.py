@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from listings.models import Listing
 from marketplace.models import Membership, Organisation
-from tests.browser.test_site_browser import browser  # noqa: F401  (the fixture)
 from tests.factories import PatentFactory
 
 SCREENSHOT_DIR = Path(os.environ.get("SCREENSHOT_DIR", "/tmp"))
@@ -54,7 +53,7 @@ def _unread(page) -> int:
     return int(page.locator(".zp-bell-count").get_attribute("data-unread"))
 
 
-def test_holder_lists_operator_approves_bell_counts(live_server, trading_data, browser):  # noqa: F811
+def test_holder_lists_operator_approves_bell_counts(live_server, trading_data, browser):
     base = live_server.url
     patent = trading_data["patent"]
     holder_ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
