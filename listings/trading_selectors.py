@@ -284,6 +284,7 @@ def review_queue() -> ReviewQueue:
                 .values("decision")[:1]
             ))
             .filter(Q(last_decision__isnull=True) | Q(last_decision=OrganisationReview.Decision.REVOKED))
+            .prefetch_related("memberships__user")
             .distinct().order_by("created_at")
         ),
         suspended=list(_with_related(Listing.objects.filter(status=ListingStatus.SUSPENDED)).order_by("-updated_at")),

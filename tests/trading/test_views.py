@@ -298,3 +298,15 @@ def test_rejected_organisations_leave_the_queue(client, operator):
     assert "被退回的机构" in client.get("/review/").content.decode()
     org_services.organisation_verification_reject(organisation=organisation, by=operator, reason="执照模糊")
     assert "被退回的机构" not in client.get("/review/").content.decode()
+
+
+def test_review_queue_shows_who_registered_an_organisation(client, operator):
+    from tests.factories import MembershipFactory, OrganisationFactory
+
+    org = OrganisationFactory(name="武汉光谷待认证科技有限公司", is_verified=False, contact="027-8888 0000")
+    MembershipFactory(organisation=org, role="holder", user__username="applicant1", user__email="a1@example.cn")
+    client.force_login(operator)
+    html = client.get("/review/").content.decode()
+    assert "武汉光谷待认证科技有限公司" in html
+    assert "027-8888 0000" in html
+    assert "applicant1" in html and "a1@example.cn" in html
