@@ -301,8 +301,6 @@ def test_rejected_organisations_leave_the_queue(client, operator):
 
 
 def test_review_queue_shows_who_registered_an_organisation(client, operator):
-    from tests.factories import MembershipFactory, OrganisationFactory
-
     org = OrganisationFactory(name="武汉光谷待认证科技有限公司", is_verified=False, contact="027-8888 0000")
     MembershipFactory(organisation=org, role="holder", user__username="applicant1", user__email="a1@example.cn")
     client.force_login(operator)
