@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from escrow.money import Money
+from listings.models.audit import TransitionRecord
 
 
 class DemandStatus(models.TextChoices):
@@ -103,20 +104,12 @@ class Demand(models.Model):
         return None if self.budget_max is None else Money(int(self.budget_max), self.currency)
 
 
-class DemandTransition(models.Model):
+class DemandTransition(TransitionRecord):
     demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="transitions")
-    action = models.CharField(_("操作"), max_length=40)
     from_status = models.CharField(_("原状态"), max_length=20, choices=DemandStatus.choices)
     to_status = models.CharField(_("新状态"), max_length=20, choices=DemandStatus.choices)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    reason = models.TextField(_("原因"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
-    class Meta:
-        ordering = ["created_at", "pk"]
+    class Meta(TransitionRecord.Meta):
         verbose_name = _("需求状态变更")
         verbose_name_plural = _("需求状态变更")
 
