@@ -150,22 +150,36 @@ def match_expression(tokens, *, operator: str = "AND", columns: tuple[str, ...] 
 # ----------------------------------------------------------------------------------------------------
 # Highlighting on the original text
 # ----------------------------------------------------------------------------------------------------
-def _spans(text: str, tokens: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Character spans of ``text`` that match a query token (CJK by substring, Latin by stem)."""
-    if not text or not tokens:
-        return []
-    spans: list[tuple[int, int]] = []
-    lowered = text.lower()
+@functools.lru_cache(maxsize=1_024)
+def _matcher(tokens: tuple[str, ...]) -> tuple[re.Pattern | None, frozenset[str]]:
+    """The compiled CJK alternation and the Latin stems of a query, built once per query, not per field."""
     cjk = [t for t in tokens if is_cjk(t)]
-    latin = {t for t in tokens if not is_cjk(t)}
-    if cjk:
+    latin = frozenset(t for t in tokens if not is_cjk(t))
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(cjk, key=len, reverse=True))) if cjk else None
+    return pattern, latin
+
+
+def _spans_and_terms(text: str, tokens: tuple[str, ...]) -> tuple[list[tuple[int, int]], set[str]]:
+    """Character spans of ``text`` that match a query token (CJK by substring, Latin by stem), merged,
+    and the tokens found."""
+    if not text or not tokens:
+        return [], set()
+    pattern, latin = _matcher(tokens)
+    spans: list[tuple[int, int]] = []
+    found: set[str] = set()
+    if pattern is not None:
         # NFKC rarely changes CJK characters; matching on the lower-cased original keeps offsets exact.
-        pattern = re.compile("|".join(re.escape(t) for t in sorted(cjk, key=len, reverse=True)))
-        spans.extend(m.span() for m in pattern.finditer(lowered))
+        for m in pattern.finditer(text.lower()):
+            spans.append(m.span())
+            found.add(m.group())
     if latin:
         for m in _LATIN_WORD.finditer(text):
-            if _latin(normalise(m.group())) in latin:
+            stem = _latin(normalise(m.group()))
+            if stem in latin:
                 spans.append(m.span())
+                found.add(stem)
+    if not spans:
+        return [], found
     spans.sort()
     merged: list[tuple[int, int]] = []
     for start, end in spans:
@@ -173,7 +187,7 @@ def _spans(text: str, tokens: tuple[str, ...]) -> list[tuple[int, int]]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
-    return merged
+    return merged, found
 
 
 def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
@@ -195,15 +209,12 @@ def highlight(text: str, tokens: tuple[str, ...], *, fragment: int | None = None
 
     Returns the snippet ("" when nothing matched) and the tokens that matched.
     """
-    spans = _spans(text, tokens)
+    spans, found = _spans_and_terms(text, tokens)
     if not spans:
         return "", set()
-    matched = {tok for tok in tokens if is_cjk(tok) and tok in text.lower()}
-    matched |= {
-        _latin(normalise(m.group()))
-        for m in _LATIN_WORD.finditer(text)
-        if _latin(normalise(m.group())) in tokens
-    }
+    # a shorter token inside a longer match (传感 in 传感器) still counts as matched
+    lowered = text.lower()
+    matched = found | {tok for tok in tokens if is_cjk(tok) and tok not in found and tok in lowered}
     if fragment is None or len(text) <= fragment:
         return _render(text, spans, 0, len(text)), matched
     first = spans[0][0]
