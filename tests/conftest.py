@@ -84,3 +84,19 @@ def _isolated_search_index(settings, tmp_path):
     reset_search_backends()
     yield
     reset_search_backends()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_test_database_sessions(django_db_setup, django_db_blocker):
+    """A live-server request thread can end with its Postgres connection still open, which stops the
+    test database from being dropped at the end of the run. End such sessions before teardown."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
