@@ -1,6 +1,7 @@
 """Organisations and the people who act for them."""
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from listings.identifiers import validate_uscc
@@ -91,6 +92,7 @@ class Notification(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     verb = models.CharField(_("类型"), max_length=50, db_index=True)
     title = models.CharField(_("标题"), max_length=300)
+    title_en = models.CharField(_("英文标题"), max_length=300, blank=True)
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(_("链接"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -108,6 +110,13 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language: English when it is active and there is one, else Chinese."""
+        if self.title_en and (translation.get_language() or "").startswith("en"):
+            return self.title_en
+        return self.title
 
 
 class NotificationPreference(models.Model):

@@ -13,7 +13,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from marketplace.models import Notification, NotificationPreference
 
@@ -30,6 +31,7 @@ def notification_payload(notification: Notification) -> dict:
         "id": notification.pk,
         "verb": notification.verb,
         "title": notification.title,
+        "title_en": notification.title_en,
         "body": notification.body,
         "url": notification.url,
         "created_at": notification.created_at.isoformat(),
@@ -64,8 +66,25 @@ def _email(notification: Notification) -> None:
     Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
 
 
-def notify(*, users: Iterable, verb: str, title: str, body: str = "", url: str = "") -> list[Notification]:
-    """Record a notification for each user and, once committed, push it live and e-mail it."""
+def _titles(title: str | Promise) -> tuple[str, str]:
+    """``(Chinese, English)`` for a title: a lazy (translatable) one is rendered in both languages;
+    a plain string is taken as Chinese only."""
+    if isinstance(title, Promise):
+        with translation.override("zh-hans"):
+            zh = str(title)
+        with translation.override("en"):
+            en = str(title)
+        return zh[:300], en[:300]
+    return str(title)[:300], ""
+
+
+def notify(*, users: Iterable, verb: str, title: str | Promise, body: str = "", url: str = "") -> list[Notification]:
+    """Record a notification for each user and, once committed, push it live and e-mail it.
+
+    ``title`` may be a plain string (stored as the Chinese title) or a lazy translatable string
+    (``format_lazy(gettext_lazy(...), ...)``), stored rendered in Chinese and in English.
+    """
+    title_zh, title_en = _titles(title)
     seen: set[int] = set()
     created: list[Notification] = []
     for user in users:
@@ -73,7 +92,9 @@ def notify(*, users: Iterable, verb: str, title: str, body: str = "", url: str =
             continue
         seen.add(user.pk)
         created.append(
-            Notification.objects.create(recipient=user, verb=verb, title=title[:300], body=body, url=url)
+            Notification.objects.create(
+                recipient=user, verb=verb, title=title_zh, title_en=title_en, body=body, url=url,
+            )
         )
 
     def deliver():

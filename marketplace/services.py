@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from listings.identifiers import IdentifierError, parse_uscc
 from listings.statemachine import IllegalTransition, RuleBroken, Rules
@@ -126,7 +128,7 @@ def organisation_verify(*, organisation: Organisation, by, reason: str = "") -> 
     _review(organisation, OrganisationReview.Decision.VERIFIED, by, reason)
     notify(
         users=_members(organisation), verb="organisation.verified",
-        title=f"机构“{organisation.name}”已通过认证", body=reason,
+        title=format_lazy(gettext_lazy("机构“{name}”已通过认证"), name=organisation.name), body=reason,
     )
     return organisation
 
@@ -143,7 +145,7 @@ def organisation_verification_reject(*, organisation: Organisation, by, reason: 
     _review(organisation, OrganisationReview.Decision.REJECTED, by, reason.strip())
     notify(
         users=_members(organisation), verb="organisation.rejected",
-        title=f"机构“{organisation.name}”认证未通过", body=reason.strip(),
+        title=format_lazy(gettext_lazy("机构“{name}”认证未通过"), name=organisation.name), body=reason.strip(),
     )
     return organisation
 
@@ -164,6 +166,6 @@ def organisation_verification_revoke(*, organisation: Organisation, by, reason: 
     _review(organisation, OrganisationReview.Decision.REVOKED, by, reason.strip())
     notify(
         users=_members(organisation), verb="organisation.revoked",
-        title=f"机构“{organisation.name}”的认证已被撤销", body=reason.strip(),
+        title=format_lazy(gettext_lazy("机构“{name}”的认证已被撤销"), name=organisation.name), body=reason.strip(),
     )
     return organisation

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from escrow.money import Money
 from listings.identifiers import IdentifierError, parse_ipc
@@ -260,7 +262,7 @@ def demand_submit(*, demand: Demand, by, reason: str = "") -> Demand:
     _full_check(locked)
     locked.submitted_at = timezone.now()
     _record(locked, transition, by, reason, extra_fields=["submitted_at"])
-    notify(users=operators(), verb="demand.submitted", title=f"新技术需求待审核：{locked.title}", url="/review/")
+    notify(users=operators(), verb="demand.submitted", title=format_lazy(_("新技术需求待审核：{title}"), title=locked.title), url="/review/")
     demand.refresh_from_db()
     return demand
 
@@ -269,7 +271,7 @@ def demand_submit(*, demand: Demand, by, reason: str = "") -> Demand:
 def demand_review_start(*, demand: Demand, by, reason: str = "") -> Demand:
     locked, transition = _begin(demand, "review_start", by, reason)
     _record(locked, transition, by, reason)
-    _tell_owner(locked, "demand.in_review", f"技术需求“{locked.title}”进入审核")
+    _tell_owner(locked, "demand.in_review", format_lazy(_("技术需求“{title}”进入审核"), title=locked.title))
     demand.refresh_from_db()
     return demand
 
@@ -280,7 +282,7 @@ def demand_approve(*, demand: Demand, by, reason: str = "") -> Demand:
     _full_check(locked)
     locked.published_at = timezone.now()
     _record(locked, transition, by, reason, extra_fields=["published_at"])
-    _tell_owner(locked, "demand.published", f"技术需求“{locked.title}”已通过审核并发布", reason)
+    _tell_owner(locked, "demand.published", format_lazy(_("技术需求“{title}”已通过审核并发布"), title=locked.title), reason)
     _refresh_matches(locked)
     demand.refresh_from_db()
     return demand
@@ -290,7 +292,7 @@ def demand_approve(*, demand: Demand, by, reason: str = "") -> Demand:
 def demand_reject(*, demand: Demand, by, reason: str) -> Demand:
     locked, transition = _begin(demand, "reject", by, reason)
     _record(locked, transition, by, reason)
-    _tell_owner(locked, "demand.rejected", f"技术需求“{locked.title}”未通过审核", reason.strip())
+    _tell_owner(locked, "demand.rejected", format_lazy(_("技术需求“{title}”未通过审核"), title=locked.title), reason.strip())
     demand.refresh_from_db()
     return demand
 
@@ -299,7 +301,7 @@ def demand_reject(*, demand: Demand, by, reason: str) -> Demand:
 def demand_withdraw(*, demand: Demand, by, reason: str = "") -> Demand:
     locked, transition = _begin(demand, "withdraw", by, reason)
     _record(locked, transition, by, reason)
-    _tell_owner(locked, "demand.withdrawn", f"技术需求“{locked.title}”已撤回", reason)
+    _tell_owner(locked, "demand.withdrawn", format_lazy(_("技术需求“{title}”已撤回"), title=locked.title), reason)
     demand.refresh_from_db()
     return demand
 
@@ -309,7 +311,7 @@ def demand_close(*, demand: Demand, by, reason: str = "") -> Demand:
     """The firm found what it needed."""
     locked, transition = _begin(demand, "close", by, reason)
     _record(locked, transition, by, reason)
-    _tell_owner(locked, "demand.closed", f"技术需求“{locked.title}”已关闭（已解决）", reason)
+    _tell_owner(locked, "demand.closed", format_lazy(_("技术需求“{title}”已关闭（已解决）"), title=locked.title), reason)
     demand.refresh_from_db()
     return demand
 
@@ -318,7 +320,7 @@ def demand_close(*, demand: Demand, by, reason: str = "") -> Demand:
 def demand_suspend(*, demand: Demand, by, reason: str) -> Demand:
     locked, transition = _begin(demand, "suspend", by, reason)
     _record(locked, transition, by, reason)
-    _tell_owner(locked, "demand.suspended", f"技术需求“{locked.title}”已被暂停", reason.strip())
+    _tell_owner(locked, "demand.suspended", format_lazy(_("技术需求“{title}”已被暂停"), title=locked.title), reason.strip())
     demand.refresh_from_db()
     return demand
 
@@ -328,7 +330,7 @@ def demand_reinstate(*, demand: Demand, by, reason: str) -> Demand:
     locked, transition = _begin(demand, "reinstate", by, reason)
     _full_check(locked)
     _record(locked, transition, by, reason)
-    _tell_owner(locked, "demand.reinstated", f"技术需求“{locked.title}”已恢复", reason.strip())
+    _tell_owner(locked, "demand.reinstated", format_lazy(_("技术需求“{title}”已恢复"), title=locked.title), reason.strip())
     _refresh_matches(locked)
     demand.refresh_from_db()
     return demand
@@ -338,7 +340,7 @@ def demand_reinstate(*, demand: Demand, by, reason: str) -> Demand:
 def demand_expire(*, demand: Demand, by=None, reason: str = "") -> Demand:
     locked, transition = _begin(demand, "expire", by, reason)
     _record(locked, transition, by, reason or "截止日期已过 / the deadline passed")
-    _tell_owner(locked, "demand.expired", f"技术需求“{locked.title}”已过截止日期")
+    _tell_owner(locked, "demand.expired", format_lazy(_("技术需求“{title}”已过截止日期"), title=locked.title))
     demand.refresh_from_db()
     return demand
 

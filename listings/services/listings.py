@@ -16,6 +16,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from escrow.money import Money
 from listings.models import LegalStatus, Patent
@@ -515,7 +517,7 @@ def listing_submit(*, listing: Listing, by, reason: str = "") -> Listing:
     locked.submitted_at = timezone.now()
     _record(locked, transition, by, reason, extra_fields=["submitted_at"])
     notify(
-        users=operators(), verb="listing.submitted", title=f"新挂牌待审核：{locked.title}",
+        users=operators(), verb="listing.submitted", title=format_lazy(_("新挂牌待审核：{title}"), title=locked.title),
         body=str(locked.organisation), url="/review/",
     )
     return _sync(listing, locked)
@@ -525,7 +527,7 @@ def listing_submit(*, listing: Listing, by, reason: str = "") -> Listing:
 def listing_review_start(*, listing: Listing, by, reason: str = "") -> Listing:
     locked, transition = _begin(listing, "review_start", by, reason)
     _record(locked, transition, by, reason)
-    _tell_owner(locked, "listing.in_review", f"挂牌“{locked.title}”进入审核")
+    _tell_owner(locked, "listing.in_review", format_lazy(_("挂牌“{title}”进入审核"), title=locked.title))
     return _sync(listing, locked)
 
 
@@ -535,7 +537,7 @@ def listing_approve(*, listing: Listing, by, reason: str = "") -> Listing:
     _full_check(locked, stage="publish", today=timezone.localdate())
     locked.published_at = timezone.now()
     _record(locked, transition, by, reason, extra_fields=["published_at"])
-    _tell_owner(locked, "listing.published", f"挂牌“{locked.title}”已通过审核并发布", reason)
+    _tell_owner(locked, "listing.published", format_lazy(_("挂牌“{title}”已通过审核并发布"), title=locked.title), reason)
     _reindex(locked)
     _published_hook(locked)
     return _sync(listing, locked)
@@ -545,7 +547,7 @@ def listing_approve(*, listing: Listing, by, reason: str = "") -> Listing:
 def listing_reject(*, listing: Listing, by, reason: str) -> Listing:
     locked, transition = _begin(listing, "reject", by, reason)
     _record(locked, transition, by, reason)
-    _tell_owner(locked, "listing.rejected", f"挂牌“{locked.title}”未通过审核", reason.strip())
+    _tell_owner(locked, "listing.rejected", format_lazy(_("挂牌“{title}”未通过审核"), title=locked.title), reason.strip())
     return _sync(listing, locked)
 
 
@@ -555,9 +557,9 @@ def listing_withdraw(*, listing: Listing, by, reason: str = "") -> Listing:
     was_public = locked.is_public
     negotiating = _counterparty_members(locked)
     _record(locked, transition, by, reason)
-    _tell_owner(locked, "listing.withdrawn", f"挂牌“{locked.title}”已撤回", reason)
+    _tell_owner(locked, "listing.withdrawn", format_lazy(_("挂牌“{title}”已撤回"), title=locked.title), reason)
     if negotiating:
-        notify(users=negotiating, verb="listing.withdrawn", title=f"您洽谈中的挂牌“{locked.title}”已被撤回", body=reason)
+        notify(users=negotiating, verb="listing.withdrawn", title=format_lazy(_("您洽谈中的挂牌“{title}”已被撤回"), title=locked.title), body=reason)
     if was_public:
         _reindex(locked)
     return _sync(listing, locked)
@@ -583,8 +585,8 @@ def listing_negotiation_open(*, listing: Listing, by, counterparty: Organisation
     rules.raise_if_any()
     _record(locked, transition, by, reason)
     locked.counterparties.add(counterparty)
-    _tell_owner(locked, "listing.negotiation", f"挂牌“{locked.title}”进入洽谈：{counterparty}")
-    notify(users=_members(counterparty), verb="listing.negotiation", title=f"您已开始洽谈挂牌“{locked.title}”",
+    _tell_owner(locked, "listing.negotiation", format_lazy(_("挂牌“{title}”进入洽谈：{counterparty}"), title=locked.title, counterparty=counterparty))
+    notify(users=_members(counterparty), verb="listing.negotiation", title=format_lazy(_("您已开始洽谈挂牌“{title}”"), title=locked.title),
            url=locked.get_absolute_url())
     return _sync(listing, locked)
 
@@ -596,8 +598,8 @@ def listing_negotiation_end(*, listing: Listing, by, reason: str = "") -> Listin
     negotiating = _counterparty_members(locked)
     _record(locked, transition, by, reason)
     locked.counterparties.clear()
-    _tell_owner(locked, "listing.negotiation_ended", f"挂牌“{locked.title}”的洽谈已结束，重新开放", reason)
-    notify(users=negotiating, verb="listing.negotiation_ended", title=f"挂牌“{locked.title}”的洽谈已结束", body=reason)
+    _tell_owner(locked, "listing.negotiation_ended", format_lazy(_("挂牌“{title}”的洽谈已结束，重新开放"), title=locked.title), reason)
+    notify(users=negotiating, verb="listing.negotiation_ended", title=format_lazy(_("挂牌“{title}”的洽谈已结束"), title=locked.title), body=reason)
     return _sync(listing, locked)
 
 
@@ -634,8 +636,8 @@ def listing_close(
                 for patent in locked.patents.all()
             ]
         )
-    _tell_owner(locked, "listing.closed", f"挂牌“{locked.title}”已成交（{CloseOutcome(outcome).label}）", reason)
-    notify(users=_counterparty_members(locked), verb="listing.closed", title=f"挂牌“{locked.title}”已成交",
+    _tell_owner(locked, "listing.closed", format_lazy(_("挂牌“{title}”已成交（{outcome}）"), title=locked.title, outcome=CloseOutcome(outcome).label), reason)
+    notify(users=_counterparty_members(locked), verb="listing.closed", title=format_lazy(_("挂牌“{title}”已成交"), title=locked.title),
            url=locked.get_absolute_url())
     _reindex(locked)
     return _sync(listing, locked)
@@ -651,10 +653,10 @@ def listing_suspend(*, listing: Listing, by, reason: str) -> Listing:
 
 def _suspend_locked(locked: Listing, transition: Transition, by, reason: str) -> None:
     _record(locked, transition, by, reason)
-    _tell_owner(locked, "listing.suspended", f"挂牌“{locked.title}”已暂停交易", reason.strip())
+    _tell_owner(locked, "listing.suspended", format_lazy(_("挂牌“{title}”已暂停交易"), title=locked.title), reason.strip())
     notify(
         users=_counterparty_members(locked), verb="listing.suspended",
-        title=f"您洽谈中的挂牌“{locked.title}”已暂停交易", body=reason.strip(), url=locked.get_absolute_url(),
+        title=format_lazy(_("您洽谈中的挂牌“{title}”已暂停交易"), title=locked.title), body=reason.strip(), url=locked.get_absolute_url(),
     )
     _reindex(locked)
 
@@ -666,7 +668,7 @@ def listing_reinstate(*, listing: Listing, by, reason: str) -> Listing:
     _full_check(locked, stage="publish", today=timezone.localdate())
     _record(locked, transition, by, reason)
     locked.counterparties.clear()
-    _tell_owner(locked, "listing.reinstated", f"挂牌“{locked.title}”已恢复交易", reason.strip())
+    _tell_owner(locked, "listing.reinstated", format_lazy(_("挂牌“{title}”已恢复交易"), title=locked.title), reason.strip())
     _reindex(locked)
     _published_hook(locked)
     return _sync(listing, locked)
@@ -676,7 +678,7 @@ def listing_reinstate(*, listing: Listing, by, reason: str) -> Listing:
 def listing_expire(*, listing: Listing, by=None, reason: str = "") -> Listing:
     locked, transition = _begin(listing, "expire", by, reason)
     _record(locked, transition, by, reason or "挂牌有效期届满 / the listing's validity ended")
-    _tell_owner(locked, "listing.expired", f"挂牌“{locked.title}”已过期")
+    _tell_owner(locked, "listing.expired", format_lazy(_("挂牌“{title}”已过期"), title=locked.title))
     _reindex(locked)
     return _sync(listing, locked)
 
@@ -722,7 +724,7 @@ def listing_attachment_add(
     attachment.file.save(upload.name, upload, save=False)
     attachment.save()
     if kind == AttachmentKind.AUTHORISATION:
-        notify(users=operators(), verb="authorisation.uploaded", title=f"授权书待核验：{locked.title}", url="/review/")
+        notify(users=operators(), verb="authorisation.uploaded", title=format_lazy(_("授权书待核验：{title}"), title=locked.title), url="/review/")
     return attachment
 
 
@@ -766,7 +768,7 @@ def _review_authorisation(attachment: ListingAttachment, by, decision: str, note
 @transaction.atomic
 def authorisation_accept(*, attachment: ListingAttachment, by, note: str = "") -> ListingAttachment:
     attachment = _review_authorisation(attachment, by, ReviewStatus.ACCEPTED, note)
-    _tell_owner(attachment.listing, "authorisation.accepted", f"挂牌“{attachment.listing.title}”的授权书已核验", note)
+    _tell_owner(attachment.listing, "authorisation.accepted", format_lazy(_("挂牌“{title}”的授权书已核验"), title=attachment.listing.title), note)
     return attachment
 
 
@@ -775,7 +777,7 @@ def authorisation_reject(*, attachment: ListingAttachment, by, reason: str) -> L
     if not (reason or "").strip():
         raise RuleBroken([("reason", "reason_required", "请填写未通过的原因 / a reason is required")])
     attachment = _review_authorisation(attachment, by, ReviewStatus.REJECTED, reason)
-    _tell_owner(attachment.listing, "authorisation.rejected", f"挂牌“{attachment.listing.title}”的授权书未通过核验", reason)
+    _tell_owner(attachment.listing, "authorisation.rejected", format_lazy(_("挂牌“{title}”的授权书未通过核验"), title=attachment.listing.title), reason)
     return attachment
 
 
@@ -828,8 +830,8 @@ def open_licence_take(*, listing: Listing, organisation: Organisation, by) -> li
         listing=locked, action="open_licence_taken", from_status=locked.status, to_status=locked.status, by=by,
         reason=f"{organisation.name} 实施开放许可",
     )
-    _tell_owner(locked, "open_licence.taken", f"“{organisation}”已实施开放许可“{locked.title}”")
-    notify(users=_members(organisation), verb="open_licence.taken", title=f"您已取得开放许可“{locked.title}”",
+    _tell_owner(locked, "open_licence.taken", format_lazy(_("“{organisation}”已实施开放许可“{title}”"), organisation=organisation, title=locked.title))
+    notify(users=_members(organisation), verb="open_licence.taken", title=format_lazy(_("您已取得开放许可“{title}”"), title=locked.title),
            url=locked.get_absolute_url())
     return grants
 
@@ -944,6 +946,6 @@ def encumbrance_release(*, encumbrance: Encumbrance, by, reason: str = "") -> En
     for listing in Listing.objects.filter(patents=encumbrance.patent, status=S.SUSPENDED).select_related("organisation"):
         _tell_owner(
             listing, "encumbrance.released",
-            f"{encumbrance.patent.publication_number} 的{encumbrance.get_kind_display()}已解除，可申请恢复挂牌“{listing.title}”",
+            format_lazy(_("{number} 的{kind}已解除，可申请恢复挂牌“{title}”"), number=encumbrance.patent.publication_number, kind=encumbrance.get_kind_display(), title=listing.title),
         )
     return encumbrance

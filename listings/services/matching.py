@@ -14,6 +14,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from listings.matching import DemandQuery, MatchResult, match
 from listings.models import Demand, DemandMatch, Listing, SavedSearch
@@ -159,7 +161,7 @@ def demand_matches_compute(*, demand: Demand, backend=None) -> list[DemandMatch]
             demand=demand,
             rows=fresh,
             verb="demand.matches",
-            title=f"您的需求“{demand.title}”有新的匹配专利 / new matches for your demand",
+            title=format_lazy(gettext_lazy("您的需求“{demand}”有新的匹配专利 / new matches for your demand"), demand=demand.title),
         )
     return fresh
 
@@ -215,7 +217,7 @@ def listing_demands_notify(*, listing: Listing, backend=None) -> list[Demand]:
                 demand=demand,
                 rows=[row],
                 verb="demand.listing_match",
-                title=f"新挂牌“{listing.title}”匹配您的需求“{demand.title}” / a new listing matches your demand",
+                title=format_lazy(gettext_lazy("新挂牌“{listing}”匹配您的需求“{demand}” / a new listing matches your demand"), listing=listing.title, demand=demand.title),
             ):
                 told.append(demand)
     return told
@@ -305,11 +307,11 @@ def saved_search_alert(*, saved_search: SavedSearch, now=None) -> list[int]:
             kept = [hit_id for hit_id in saved.seen_ids if hit_id not in {h for h, _, _ in new}]
             saved.seen_ids = (kept + [hit_id for hit_id, _, _ in new])[-SEEN_CAP:]
             saved.last_alerted_at = now
-            what = "专利" if saved.scope == SavedSearchScope.PATENTS else "挂牌"
+            what = gettext_lazy("专利") if saved.scope == SavedSearchScope.PATENTS else gettext_lazy("挂牌")
             notify(
                 users=[saved.user],
                 verb="saved_search.alert",
-                title=f"保存的检索“{saved.name}”有 {len(new)} 条新{what} / {len(new)} new hits",
+                title=format_lazy(gettext_lazy("保存的检索“{name}”有 {count} 条新{what} / {count} new hits"), name=saved.name, count=len(new), what=what),
                 body="\n".join(f"· {label}" for _, label, _ in new[:20]),
                 url=new[0][2] if len(new) == 1 else reverse("matching:saved-search-list"),
             )

@@ -42,7 +42,8 @@
     a.dataset.id = n.id;
     var title = document.createElement("span");
     title.className = "zp-bell-title";
-    title.textContent = n.title;
+    var lang = (document.documentElement.lang || "").toLowerCase();
+    title.textContent = (lang.indexOf("en") === 0 && n.title_en) ? n.title_en : n.title;
     var time = document.createElement("time");
     time.dateTime = n.created_at;
     time.textContent = localTime(n.created_at);
