@@ -4,7 +4,7 @@ from django.utils.functional import SimpleLazyObject
 
 
 def site(request):
-    from listings.models import Patent
+    from listings.catalogue.models import Patent
 
     return {
         "SITE_NAME": settings.WAGTAIL_SITE_NAME,

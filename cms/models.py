@@ -14,8 +14,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from cms import selectors as cms_selectors
-from listings import selectors as listing_selectors
-from listings.models import Zone
+from listings.catalogue import selectors as listing_selectors
+from listings.catalogue.models import Zone
 
 
 def _english() -> bool:

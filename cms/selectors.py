@@ -1,4 +1,4 @@
-"""Reads the exhibition site needs beyond ``listings.selectors``: zone statistics for charts,
+"""Reads the exhibition site needs beyond ``listings.catalogue.selectors``: zone statistics for charts,
 scope rules with their IPC titles, IPC paths of a patent, and the service-agency directory.
 
 Nothing here writes. Page models and views call these and only render the result.
@@ -11,18 +11,9 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 
-from listings.identifiers import IPC_LEVELS, PUBLICATION_KIND_CODES, IdentifierError, parse_ipc
-from listings.models import (
-    Industry,
-    IpcEntry,
-    IpcScopeRule,
-    LegalStatus,
-    Patent,
-    PatentIpc,
-    PatentKind,
-    Zone,
-)
-from listings.selectors import FilterError, PatentFilters, ipc_titles
+from listings.catalogue.identifiers import IPC_LEVELS, PUBLICATION_KIND_CODES, IdentifierError, parse_ipc
+from listings.catalogue.models import Industry, IpcEntry, IpcScopeRule, LegalStatus, Patent, PatentIpc, PatentKind, Zone
+from listings.catalogue.selectors import FilterError, PatentFilters, ipc_titles
 from marketplace.models import Organisation
 
 IPC_SECTIONS = "ABCDEFGH"

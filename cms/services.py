@@ -15,7 +15,7 @@ from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page, Site
 
 from cms.models import AgencyDirectoryPage, HomePage, ZoneIndexPage, ZonePage
-from listings.models import Zone
+from listings.catalogue.models import Zone
 
 HOME_INTRO = (
     "<p>专利展示交易网汇集国家专利导航产业发展实验区的专利数据库、专利展示与交易服务。"

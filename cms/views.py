@@ -6,9 +6,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from cms import selectors as cms_selectors
-from listings import selectors as listing_selectors
-from listings.models import Patent
-from listings.models.trading import PUBLIC_STATUSES, Listing
+from listings.catalogue import selectors as listing_selectors
+from listings.catalogue.models import Patent
+from listings.trading.models import Listing, PUBLIC_STATUSES
 from marketplace import permissions
 
 PATENTS_PER_PAGE = 20

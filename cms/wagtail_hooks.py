@@ -9,7 +9,7 @@ from wagtail import hooks
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
-from listings.models import Zone
+from listings.catalogue.models import Zone
 from marketplace.models import Organisation
 
 

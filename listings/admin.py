@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from listings.models import Industry, IpcEntry, IpcScopeRule, Patent, PatentIpc, PatentPublication, Zone
+from listings.catalogue.models import Industry, IpcEntry, IpcScopeRule, Patent, PatentIpc, PatentPublication, Zone
 
 
 class PatentIpcInline(admin.TabularInline):
@@ -54,15 +54,9 @@ class ZoneAdmin(admin.ModelAdmin):
 # Trading: read-mostly views for operators; status changes go through the services and the
 # review queue (/review/), never through admin edits, so the audit trail stays whole.
 # --------------------------------------------------------------------------------------------
-from listings.models import (  # noqa: E402
-    Demand,
-    DemandTransition,
-    Encumbrance,
-    LicenceGrant,
-    Listing,
-    ListingAttachment,
-    ListingTransition,
-)
+from listings.catalogue.models import Encumbrance, LicenceGrant
+from listings.demands.models import Demand, DemandTransition
+from listings.trading.models import Listing, ListingAttachment, ListingTransition
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -1,7 +1,9 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from listings import api, trading_api
+from listings.catalogue import api
+
+from listings.trading import api as trading_api
 from marketplace import api as marketplace_api
 
 router = DefaultRouter()

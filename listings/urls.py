@@ -1,6 +1,6 @@
 from django.urls import path
 
-from listings import views
+from listings.trading import views
 
 app_name = "listings"
 urlpatterns = [

@@ -6,9 +6,9 @@ from rest_framework import mixins, permissions as drf_permissions, serializers, 
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from listings.serializers import OrganisationSerializer
-from listings.trading_api import CONFLICT, RULE_ERROR, IsOperator, TradingExceptionsMixin
-from listings.trading_serializers import ReasonSerializer
+from listings.catalogue.serializers import OrganisationSerializer
+from listings.trading.api import CONFLICT, RULE_ERROR, IsOperator, TradingExceptionsMixin
+from listings.trading.serializers import ReasonSerializer
 from marketplace import services as org_services
 from marketplace.models import Organisation
 

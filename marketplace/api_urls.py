@@ -2,7 +2,7 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("listings.matching_api_urls")),
+    path("", include("listings.matching.api_urls")),
     path("", include("marketplace.notifications_api")),
     path("", include("listings.api_urls")),
     path("search/", include("search.api_urls")),

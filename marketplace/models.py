@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from listings.identifiers import validate_uscc
+from marketplace.identifiers import validate_uscc
 
 
 class Organisation(models.Model):

@@ -66,7 +66,7 @@ def can_view_listing(user, listing) -> bool:
 
 def visible_listings_q(user) -> Q:
     """A filter for the listings ``user`` may see: public ones, their organisations' own, or all (operators)."""
-    from listings.models.trading import PUBLIC_STATUSES
+    from listings.trading.models import PUBLIC_STATUSES
 
     if is_operator(user):
         return Q()
@@ -97,7 +97,7 @@ def can_see_demand_organisation(user, demand) -> bool:
 
 
 def visible_demands_q(user) -> Q:
-    from listings.models.demands import DEMAND_PUBLIC_STATUSES
+    from listings.demands.models import DEMAND_PUBLIC_STATUSES
 
     if is_operator(user):
         return Q()

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
-from listings.identifiers import IdentifierError, parse_uscc
-from listings.statemachine import IllegalTransition, RuleBroken, Rules
+from marketplace.identifiers import parse_uscc
+from marketplace.kernel.errors import IdentifierError
+from marketplace.kernel.statemachine import IllegalTransition, RuleBroken, Rules
 from marketplace import permissions
 from marketplace.models import Membership, Organisation, OrganisationReview
 from marketplace.notifications import notify

@@ -1,5 +1,5 @@
 """Pages of the signed-in user's own things: notifications (``notifications:``) and matching and saved
-searches (``matching:``, from ``listings.matching_urls``). Mounted before the listing pages, whose
+searches (``matching:``, from ``listings.matching.urls``). Mounted before the listing pages, whose
 ``demands/<id>/<action>/`` pattern would otherwise swallow ``demands/<id>/matches/``."""
 from django.urls import include, path
 
@@ -17,5 +17,5 @@ notification_patterns = (
 
 urlpatterns = [
     path("me/notifications/", include(notification_patterns)),
-    path("", include("listings.matching_urls")),
+    path("", include("listings.matching.urls")),
 ]

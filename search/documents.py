@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from listings.models import Patent
+from listings.catalogue.models import Patent
 from search.interface import PatentDocument
 
 

@@ -47,8 +47,8 @@ def _text(params, name: str, limit: int = MAX_VALUE_LENGTH) -> str:
 
 
 def parse_search_params(params, *, default_page_size: int = 20) -> SearchQuery:
-    from listings.identifiers import IdentifierError, parse_ipc
-    from listings.models import LegalStatus, PatentKind
+    from listings.catalogue.identifiers import IdentifierError, parse_ipc
+    from listings.catalogue.models import LegalStatus, PatentKind
 
     text = _text(params, "q", MAX_QUERY_LENGTH)
     ipc = _text(params, "ipc", 40)

@@ -17,7 +17,7 @@ def _english() -> bool:
 
 
 def facet_labels(facets: dict[str, list[FacetValue]]) -> dict[str, dict[str, str]]:
-    from listings.models import Industry, IpcEntry, LegalStatus, PatentKind, Zone
+    from listings.catalogue.models import Industry, IpcEntry, LegalStatus, PatentKind, Zone
 
     labels: dict[str, dict[str, str]] = {name: {} for name in facets}
     codes = {fv.value for name in IPC_FACETS for fv in facets.get(name, ())}
@@ -40,7 +40,7 @@ def facet_labels(facets: dict[str, list[FacetValue]]) -> dict[str, dict[str, str
 
 def ipc_drilldown(result: SearchResult, filters: SearchFilters, labels: dict[str, dict[str, str]]) -> dict:
     """The IPC level to show next (children of the selected code) and the path of selected ancestors."""
-    from listings.identifiers import parse_ipc
+    from listings.catalogue.identifiers import parse_ipc
 
     path = []
     level_index = 0
@@ -66,7 +66,7 @@ def ipc_drilldown(result: SearchResult, filters: SearchFilters, labels: dict[str
 def _ipc_title(code: str, labels, name: str) -> str:
     title = labels.get(name, {}).get(code)
     if title is None:
-        from listings.models import IpcEntry
+        from listings.catalogue.models import IpcEntry
 
         entry = IpcEntry.objects.filter(code=code).first()
         title = entry.title if entry else ""

@@ -5,7 +5,7 @@ Bulk writers (the importer) call ``search.indexing`` themselves with the ids the
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from listings.models import Patent
+from listings.catalogue.models import Patent
 from search.indexing import index_patents_on_commit, remove_patents_on_commit
 
 

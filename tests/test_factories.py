@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from listings.identifiers import parse_application_number, parse_publication_number, parse_uscc
-from listings.models import PatentKind
+from listings.catalogue.identifiers import parse_application_number, parse_publication_number
+from marketplace.identifiers import parse_uscc
+from listings.catalogue.models import PatentKind
 
 from tests.factories import OrganisationFactory, PatentFactory, PatentPublicationFactory, make_uscc
 

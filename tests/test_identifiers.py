@@ -3,16 +3,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from listings.identifiers import (
-    USCC_ALPHABET,
+from listings.catalogue.identifiers import (
     IdentifierError,
     application_check_digit,
     parse_application_number,
     parse_ipc,
     parse_publication_number,
-    parse_uscc,
-    uscc_check_char,
 )
+from marketplace.identifiers import USCC_ALPHABET, parse_uscc, uscc_check_char
 
 
 @pytest.mark.parametrize(

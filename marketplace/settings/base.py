@@ -202,15 +202,15 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["marketplace.openapi.only_project_api"],
     # Several models have a "kind" or "status" with different choices: name each enum after its model.
     "ENUM_NAME_OVERRIDES": {
-        "PatentKindEnum": "listings.models.patents.PatentKind",
-        "LegalStatusEnum": "listings.models.patents.LegalStatus",
+        "PatentKindEnum": "listings.catalogue.models.PatentKind",
+        "LegalStatusEnum": "listings.catalogue.models.LegalStatus",
         "OrganisationKindEnum": "marketplace.models.Organisation.Kind",
-        "AttachmentKindEnum": "listings.models.trading.AttachmentKind",
-        "ListingStatusEnum": "listings.models.trading.ListingStatus",
-        "DemandStatusEnum": "listings.models.demands.DemandStatus",
-        "DealTypeEnum": "listings.models.trading.DealType",
-        "LicenceKindEnum": "listings.models.trading.LicenceKind",
-        "AttachmentReviewStatusEnum": "listings.models.trading.ReviewStatus",
+        "AttachmentKindEnum": "listings.trading.models.AttachmentKind",
+        "ListingStatusEnum": "listings.trading.models.ListingStatus",
+        "DemandStatusEnum": "listings.demands.models.DemandStatus",
+        "DealTypeEnum": "listings.trading.models.DealType",
+        "LicenceKindEnum": "listings.trading.models.LicenceKind",
+        "AttachmentReviewStatusEnum": "listings.trading.models.ReviewStatus",
     },
 }
 

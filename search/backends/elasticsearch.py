@@ -252,7 +252,7 @@ class Backend(SearchBackend):
     def _filter_clauses(filters: SearchFilters) -> list:
         clauses = []
         if filters.ipc:
-            from listings.identifiers import parse_ipc
+            from listings.catalogue.identifiers import parse_ipc
 
             levels = _ipc_levels(filters.ipc)
             field = IPC_FACET_BY_LEVEL[parse_ipc(filters.ipc).level]

@@ -79,7 +79,7 @@ BROAD_MIN_DOCS = 2_000
 
 
 def _ipc_levels(code: str) -> dict[str, str]:
-    from listings.identifiers import IdentifierError, parse_ipc
+    from listings.catalogue.identifiers import IdentifierError, parse_ipc
 
     try:
         parsed = parse_ipc(code)
@@ -491,7 +491,7 @@ class Backend(SearchBackend):
             levels = _ipc_levels(filters.ipc)
             if not levels:
                 return None
-            from listings.identifiers import parse_ipc
+            from listings.catalogue.identifiers import parse_ipc
 
             level = parse_ipc(filters.ipc).level
             pairs.append((IPC_FACET_BY_LEVEL[level], levels[IPC_FACET_BY_LEVEL[level]]))

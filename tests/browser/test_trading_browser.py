@@ -16,7 +16,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from listings.models import Listing
+from listings.trading.models import Listing
 from marketplace.models import Membership, Organisation
 from tests.factories import PatentFactory
 

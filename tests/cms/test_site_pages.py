@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from listings.models import Patent
+from listings.catalogue.models import Patent
 
 from tests.factories import PatentFactory, ServiceAgencyFactory
 

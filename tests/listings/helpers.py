@@ -5,7 +5,7 @@ import csv
 import hashlib
 from pathlib import Path
 
-from listings.models import Patent, PatentIpc, PatentPublication
+from listings.catalogue.models import Patent, PatentIpc, PatentPublication
 
 PATENT_FIELDS = [f.attname for f in Patent._meta.concrete_fields]
 

@@ -5,10 +5,10 @@ import datetime as dt
 
 import pytest
 
-from listings.models import IpcScopeRule, Patent, PatentKind
-from listings.models.patents import compute_expiry
-from listings.services.classification import patents_classify, patents_reclassify_all
-from listings.services.zone_directory import zone_directory_load
+from listings.catalogue.models import IpcScopeRule, Patent, PatentKind
+from listings.catalogue.models import compute_expiry
+from listings.catalogue.services.classification import patents_classify, patents_reclassify_all
+from listings.catalogue.services.zone_directory import zone_directory_load
 
 from tests.factories import IndustryFactory, IpcScopeRuleFactory, PatentFactory, ZoneFactory
 

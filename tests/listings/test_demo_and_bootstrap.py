@@ -8,10 +8,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from listings.identifiers import parse_application_number, parse_ipc, parse_publication_number
-from listings.models import IpcEntry, Patent, Zone
-from listings.services.demo import demo_patents_generate
-from listings.services.zone_directory import zone_directory_load
+from listings.catalogue.identifiers import parse_application_number, parse_ipc, parse_publication_number
+from listings.catalogue.models import IpcEntry, Patent, Zone
+from listings.catalogue.services.demo import demo_patents_generate
+from listings.catalogue.services.zone_directory import zone_directory_load
 from marketplace.models import Membership
 
 from .helpers import database_fingerprint

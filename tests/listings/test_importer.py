@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from listings.importers.patents import import_patents_file
-from listings.models import LegalStatus, Patent, PatentIpc, PatentKind
+from listings.catalogue.importers.patents import import_patents_file
+from listings.catalogue.models import LegalStatus, Patent, PatentIpc, PatentKind
 
 from tests.factories import application_number
 from .helpers import database_fingerprint, read_report

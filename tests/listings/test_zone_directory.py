@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from listings.models import Industry, IpcScopeRule, Zone
-from listings.services.zone_directory import zone_directory_load
+from listings.catalogue.models import Industry, IpcScopeRule, Zone
+from listings.catalogue.services.zone_directory import zone_directory_load
 from marketplace.models import Organisation
 
 pytestmark = pytest.mark.django_db

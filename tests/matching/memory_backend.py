@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import jieba
 
-from listings.identifiers import IPC_LEVELS, IdentifierError, parse_ipc
+from listings.catalogue.identifiers import IPC_LEVELS, IdentifierError, parse_ipc
 from search.interface import Hit, PatentDocument, SearchBackend, SearchFilters, SearchQuery, SearchResult
 
 jieba.setLogLevel(60)

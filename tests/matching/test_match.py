@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from listings.matching import DemandQuery, match
-from listings.models import LegalStatus
+from listings.matching.scorer import DemandQuery, match
+from listings.catalogue.models import LegalStatus
 
 from tests.factories import IndustryFactory, ListingFactory, PatentFactory, ZoneFactory
 

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from listings.models import DemandMatch, SavedSearch
-from listings.services.matching import demand_matches_compute, saved_search_create
+from listings.matching.models import DemandMatch, SavedSearch
+from listings.matching.services import demand_matches_compute, saved_search_create
 from marketplace.models import Membership, Notification, NotificationPreference
 from marketplace.notifications import notify
 

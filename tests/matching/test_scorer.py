@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from escrow.money import Money
-from listings.identifiers import IdentifierError
-from listings.matching import (
+from marketplace.kernel.money import Money
+from listings.catalogue.identifiers import IdentifierError
+from listings.matching.scorer import (
     WEIGHTS,
     Candidate,
     DemandQuery,

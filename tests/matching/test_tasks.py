@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from escrow.money import Money
-from listings.models import DemandMatch, SavedSearch
-from listings.services.matching import (
+from marketplace.kernel.money import Money
+from listings.matching.models import DemandMatch, SavedSearch
+from listings.matching.services import (
     NOTIFY_THRESHOLD,
     demand_matches_refresh_on_commit,
     listing_published_on_commit,
@@ -168,7 +168,7 @@ def test_email_follows_preference(email_enabled, muted, sent, django_capture_on_
 
 
 def test_budget_in_money_from_demand(world):
-    from listings.matching import DemandQuery
+    from listings.matching.scorer import DemandQuery
 
     demand = DemandFactory(organisation=world["buyer"], budget_min=100, budget_max=500, deal_types=["licence"])
     query = DemandQuery.from_demand(demand)

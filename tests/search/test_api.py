@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from listings.models import IpcEntry
+from listings.catalogue.models import IpcEntry
 from tests.factories import IndustryFactory, PatentFactory, ZoneFactory
 
 pytestmark = pytest.mark.django_db

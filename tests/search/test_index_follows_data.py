@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from listings.models import Patent, PatentIpc
+from listings.catalogue.models import Patent, PatentIpc
 from search import get_search_backend
 from search.interface import SearchFilters, SearchQuery
 from search.tasks import index_patents

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from escrow.money import Money
-from listings.models import DealType
-from listings.services import demands as demand_services
-from listings.services import listings as listing_services
+from marketplace.kernel.money import Money
+from listings.trading.models import DealType
+from listings.demands import services as demand_services
+from listings.trading.services import lifecycle as listing_services
 from marketplace.models import Membership
 
 from tests.factories import MembershipFactory, OperatorFactory, OrganisationFactory, PatentFactory, UserFactory

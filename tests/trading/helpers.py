@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from listings.statemachine import RuleBroken
+from marketplace.kernel.statemachine import RuleBroken
 
 
 @contextmanager

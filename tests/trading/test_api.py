@@ -9,8 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from listings.models import Demand, Listing, ListingStatus, Visibility
-from listings.models.demands import DemandStatus
+from listings.demands.models import Demand, Visibility
+
+from listings.trading.models import Listing, ListingStatus
+from listings.demands.models import DemandStatus
 from marketplace.models import Organisation
 
 from tests.factories import make_uscc

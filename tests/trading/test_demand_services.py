@@ -1,4 +1,4 @@
-"""listings.services.demands: posting, review lifecycle and every demand rule broken."""
+"""listings.demands.services: posting, review lifecycle and every demand rule broken."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,11 +6,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from escrow.money import Money
-from listings.models import Demand, DemandTransition
-from listings.models.demands import DemandStatus
-from listings.services import demands as svc
-from listings.statemachine import IllegalTransition
+from marketplace.kernel.money import Money
+from listings.demands.models import Demand, DemandTransition
+from listings.demands.models import DemandStatus
+from listings.demands import services as svc
+from marketplace.kernel.statemachine import IllegalTransition
 from marketplace.models import Notification
 from marketplace.services import NotPermitted
 
@@ -35,7 +35,7 @@ def test_post_review_publish(make_demand, demander, operator, publish_demand):
 def test_publishing_and_editing_refresh_matches(make_demand, demander, publish_demand, monkeypatch):
     calls = []
     monkeypatch.setattr(
-        "listings.services.matching.demand_matches_refresh_on_commit", lambda *, demand: calls.append(demand.pk)
+        "listings.matching.services.demand_matches_refresh_on_commit", lambda *, demand: calls.append(demand.pk)
     )
     demand = make_demand()
     svc.demand_update(demand=demand, by=demander, title="草稿修改")

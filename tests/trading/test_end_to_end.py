@@ -8,8 +8,12 @@ import datetime as dt
 import pytest
 from django.contrib.auth import get_user_model
 
-from listings.models import Demand, Listing, ListingStatus, PatentKind
-from listings.models.demands import DemandStatus
+from listings.catalogue.models import PatentKind
+
+from listings.demands.models import Demand
+
+from listings.trading.models import Listing, ListingStatus
+from listings.demands.models import DemandStatus
 from marketplace.models import Notification, Organisation
 from search import get_search_backend
 from search.documents import patent_document

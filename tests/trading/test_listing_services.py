@@ -1,4 +1,4 @@
-"""listings.services.listings: creating, submitting, reviewing and trading listings; every rule broken."""
+"""listings.trading.services.lifecycle: creating, submitting, reviewing and trading listings; every rule broken."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,20 +6,11 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from escrow.money import Money
-from listings.models import (
-    AttachmentKind,
-    DealType,
-    LegalStatus,
-    LicenceGrant,
-    LicenceKind,
-    Listing,
-    ListingStatus,
-    ListingTransition,
-    ReviewStatus,
-)
-from listings.services import listings as svc
-from listings.statemachine import IllegalTransition
+from marketplace.kernel.money import Money
+from listings.catalogue.models import LegalStatus, LicenceGrant, LicenceKind
+from listings.trading.models import AttachmentKind, DealType, Listing, ListingStatus, ListingTransition, ReviewStatus
+from listings.trading.services import lifecycle as svc
+from marketplace.kernel.statemachine import IllegalTransition
 from marketplace.models import Membership, Notification
 from marketplace.services import NotPermitted
 
@@ -528,7 +519,7 @@ def test_authorisation_must_concern_a_patent_of_the_listing(make_listing, holder
 def test_expiry_runs_daily_as_a_beat_task(make_listing, holder, publish, make_demand, demander, publish_demand, today):
     from django_celery_beat.models import PeriodicTask
 
-    from listings.tasks import expire_trading
+    from listings.matching.tasks import expire_trading
 
     scheduled = PeriodicTask.objects.get(task="listings.expire_trading")
     assert scheduled.enabled and scheduled.crontab.hour == "0"

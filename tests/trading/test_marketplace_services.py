@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from listings.statemachine import IllegalTransition
+from marketplace.kernel.statemachine import IllegalTransition
 from marketplace import permissions
 from marketplace import services as svc
 from marketplace.models import Membership, Notification, Organisation, OrganisationReview

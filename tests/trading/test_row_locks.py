@@ -11,9 +11,9 @@ import threading
 import pytest
 from django.db import connection, connections, transaction
 
-from listings.models import Listing, ListingStatus, ListingTransition
-from listings.services import listings as svc
-from listings.statemachine import IllegalTransition
+from listings.trading.models import Listing, ListingStatus, ListingTransition
+from listings.trading.services import lifecycle as svc
+from marketplace.kernel.statemachine import IllegalTransition
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

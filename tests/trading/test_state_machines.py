@@ -6,12 +6,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from listings.models import Demand, DemandTransition, Listing, ListingTransition
-from listings.models.demands import DemandStatus
-from listings.models.trading import ListingStatus
-from listings.services import demands as demand_svc
-from listings.services import listings as listing_svc
-from listings.statemachine import IllegalTransition
+from listings.demands.models import Demand, DemandTransition
+
+from listings.trading.models import Listing, ListingTransition
+from listings.demands.models import DemandStatus
+from listings.trading.models import ListingStatus
+from listings.demands import services as demand_svc
+from listings.trading.services import lifecycle as listing_svc
+from marketplace.kernel.statemachine import IllegalTransition
 
 pytestmark = pytest.mark.django_db
 

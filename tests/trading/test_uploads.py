@@ -1,4 +1,4 @@
-"""listings.uploads and listing_attachment_add: type by magic bytes, size limits, forged extensions."""
+"""marketplace.kernel.uploads and listing_attachment_add: type by magic bytes, size limits, forged extensions."""
 from __future__ import annotations
 
 import io
@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from listings.models import AttachmentKind, ListingAttachment
-from listings.services import listings as svc
-from listings.statemachine import IllegalTransition
-from listings.uploads import MB, check_upload
+from listings.trading.models import AttachmentKind, ListingAttachment
+from listings.trading.services import lifecycle as svc
+from marketplace.kernel.statemachine import IllegalTransition
+from marketplace.kernel.uploads import MB, check_upload
 from marketplace.services import NotPermitted
 
 PDF_BYTES = (

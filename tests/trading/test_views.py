@@ -8,10 +8,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 
-from escrow.money import Money
-from listings.models import Demand, DealType, LegalStatus, Listing, ListingStatus, Visibility
-from listings.models.demands import DemandStatus
-from listings.services import listings as svc
+from marketplace.kernel.money import Money
+from listings.catalogue.models import LegalStatus
+from listings.demands.models import Demand, Visibility
+from listings.trading.models import DealType, Listing, ListingStatus
+from listings.demands.models import DemandStatus
+from listings.trading.services import lifecycle as svc
 from marketplace.models import Membership, Organisation
 
 from tests.factories import (

@@ -1,8 +1,8 @@
 """Expire listings whose validity ended and demands whose deadline passed (run daily, e.g. from cron)."""
 from django.core.management.base import BaseCommand
 
-from listings.services.demands import demands_expire_due
-from listings.services.listings import listings_expire_due
+from listings.demands.services import demands_expire_due
+from listings.trading.services.lifecycle import listings_expire_due
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """``manage.py generate_demo_patents [--count N]``: a synthetic, clearly flagged demo set."""
 from django.core.management.base import BaseCommand, CommandError
 
-from listings.services.demo import demo_patents_generate
+from listings.catalogue.services.demo import demo_patents_generate
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from listings.services.ipc_scheme import ipc_scheme_load, shared_scheme_path
+from listings.catalogue.services.ipc_scheme import ipc_scheme_load, shared_scheme_path
 
 
 class Command(BaseCommand):

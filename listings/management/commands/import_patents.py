@@ -1,7 +1,7 @@
 """``manage.py import_patents PATH``: validate a CSV / JSON Lines file of patents, then upsert it."""
 from django.core.management.base import BaseCommand, CommandError
 
-from listings.importers.patents import ImportFileError, import_patents_file
+from listings.catalogue.importers.patents import ImportFileError, import_patents_file
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """``manage.py load_zone_directory``: zones, industries with IPC scope, and the seed's organisations."""
 from django.core.management.base import BaseCommand
 
-from listings.services.zone_directory import default_data_dir, zone_directory_load
+from listings.catalogue.services.zone_directory import default_data_dir, zone_directory_load
 
 
 class Command(BaseCommand):

@@ -18,8 +18,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from listings.fixtures_data.zone_directory import OPERATOR_ORGANISATION
-from listings.models import IpcEntry, Patent
+from listings.catalogue.fixtures_data.zone_directory import OPERATOR_ORGANISATION
+from listings.catalogue.models import IpcEntry, Patent
 from marketplace.models import Membership, Organisation
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class Command(BaseCommand):
 
     # -----------------------------------------------------------------------------------
     def ipc_scheme(self) -> str:
-        from listings.services.ipc_scheme import ipc_scheme_load
+        from listings.catalogue.services.ipc_scheme import ipc_scheme_load
 
         if IpcEntry.objects.exists():
             return f"已有 {IpcEntry.objects.count()} 条，跳过 / present, skipped"
@@ -78,15 +78,15 @@ class Command(BaseCommand):
         return result.as_text()
 
     def zone_directory(self) -> str:
-        from listings.services.zone_directory import zone_directory_is_loaded, zone_directory_load
+        from listings.catalogue.services.zone_directory import zone_directory_is_loaded, zone_directory_load
 
         if zone_directory_is_loaded():
             return "已载入，跳过 / present, skipped"
         return zone_directory_load().as_text()
 
     def patents(self) -> str:
-        from listings.importers.patents import import_patents_file
-        from listings.services.demo import demo_patents_generate
+        from listings.catalogue.importers.patents import import_patents_file
+        from listings.catalogue.services.demo import demo_patents_generate
 
         real_files = [self.shared / name for name in REAL_PATENT_FILES if self.shared and (self.shared / name).exists()]
         if real_files and not Patent.objects.filter(is_demo=False).exists():

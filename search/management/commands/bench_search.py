@@ -125,7 +125,7 @@ class Command(BaseCommand):
 
     def _build_baseline(self, path: Path, documents) -> None:
         """The same corpus as Patent rows in a throw-away SQLite database, for the ORM baseline."""
-        from listings.models import Industry, Patent, PatentIpc, Zone
+        from listings.catalogue.models import Industry, Patent, PatentIpc, Zone
 
         connections.databases[BASELINE_ALIAS] = {
             **connections.databases["default"],
@@ -183,8 +183,8 @@ class Command(BaseCommand):
 
 def _baseline_search(query: SearchQuery) -> None:
     """What a page would do with the ORM alone: icontains per word, filters, a page, the count, facets."""
-    from listings.identifiers import parse_ipc
-    from listings.models import Patent, PatentIpc
+    from listings.catalogue.identifiers import parse_ipc
+    from listings.catalogue.models import Patent, PatentIpc
 
     qs = Patent.objects.using(BASELINE_ALIAS).all()
     for word in query.text.split():

@@ -6,7 +6,7 @@ index behind the alias for Elasticsearch), so search keeps answering from the ol
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from listings.models import Patent
+from listings.catalogue.models import Patent
 from search import get_search_backend
 from search.documents import iter_patent_documents
 

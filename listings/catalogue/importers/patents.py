@@ -1,0 +1,656 @@
+"""Importing patents from CSV or JSON Lines: validate everything first, then write in batches.
+
+Why two passes over the file: the database must never hold half a file. Pass 1 reads the file
+streaming and checks every row (identifiers, IPC codes, dates, kinds, statuses, encoding, column
+count, duplicates within the file and conflicts with the database), keeping only identities and
+problems in memory. Only then does pass 2 read the file again and write the valid rows, a batch
+per transaction. By default one bad row stops the whole file (all-or-nothing, the issue's
+"a corrupted copy … leaves the database as it was"); ``skip_bad_rows=True`` imports the good rows.
+Bad rows always go to ``<input>.import-report.csv`` (line, field, value, reason).
+
+The columns are those of the real files in ``../shared/data`` plus a documented full set; see
+docs/importing.md.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import logging
+import os
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from listings.catalogue.identifiers import (
+    IdentifierError,
+    PUBLICATION_KIND_CODES,
+    parse_application_number,
+    parse_ipc,
+    parse_publication_number,
+)
+from listings.catalogue.models import IpcEntry, LegalStatus, Patent, PatentKind, PatentPublication
+from listings.catalogue.models import compute_expiry
+from listings.catalogue.services.classification import ScopeMatcher, patents_classify
+from listings.catalogue.services.patents import PatentRecord, Publication, patents_upsert_batch
+
+logger = logging.getLogger(__name__)
+
+ROW = "(row)"  # the "field" of problems that concern the whole row
+BATCH_SIZE = 1000
+MULTI_SEPARATOR = "|"
+
+#: accepted column names → canonical name (the real files' names are canonical or listed here)
+COLUMN_ALIASES = {
+    "application_number": "application_number",
+    "app_number": "application_number",
+    "申请号": "application_number",
+    "publication_number": "publication_number",
+    "公开号": "publication_number",
+    "公开（公告）号": "publication_number",
+    "publication_numbers": "publication_numbers",
+    "kind_code": "kind_code",
+    "kind": "kind",
+    "专利类型": "kind",
+    "title": "title",
+    "名称": "title",
+    "abstract": "abstract",
+    "摘要": "abstract",
+    "claims": "claims",
+    "权利要求": "claims",
+    "applicants": "applicants",
+    "申请人": "applicants",
+    "inventors": "inventors",
+    "发明人": "inventors",
+    "ipc_codes": "ipc_codes",
+    "ipc": "ipc_codes",
+    "cpc_codes": "cpc_codes",
+    "ipc_subclasses": "ipc_subclasses",
+    "application_date": "application_date",
+    "申请日": "application_date",
+    "publication_date": "publication_date",
+    "公开日": "publication_date",
+    "grant_date": "grant_date",
+    "授权日": "grant_date",
+    "legal_status": "legal_status",
+    "法律状态": "legal_status",
+}
+IDENTITY_COLUMNS = {"application_number", "publication_number", "publication_numbers"}
+IPC_COLUMNS = ("ipc_codes", "cpc_codes", "ipc_subclasses")  # most specific first
+
+KIND_NAMES = {
+    **{k.value: k.value for k in PatentKind},
+    **{str(k.label): k.value for k in PatentKind},
+    "发明专利": PatentKind.INVENTION.value,
+    "utility model": PatentKind.UTILITY_MODEL.value,
+}
+STATUS_NAMES = {
+    **{s.value: s.value for s in LegalStatus},
+    **{str(s.label): s.value for s in LegalStatus},
+    "授权": LegalStatus.IN_FORCE.value,
+    "实审": LegalStatus.PENDING.value,
+    "公开": LegalStatus.PENDING.value,
+    "权利终止": LegalStatus.LAPSED.value,
+    "撤回": LegalStatus.WITHDRAWN.value,
+    "驳回": LegalStatus.REJECTED.value,
+}
+_DATE_RE = re.compile(r"^(\d{4})[-./]?(\d{1,2})[-./]?(\d{1,2})$")
+_SURROGATE_RE = re.compile("[\udc80-\udcff]")
+TITLE_MAX = Patent._meta.get_field("title").max_length
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (missing, no header, no identity column)."""
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    line: int
+    field: str
+    value: str
+    reason: str
+
+
+@dataclass
+class ImportSummary:
+    path: Path
+    source: str
+    rows: int = 0
+    valid: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    report_path: Path | None = None
+    imported: bool = False
+    changed_ids: list[int] = field(default_factory=list)
+
+    @property
+    def bad_lines(self) -> list[int]:
+        return sorted({p.line for p in self.problems})
+
+    @property
+    def bad(self) -> int:
+        return len(self.bad_lines)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the run succeeded: something valid was found and nothing valid was left out."""
+        return self.valid > 0 and self.imported
+
+    def as_text(self) -> str:
+        verdict = "已导入 / imported" if self.imported else "未写入数据库 / nothing written"
+        text = (
+            f"{self.path.name}: 共 {self.rows} 行 / rows; 新增 created {self.created}; 更新 updated {self.updated}; "
+            f"未变 unchanged {self.unchanged}; 错误行 bad {self.bad} — {verdict}"
+        )
+        if self.report_path:
+            text += f"\n错误报告 / report: {self.report_path}"
+        return text
+
+
+# ---------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------
+@dataclass
+class RawRow:
+    line: int
+    values: dict[str, object]
+    problem: RowProblem | None = None
+
+
+def _undecodable(text: str) -> str:
+    """Show non-UTF-8 bytes (kept as surrogates while reading) as ``\\xff`` in messages and reports."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _canonical_header(names: list[str]) -> list[str | None]:
+    return [COLUMN_ALIASES.get(name.strip().lstrip("\ufeff").lower()) or COLUMN_ALIASES.get(name.strip())
+            for name in names]
+
+
+def _is_jsonl(path: Path) -> bool:
+    return path.suffix.lower() in {".jsonl", ".ndjson", ".json"}
+
+
+def iter_csv_rows(path: Path) -> tuple[list[str | None], Iterator[RawRow]]:
+    """The canonical header and the data rows; undecodable bytes stay as surrogates to be reported."""
+    handle = open(path, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    reader = csv.reader(handle)
+    try:
+        header_raw = next(reader)
+    except StopIteration:
+        handle.close()
+        raise ImportFileError(f"文件为空 / file is empty: {path}") from None
+    header = _canonical_header(header_raw)
+    if not any(h in IDENTITY_COLUMNS for h in header):
+        handle.close()
+        raise ImportFileError(
+            f"缺少公开号或申请号列 / no publication_number or application_number column in {path.name}; "
+            f"header: {', '.join(_undecodable(h) for h in header_raw)}"
+        )
+    if "title" not in header:
+        handle.close()
+        raise ImportFileError(f"缺少 title 列 / no title column in {path.name}")
+
+    def rows() -> Iterator[RawRow]:
+        last = reader.line_num
+        with handle:
+            try:
+                for cells in reader:
+                    line = last + 1
+                    last = reader.line_num
+                    if not cells or (len(cells) == 1 and not cells[0].strip()):
+                        continue
+                    if len(cells) != len(header):
+                        yield RawRow(line, {}, RowProblem(
+                            line, ROW, _undecodable(",".join(cells))[:200],
+                            f"列数 {len(cells)}，表头为 {len(header)} 列（行被截断或多出分隔符）/ "
+                            f"{len(cells)} columns, header has {len(header)} (truncated or extra separators)",
+                        ))
+                        continue
+                    yield RawRow(line, {h: v for h, v in zip(header, cells) if h})
+            except csv.Error as exc:
+                yield RawRow(last + 1, {}, RowProblem(last + 1, ROW, "", f"CSV 格式错误 / malformed CSV: {exc}"))
+
+    return header, rows()
+
+
+def iter_jsonl_rows(path: Path) -> Iterator[RawRow]:
+    with open(path, "rb") as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            text = raw.decode("utf-8", "surrogateescape").strip()
+            if line_no == 1:
+                text = text.lstrip("\ufeff")
+            if not text:
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield RawRow(line_no, {}, RowProblem(
+                    line_no, ROW, _undecodable(text)[:200], f"JSON 无法解析 / invalid JSON: {exc.msg} at {exc.pos}"
+                ))
+                continue
+            if not isinstance(obj, dict):
+                yield RawRow(line_no, {}, RowProblem(
+                    line_no, ROW, _undecodable(text)[:200], "每行应为一个 JSON 对象 / each line must be a JSON object"
+                ))
+                continue
+            values = {}
+            for key, value in obj.items():
+                name = COLUMN_ALIASES.get(str(key).strip().lower()) or COLUMN_ALIASES.get(str(key).strip())
+                if name:
+                    values[name] = value
+            yield RawRow(line_no, values)
+
+
+# ---------------------------------------------------------------------------------------
+# Validation of one row
+# ---------------------------------------------------------------------------------------
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return MULTI_SEPARATOR.join(_text(v) for v in value)
+    return str(value).strip()
+
+
+def _multi(value) -> list[str]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else str(value).split(MULTI_SEPARATOR)
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def _parse_date(value: str) -> dt.date:
+    match = _DATE_RE.match(value)
+    if not match:
+        raise ValueError(f"日期格式错误 {value!r}，应为 YYYY-MM-DD / malformed date {value!r}, expected YYYY-MM-DD")
+    try:
+        day = dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError as exc:
+        raise ValueError(f"不存在的日期 {value!r} / no such date {value!r} ({exc})") from None
+    if not 1985 <= day.year <= 2100:
+        raise ValueError(f"日期年份不合理 {value!r}（中国专利制度始于 1985 年）/ implausible year in {value!r}")
+    return day
+
+
+class RowValidator:
+    """Turns one raw row into a ``PatentRecord`` or the list of everything wrong with it."""
+
+    def __init__(self, columns: set[str], known_ipc: set[str] | None = None, today: dt.date | None = None):
+        self.columns = columns
+        self.known_ipc = known_ipc
+        self.today = today or dt.date.today()
+
+    def _cpc_to_ipc(self, code) -> str | None:
+        """The IPC-valid part of a CPC code: the code itself, else its main group, else its subclass.
+
+        CPC refines IPC; its 2000-series indexing groups (G06F2203/04806) and section Y do not exist
+        in IPC. With the IPC scheme loaded we keep the deepest level the scheme knows; without it,
+        2000-series groups are cut to the subclass.
+        """
+        levels = [code.at("subgroup"), code.at("main_group"), code.at("subclass"), code.at("class"), code.section]
+        levels = [c for c in levels if c]
+        if self.known_ipc:
+            return next((c for c in levels if c in self.known_ipc), None)
+        if code.group is not None and int(code.group) >= 2000:
+            return code.at("subclass")
+        return str(code)
+
+    def validate(self, row: RawRow) -> tuple[PatentRecord | None, list[RowProblem]]:
+        line, values = row.line, row.values
+        problems: list[RowProblem] = []
+
+        def bad(field_name: str, value, reason: str) -> None:
+            problems.append(RowProblem(line, field_name, _undecodable(_text(value))[:200], reason))
+
+        for name, value in values.items():
+            text = _text(value)
+            if _SURROGATE_RE.search(text):
+                bad(name, text, "含非 UTF-8 字节（文件编码错误）/ contains bytes that are not UTF-8 (bad encoding)")
+        if problems:
+            return None, problems
+
+        # identity ----------------------------------------------------------------------
+        app_number = None
+        app_kind = None
+        raw_app = _text(values.get("application_number"))
+        if raw_app:
+            try:
+                parsed = parse_application_number(raw_app)
+                app_number, app_kind = str(parsed), parsed.kind
+            except IdentifierError as exc:
+                bad("application_number", raw_app, str(exc))
+
+        pub_raw: list[tuple[str, str]] = []  # (column, value)
+        for column in ("publication_number", "publication_numbers"):
+            pub_raw += [(column, v) for v in _multi(values.get(column))]
+        publications: list = []
+        for column, raw in pub_raw:
+            try:
+                pub = parse_publication_number(raw)
+            except IdentifierError as exc:
+                bad(column, raw, str(exc))
+                continue
+            if pub.number not in [p.number for p in publications]:
+                publications.append(pub)
+        if not pub_raw:
+            bad(
+                "publication_number", "",
+                "公开（公告）号为空：未公开的申请不是公开信息，不能入库 / publication number is empty: an "
+                "unpublished application is not public and cannot be listed",
+            )
+
+        kind_code = _text(values.get("kind_code")).upper()
+        if kind_code:
+            if kind_code not in PUBLICATION_KIND_CODES:
+                bad("kind_code", kind_code,
+                    f"未知文献种类代码 {kind_code!r}，应为 A/B/C/U/Y/S/D / unknown kind code {kind_code!r}")
+            elif publications and "publication_number" in values and publications[0].kind_code != kind_code:
+                bad("kind_code", kind_code,
+                    f"与公开号 {publications[0].number} 的种类代码 {publications[0].kind_code} 不一致 / "
+                    f"does not match publication number {publications[0].number}")
+
+        # kind --------------------------------------------------------------------------
+        kinds: dict[str, str] = {}
+        if app_kind:
+            kinds["application_number"] = app_kind
+        for pub in publications:
+            kinds.setdefault("publication_number", pub.patent_kind)
+            if pub.patent_kind != kinds["publication_number"]:
+                bad("publication_numbers", pub.number, "各公开号的专利类型不一致 / publications of different kinds")
+        raw_kind = _text(values.get("kind"))
+        if raw_kind:
+            named = KIND_NAMES.get(raw_kind) or KIND_NAMES.get(raw_kind.lower())
+            if named is None:
+                bad("kind", raw_kind,
+                    f"未知专利类型 {raw_kind!r}，应为 invention/utility_model/design（发明/实用新型/外观设计）/ "
+                    f"unknown kind {raw_kind!r}")
+            else:
+                kinds["kind"] = named
+        if len(set(kinds.values())) > 1:
+            bad("kind", raw_kind or "",
+                "专利类型与申请号类型位或公开号种类代码矛盾 / kind contradicts the application number's kind digit "
+                f"or the publication kind code: {kinds}")
+        kind = next(iter(kinds.values()), None)
+
+        # text --------------------------------------------------------------------------
+        title = _text(values.get("title"))
+        if not title:
+            bad("title", "", "名称为空 / title is empty")
+        elif len(title) > TITLE_MAX:
+            bad("title", title, f"名称超过 {TITLE_MAX} 字 / title longer than {TITLE_MAX} characters")
+
+        # dates -------------------------------------------------------------------------
+        dates: dict[str, dt.date | None] = {}
+        for name in ("application_date", "publication_date", "grant_date"):
+            raw = _text(values.get(name))
+            dates[name] = None
+            if raw:
+                try:
+                    dates[name] = _parse_date(raw)
+                except ValueError as exc:
+                    bad(name, raw, str(exc))
+        filed = dates["application_date"]
+        for name in ("publication_date", "grant_date"):
+            if filed and dates[name] and dates[name] < filed:
+                bad(name, dates[name].isoformat(), f"早于申请日 {filed} / earlier than the filing date {filed}")
+        if filed and app_number and len(app_number) == 14 and int(app_number[:4]) != filed.year:
+            bad("application_date", filed.isoformat(),
+                f"申请日年份与申请号 {app_number} 的年份不一致 / filing year differs from the application number's year")
+
+        # IPC ---------------------------------------------------------------------------
+        ipc_codes: list[str] = []
+        ipc_column = next((c for c in IPC_COLUMNS if _multi(values.get(c))), None)
+        if ipc_column:
+            for raw in _multi(values.get(ipc_column)):
+                try:
+                    code = parse_ipc(raw)
+                except IdentifierError as exc:
+                    if ipc_column == "cpc_codes" and raw.strip().upper().startswith("Y"):
+                        continue  # CPC section Y (tagging) has no IPC counterpart
+                    bad(ipc_column, raw, str(exc))
+                    continue
+                normal = self._cpc_to_ipc(code) if ipc_column == "cpc_codes" else str(code)
+                if normal and normal not in ipc_codes:
+                    ipc_codes.append(normal)
+
+        # status ------------------------------------------------------------------------
+        granted_pub = next((p for p in publications if p.is_grant), None)
+        raw_status = _text(values.get("legal_status"))
+        status = None
+        if raw_status:
+            status = STATUS_NAMES.get(raw_status) or STATUS_NAMES.get(raw_status.lower())
+            if status is None:
+                bad("legal_status", raw_status,
+                    f"未知法律状态 {raw_status!r}，应为 {', '.join(LegalStatus.values)} / unknown legal status")
+
+        if problems or kind is None:
+            return None, problems
+
+        grant_date = dates["grant_date"]
+        if grant_date is None and granted_pub is not None and publications[0] is granted_pub:
+            grant_date = dates["publication_date"]
+        if status is None:
+            # Default when the source has no legal status (the real files): a grant publication means the
+            # right was granted, so in force unless its term is over; an A publication is pending.
+            if granted_pub is not None or grant_date is not None:
+                expiry = compute_expiry(kind, filed)
+                status = LegalStatus.EXPIRED if expiry and expiry <= self.today else LegalStatus.IN_FORCE
+            else:
+                status = LegalStatus.PENDING
+
+        pub_objects = tuple(
+            Publication(p.number, p.kind_code, dates["publication_date"] if i == 0 else None)
+            for i, p in enumerate(publications)
+        )
+        supplied = {"kind", "title", "legal_status"}
+        supplied |= {n for n in ("abstract", "claims", "applicants", "inventors") if n in self.columns}
+        supplied |= {n for n in ("application_date", "publication_date") if n in self.columns}
+        if "grant_date" in self.columns or grant_date is not None:
+            supplied.add("grant_date")
+        if any(c in self.columns for c in IPC_COLUMNS):
+            supplied.add("ipc_codes")
+        record = PatentRecord(
+            publications=pub_objects,
+            kind=kind,
+            title=title,
+            application_number=app_number,
+            abstract=_text(values.get("abstract")),
+            claims=_text(values.get("claims")),
+            applicants=tuple(_multi(values.get("applicants"))),
+            inventors=tuple(_multi(values.get("inventors"))),
+            ipc_codes=tuple(ipc_codes),
+            ipc_coarse=bool(ipc_codes) and all(parse_ipc(c).group is None for c in ipc_codes),
+            application_date=filed,
+            publication_date=dates["publication_date"],
+            grant_date=grant_date,
+            legal_status=str(status),
+            supplied=frozenset(supplied),
+        )
+        return record, []
+
+
+# ---------------------------------------------------------------------------------------
+# The import
+# ---------------------------------------------------------------------------------------
+def _progress(iterable, *, enabled: bool, **kwargs):
+    if not enabled:
+        return iterable
+    from tqdm import tqdm
+
+    return tqdm(iterable, file=sys.stderr, dynamic_ncols=True, **kwargs)
+
+
+def report_path_for(path: Path) -> Path:
+    """``<input>.import-report.csv`` beside the input, or under VAR_DIR when that folder is read-only."""
+    beside = path.with_name(path.name + ".import-report.csv")
+    if os.access(path.parent, os.W_OK):
+        return beside
+    folder = Path(settings.VAR_DIR) / "import-reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / beside.name
+
+
+def write_report(path: Path, problems: list[RowProblem]) -> Path | None:
+    target = report_path_for(path)
+    if not problems:
+        if target.exists():
+            target.unlink()  # a stale report from an earlier run would mislead
+        return None
+    with open(target, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["line", "field", "value", "reason"])
+        for problem in sorted(problems, key=lambda p: (p.line, p.field)):
+            writer.writerow([problem.line, problem.field, problem.value, problem.reason])
+    return target
+
+
+def _open_rows(path: Path) -> tuple[set[str], Iterator[RawRow]]:
+    if _is_jsonl(path):
+        return set(), iter_jsonl_rows(path)
+    header, rows = iter_csv_rows(path)
+    return {h for h in header if h}, rows
+
+
+def _columns_of(path: Path) -> set[str]:
+    """CSV: the header. JSON Lines: every key that appears (a key may be absent on some lines)."""
+    if not _is_jsonl(path):
+        return _open_rows(path)[0]
+    seen: set[str] = set()
+    for row in iter_jsonl_rows(path):
+        seen |= set(row.values)
+    return seen
+
+
+def import_patents_file(
+    *,
+    path: Path | str,
+    skip_bad_rows: bool = False,
+    source: str | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: bool = True,
+    index: bool = True,
+) -> ImportSummary:
+    """Validate the whole file, then (if allowed) upsert its valid rows, classify and re-index them.
+
+    ``index=False`` leaves the search index alone: for a caller that rebuilds it whole right after
+    (the first-run bootstrap), queuing a task per batch would only repeat that work.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImportFileError(f"文件不存在 / no such file: {path}")
+    source = source or path.name
+    summary = ImportSummary(path=path, source=source)
+    columns = _columns_of(path)
+    known_ipc = None
+    if "cpc_codes" in columns and IpcEntry.objects.exists():
+        known_ipc = set(IpcEntry.objects.values_list("code", flat=True))
+    validator = RowValidator(columns, known_ipc=known_ipc)
+
+    # Pass 1: validate every row; remember identities to find duplicates and database conflicts.
+    seen_identity: dict[str, int] = {}
+    seen_publication: dict[str, int] = {}
+    app_by_pub: dict[str, tuple[str, int]] = {}
+    bad_lines: set[int] = set()
+    _, rows = _open_rows(path)
+    for row in _progress(rows, enabled=progress, desc=f"校验 validate {path.name}", unit=" 行"):
+        summary.rows += 1
+        if row.problem:
+            summary.problems.append(row.problem)
+            bad_lines.add(row.line)
+            continue
+        record, problems = validator.validate(row)
+        if record is not None:
+            field_name = "application_number" if record.application_number else "publication_number"
+            first = seen_identity.get(record.identity)
+            if first is None:
+                first = next((seen_publication[p.number] for p in record.publications if p.number in seen_publication),
+                             None)
+                field_name = "publication_number" if first is not None else field_name
+            if first is not None:
+                problems = [RowProblem(
+                    row.line, field_name, record.identity,
+                    f"与第 {first} 行重复（同一专利在文件中出现两次）/ duplicate of line {first} (same patent twice)",
+                )]
+            else:
+                seen_identity[record.identity] = row.line
+                for pub in record.publications:
+                    seen_publication[pub.number] = row.line
+                    if record.application_number:
+                        app_by_pub[pub.number] = (record.application_number, row.line)
+        if problems:
+            summary.problems.extend(problems)
+            bad_lines.add(row.line)
+
+    # A publication already stored under another application number is a conflict, not an update.
+    pubs = list(app_by_pub)
+    for start in range(0, len(pubs), 500):
+        chunk = pubs[start : start + 500]
+        stored = list(
+            PatentPublication.objects.filter(number__in=chunk, patent__application_number__isnull=False).values_list(
+                "number", "patent__application_number"
+            )
+        ) + list(
+            Patent.objects.filter(publication_number__in=chunk, application_number__isnull=False).values_list(
+                "publication_number", "application_number"
+            )
+        )
+        for number, stored_app in stored:
+            app, line = app_by_pub[number]
+            if stored_app != app and line not in bad_lines:
+                summary.problems.append(RowProblem(
+                    line, "publication_number", number,
+                    f"该公开号在库中属于申请号 {stored_app}，与本行申请号 {app} 冲突 / "
+                    f"already stored under application {stored_app}, not {app}",
+                ))
+                bad_lines.add(line)
+
+    summary.valid = summary.rows - len(bad_lines)
+    summary.report_path = write_report(path, summary.problems)
+    if summary.valid == 0 or (bad_lines and not skip_bad_rows):
+        return summary
+
+    # Pass 2: write the valid rows, one transaction per batch.
+    from search.indexing import index_patents_on_commit
+
+    matcher = ScopeMatcher()
+    _, rows = _open_rows(path)
+    batch: list[PatentRecord] = []
+
+    def flush() -> None:
+        with transaction.atomic():
+            result = patents_upsert_batch(records=batch, source=source)
+            moved = patents_classify(patent_ids=result.changed, matcher=matcher) if result.changed else set()
+            changed = sorted(set(result.changed) | moved)
+            if index:
+                index_patents_on_commit(changed)
+        summary.created += len(result.created)
+        summary.updated += len(result.updated)
+        summary.unchanged += len(result.unchanged)
+        summary.changed_ids.extend(changed)
+        batch.clear()
+
+    valid_rows = (row for row in rows if row.line not in bad_lines and row.problem is None)
+    for row in _progress(valid_rows, enabled=progress, total=summary.valid, desc=f"导入 import {path.name}",
+                         unit=" 行"):
+        record, problems = validator.validate(row)
+        if record is None:  # the file changed between the passes
+            raise ImportFileError(f"第 {row.line} 行在两次读取之间发生变化 / line {row.line} changed while importing")
+        batch.append(record)
+        if len(batch) >= batch_size:
+            flush()
+    if batch:
+        flush()
+    summary.imported = True
+    logger.debug("patent import %s", summary.as_text())
+    return summary
+
+
+__all__ = ["ImportFileError", "ImportSummary", "RowProblem", "RowValidator", "import_patents_file"]

@@ -1,0 +1,402 @@
+"""The zone patent database: IPC scheme, industries and zones with their IPC scope, and patents."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from listings.catalogue.identifiers import IPC_LEVELS, parse_ipc, validate_application_number
+
+
+class PatentKind(models.TextChoices):
+    INVENTION = "invention", _("发明")
+    UTILITY_MODEL = "utility_model", _("实用新型")
+    DESIGN = "design", _("外观设计")
+
+
+class LegalStatus(models.TextChoices):
+    PENDING = "pending", _("审中")
+    IN_FORCE = "in_force", _("有效")
+    EXPIRED = "expired", _("期限届满")
+    LAPSED = "lapsed", _("未缴年费终止")
+    INVALIDATED = "invalidated", _("无效")
+    WITHDRAWN = "withdrawn", _("撤回")
+    REJECTED = "rejected", _("驳回")
+
+
+#: statuses in which a right (or, for pending, an application right) still exists
+LIVE_STATUSES = (LegalStatus.PENDING, LegalStatus.IN_FORCE)
+
+DESIGN_15_YEARS_FROM = dt.date(2021, 6, 1)
+TERM_YEARS = {PatentKind.INVENTION: 20, PatentKind.UTILITY_MODEL: 10}
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def compute_expiry(kind: str, application_date: dt.date | None) -> dt.date | None:
+    """The end of the term, counted from the filing date (Patent Law art. 42).
+
+    Invention 20 years; utility model 10 years; design 15 years if filed on or after
+    2021-06-01, else 10. Never typed in: always derived from kind and filing date.
+    """
+    if application_date is None:
+        return None
+    if kind == PatentKind.DESIGN:
+        years = 15 if application_date >= DESIGN_15_YEARS_FROM else 10
+    else:
+        years = TERM_YEARS[PatentKind(kind)]
+    return _add_years(application_date, years)
+
+
+class LocalisedTitleMixin:
+    """``title`` in the active language, falling back to Chinese."""
+
+    def localised(self, field: str) -> str:
+        language = (get_language() or "zh-hans").lower()
+        if language.startswith("en"):
+            return getattr(self, f"{field}_en") or getattr(self, f"{field}_zh")
+        return getattr(self, f"{field}_zh") or getattr(self, f"{field}_en")
+
+    @property
+    def title(self) -> str:
+        return self.localised("title")
+
+
+class IpcEntry(LocalisedTitleMixin, models.Model):
+    """One node of the IPC scheme, section to subgroup, with Chinese and English titles."""
+
+    class Level(models.TextChoices):
+        SECTION = "section", _("部")
+        CLASS = "class", _("大类")
+        SUBCLASS = "subclass", _("小类")
+        MAIN_GROUP = "main_group", _("大组")
+        SUBGROUP = "subgroup", _("小组")
+
+    code = models.CharField(_("分类号"), max_length=20, primary_key=True)
+    level = models.CharField(_("层级"), max_length=12, choices=Level.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children", db_constraint=False
+    )
+    title_zh = models.TextField(_("中文名称"), blank=True)
+    title_en = models.TextField(_("英文名称"), blank=True)
+    edition = models.CharField(_("版本"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("IPC 分类")
+        verbose_name_plural = _("IPC 分类")
+
+    def __str__(self) -> str:
+        return f"{self.display_code} {self.title}"
+
+    @property
+    def display_code(self) -> str:
+        return parse_ipc(self.code).display
+
+
+class Industry(models.Model):
+    """An industry (产业) and the technology field it maps to: a set of IPC rules."""
+
+    class Scheme(models.TextChoices):
+        ZONE = "zone", _("实验区主导产业")
+        SEI2021 = "sei2021", _("战略性新兴产业（2021）")
+
+    code = models.CharField(_("代码"), max_length=20, unique=True)
+    scheme = models.CharField(_("分类体系"), max_length=20, choices=Scheme.choices, default=Scheme.ZONE)
+    name_zh = models.CharField(_("中文名称"), max_length=200)
+    name_en = models.CharField(_("英文名称"), max_length=200, blank=True)
+    category = models.CharField(_("上级类别"), max_length=200, blank=True)
+    basis = models.TextField(_("依据"), blank=True)
+    keywords = models.JSONField(
+        _("确认关键词"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "A patent whose IPC code stops at a subclass that contains a narrower pattern of this scope "
+            "(e.g. H04B for H04B10/) belongs to the industry only when its title or abstract has one of these words."
+        ),
+    )
+
+    class Meta:
+        ordering = ["scheme", "code"]
+        verbose_name = _("产业")
+        verbose_name_plural = _("产业")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def name(self) -> str:
+        language = (get_language() or "zh-hans").lower()
+        return (self.name_en or self.name_zh) if language.startswith("en") else self.name_zh
+
+
+class IpcScopeRule(models.Model):
+    """One IPC pattern of an industry's scope.
+
+    Rules with the same ``rule_no`` form a group: a code belongs to the group if it matches an
+    include pattern and no exclude pattern of that group (the CNIPA 2021 table's semantics).
+    ``prefix`` patterns ending in ``/`` are main groups, so ``H04L1/`` does not match ``H04L12/…``.
+    """
+
+    class Match(models.TextChoices):
+        PREFIX = "prefix", _("前缀")
+        EXACT = "exact", _("精确")
+
+    class Role(models.TextChoices):
+        INCLUDE = "include", _("包含")
+        EXCLUDE = "exclude", _("排除")
+
+    industry = models.ForeignKey(Industry, on_delete=models.CASCADE, related_name="scope_rules")
+    rule_no = models.PositiveIntegerField(default=1)
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.INCLUDE)
+    pattern = models.CharField(_("IPC 模式"), max_length=30)
+    match = models.CharField(max_length=10, choices=Match.choices, default=Match.PREFIX)
+    confidence = models.CharField(max_length=10, blank=True)
+    basis = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["industry", "rule_no", "role", "pattern"]
+        constraints = [
+            models.UniqueConstraint(fields=["industry", "rule_no", "role", "pattern", "match"], name="scope_rule_unique"),
+        ]
+
+    def __str__(self) -> str:
+        sign = "+" if self.role == self.Role.INCLUDE else "−"
+        return f"{sign}{self.pattern}{'*' if self.match == self.Match.PREFIX else ''}"
+
+    def matches(self, code: str) -> bool:
+        return code == self.pattern if self.match == self.Match.EXACT else code.startswith(self.pattern)
+
+
+class Zone(models.Model):
+    """A national patent-navigation experimental zone (国家专利导航产业发展实验区) and its industry."""
+
+    code = models.CharField(_("编号"), max_length=10, unique=True)
+    slug = models.SlugField(unique=True)
+    name_zh = models.CharField(_("实验区名称"), max_length=200)
+    name_en = models.CharField(_("英文名称"), max_length=200, blank=True)
+    short_name_zh = models.CharField(_("简称"), max_length=50, blank=True)
+    industry = models.ForeignKey(Industry, on_delete=models.PROTECT, related_name="zones")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("实验区")
+        verbose_name_plural = _("实验区")
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+    @property
+    def name(self) -> str:
+        language = (get_language() or "zh-hans").lower()
+        return (self.name_en or self.name_zh) if language.startswith("en") else self.name_zh
+
+
+class Patent(models.Model):
+    """A Chinese patent or application in the zone database.
+
+    Identity is the application number when known, else the first publication number.
+    ``expiry_date`` is derived from kind and filing date on every save.
+    """
+
+    kind = models.CharField(_("专利类型"), max_length=20, choices=PatentKind.choices, db_index=True)
+    application_number = models.CharField(
+        _("申请号"), max_length=20, null=True, blank=True, unique=True, validators=[validate_application_number]
+    )
+    publication_number = models.CharField(_("公开（公告）号"), max_length=20, unique=True)
+    title = models.CharField(_("名称"), max_length=500)
+    abstract = models.TextField(_("摘要"), blank=True)
+    claims = models.TextField(_("权利要求"), blank=True)
+    applicants = models.JSONField(_("申请人"), default=list, blank=True)
+    inventors = models.JSONField(_("发明人"), default=list, blank=True)
+    holders = models.ManyToManyField(
+        "marketplace.Organisation", verbose_name=_("权利人机构"), blank=True, related_name="patents"
+    )
+    main_ipc = models.CharField(_("主分类号"), max_length=20, blank=True, db_index=True)
+    application_date = models.DateField(_("申请日"), null=True, blank=True, db_index=True)
+    publication_date = models.DateField(_("公开（公告）日"), null=True, blank=True)
+    grant_date = models.DateField(_("授权日"), null=True, blank=True)
+    legal_status = models.CharField(
+        _("法律状态"), max_length=20, choices=LegalStatus.choices, default=LegalStatus.PENDING, db_index=True
+    )
+    expiry_date = models.DateField(_("届满日（计算）"), null=True, blank=True, editable=False)
+    industries = models.ManyToManyField(Industry, verbose_name=_("所属产业"), blank=True, related_name="patents")
+    zones = models.ManyToManyField(Zone, verbose_name=_("所属实验区"), blank=True, related_name="patents")
+    source = models.CharField(_("数据来源"), max_length=120, blank=True)
+    is_demo = models.BooleanField(_("演示数据"), default=False, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-application_date", "publication_number"]
+        verbose_name = _("专利")
+        verbose_name_plural = _("专利")
+
+    def __str__(self) -> str:
+        return f"{self.publication_number} {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.expiry_date = compute_expiry(self.kind, self.application_date)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("cms:patent-detail", args=[self.publication_number])
+
+    @property
+    def patent_number(self) -> str:
+        return f"ZL{self.application_number}" if self.application_number else ""
+
+    @property
+    def is_in_force(self) -> bool:
+        return self.legal_status == LegalStatus.IN_FORCE
+
+    @property
+    def application_year(self) -> int | None:
+        return self.application_date.year if self.application_date else None
+
+
+class PatentPublication(models.Model):
+    """Each publication of a patent: A (application published), B/C (granted invention), U/Y, S/D."""
+
+    patent = models.ForeignKey(Patent, on_delete=models.CASCADE, related_name="publications")
+    number = models.CharField(_("公开（公告）号"), max_length=20, unique=True)
+    kind_code = models.CharField(_("文献种类代码"), max_length=2)
+    date = models.DateField(_("公开（公告）日"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["date", "number"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PatentIpc(models.Model):
+    """One IPC code of a patent, stored once per level so any level can be filtered and counted."""
+
+    patent = models.ForeignKey(Patent, on_delete=models.CASCADE, related_name="ipc_codes")
+    position = models.PositiveSmallIntegerField(default=0)
+    code = models.CharField(_("分类号"), max_length=20)
+    is_main = models.BooleanField(default=False)
+    section = models.CharField(max_length=1, db_index=True)
+    ipc_class = models.CharField(max_length=3, db_index=True)
+    subclass = models.CharField(max_length=4, blank=True, db_index=True)
+    main_group = models.CharField(max_length=12, blank=True, db_index=True)
+    subgroup = models.CharField(max_length=20, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["patent", "position"]
+        constraints = [models.UniqueConstraint(fields=["patent", "code"], name="patent_ipc_unique")]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @classmethod
+    def from_code(cls, patent: Patent, code: str, position: int = 0) -> "PatentIpc":
+        ipc = parse_ipc(code)
+        levels = ipc.levels
+        return cls(
+            patent=patent,
+            position=position,
+            code=str(ipc),
+            is_main=position == 0,
+            section=levels["section"],
+            ipc_class=levels["class"] or "",
+            subclass=levels["subclass"] or "",
+            main_group=levels["main_group"] or "",
+            subgroup=levels["subgroup"] or "",
+        )
+
+    #: the model field holding each IPC level
+    LEVEL_FIELDS = dict(zip(IPC_LEVELS, ("section", "ipc_class", "subclass", "main_group", "subgroup")))
+
+
+# ---------------------------------------------------------------------------------------
+# The licence register and encumbrances: facts about a patent that constrain trading
+# ---------------------------------------------------------------------------------------
+class LicenceKind(models.TextChoices):
+    EXCLUSIVE = "exclusive", _("独占许可")
+    SOLE = "sole", _("排他许可")
+    NON_EXCLUSIVE = "non_exclusive", _("普通许可")
+
+
+class LicenceGrant(models.Model):
+    """A licence that exists on a patent: granted through the exchange, taken under an open licence,
+    or recorded by an operator from a CNIPA filing (备案). New exclusive or sole licences are checked
+    against these."""
+
+    patent = models.ForeignKey("listings.Patent", on_delete=models.CASCADE, related_name="licence_grants")
+    listing = models.ForeignKey("listings.Listing", null=True, blank=True, on_delete=models.SET_NULL, related_name="grants")
+    kind = models.CharField(_("许可类型"), max_length=20, choices=LicenceKind.choices)
+    licensor = models.ForeignKey(
+        "marketplace.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="licences_granted"
+    )
+    licensee = models.ForeignKey(
+        "marketplace.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="licences_held"
+    )
+    licensee_name = models.CharField(_("被许可人"), max_length=200, blank=True)
+    territory = models.CharField(_("许可地域"), max_length=200, blank=True)
+    field_of_use = models.CharField(_("使用领域"), max_length=200, blank=True)
+    term_start = models.DateField(_("许可期限起"), null=True, blank=True)
+    term_end = models.DateField(_("许可期限止"), null=True, blank=True)
+    is_open_licence = models.BooleanField(_("开放许可实施"), default=False)
+    active = models.BooleanField(_("有效"), default=True, db_index=True)
+    record_number = models.CharField(_("备案号"), max_length=60, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["patent", "-created_at"]
+        verbose_name = _("已有许可")
+        verbose_name_plural = _("已有许可")
+
+    def __str__(self) -> str:
+        return f"{self.patent_id} {self.get_kind_display()} → {self.licensee_name or self.licensee_id}"
+
+
+class EncumbranceKind(models.TextChoices):
+    PLEDGE = "pledge", _("质押")
+    PRESERVATION = "preservation", _("财产保全")
+    OTHER = "other", _("其他权利限制")
+
+
+class Encumbrance(models.Model):
+    """A registered restriction on a patent (DOMAIN §5): while active, the patent may not be traded."""
+
+    patent = models.ForeignKey("listings.Patent", on_delete=models.CASCADE, related_name="encumbrances")
+    kind = models.CharField(_("类型"), max_length=20, choices=EncumbranceKind.choices)
+    holder = models.ForeignKey(
+        "marketplace.Organisation", verbose_name=_("权利人（质权人等）"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="encumbrances_held",
+    )
+    reference = models.CharField(_("登记号"), max_length=100, blank=True)
+    active = models.BooleanField(_("有效"), default=True, db_index=True)
+    registered_at = models.DateTimeField(_("登记时间"))
+    released_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        ordering = ["patent", "-registered_at"]
+        verbose_name = _("权利负担")
+        verbose_name_plural = _("权利负担")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.patent_id} ({'有效' if self.active else '已解除'})"

@@ -1,0 +1,137 @@
+"""Reads of the zone patent database. Views and the API call these; nothing here writes."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from listings.catalogue.identifiers import IdentifierError, parse_ipc
+from listings.catalogue.models import Industry, IpcEntry, LegalStatus, Patent, PatentIpc, PatentKind, Zone
+
+
+class FilterError(ValueError):
+    """An unknown or malformed filter value; ``param`` names the query parameter."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(f"{param}: {message}")
+        self.param = param
+        self.message = message
+
+
+@dataclass(frozen=True)
+class PatentFilters:
+    zone: str = ""
+    industry: str = ""
+    ipc: str = ""
+    kind: str = ""
+    status: str = ""
+    errors: tuple[FilterError, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def from_query(cls, params) -> "PatentFilters":
+        """Parse query parameters; bad values are kept as ``errors`` and ignored, never raised as 500s."""
+        errors: list[FilterError] = []
+        values = {}
+        zone = (params.get("zone") or "").strip()
+        if zone and not Zone.objects.filter(code=zone).exists() and not Zone.objects.filter(slug=zone).exists():
+            errors.append(FilterError("zone", f"未知实验区 / unknown zone {zone!r}"))
+        values["zone"] = zone
+        industry = (params.get("industry") or "").strip()
+        if industry and not Industry.objects.filter(code=industry).exists():
+            errors.append(FilterError("industry", f"未知产业 / unknown industry {industry!r}"))
+        values["industry"] = industry
+        ipc = (params.get("ipc") or params.get("section") or "").strip()
+        if ipc:
+            try:
+                ipc = str(parse_ipc(ipc))
+            except IdentifierError as exc:
+                errors.append(FilterError("ipc", str(exc)))
+        values["ipc"] = ipc
+        kind = (params.get("kind") or "").strip()
+        if kind and kind not in PatentKind.values:
+            errors.append(FilterError("kind", f"未知专利类型 / unknown kind {kind!r}"))
+        values["kind"] = kind
+        status = (params.get("status") or "").strip()
+        if status and status not in LegalStatus.values:
+            errors.append(FilterError("status", f"未知法律状态 / unknown legal status {status!r}"))
+        values["status"] = status
+        return cls(**values, errors=tuple(errors))
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+
+def _ipc_filter(qs: QuerySet, code: str) -> QuerySet:
+    ipc = parse_ipc(code)
+    field_name = PatentIpc.LEVEL_FIELDS[ipc.level]
+    return qs.filter(**{f"ipc_codes__{field_name}": str(ipc) if ipc.level != "main_group" else ipc.at("main_group")})
+
+
+def patent_list(*, filters: PatentFilters | None = None) -> QuerySet[Patent]:
+    """Patents matching ``filters``; an invalid filter yields an empty result, never an error."""
+    qs = Patent.objects.all().prefetch_related(
+        Prefetch("ipc_codes", queryset=PatentIpc.objects.order_by("position")), "zones", "industries"
+    )
+    if filters is None:
+        return qs
+    if not filters.is_valid:
+        return qs.none()
+    if filters.zone:
+        qs = qs.filter(zones__code=filters.zone) | qs.filter(zones__slug=filters.zone)
+    if filters.industry:
+        qs = qs.filter(industries__code=filters.industry)
+    if filters.ipc:
+        qs = _ipc_filter(qs, filters.ipc)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.status:
+        qs = qs.filter(legal_status=filters.status)
+    return qs.distinct()
+
+
+def patent_get(*, publication_number: str) -> Patent:
+    return (
+        Patent.objects.prefetch_related("ipc_codes", "publications", "zones", "industries", "holders")
+        .get(publication_number=publication_number.upper())
+    )
+
+
+def ipc_titles(codes) -> dict[str, IpcEntry]:
+    """IPC entries for the given codes and all their ancestors, keyed by code."""
+    wanted: set[str] = set()
+    for code in codes:
+        try:
+            wanted.update(v for v in parse_ipc(code).levels.values() if v)
+        except IdentifierError:
+            continue
+    return {entry.code: entry for entry in IpcEntry.objects.filter(code__in=wanted)}
+
+
+def ipc_path(code: str) -> list[IpcEntry | str]:
+    """The chain section → … → code with titles where the scheme has them."""
+    ipc = parse_ipc(code)
+    levels = [v for v in ipc.levels.values() if v]
+    titles = {e.code: e for e in IpcEntry.objects.filter(code__in=levels)}
+    return [titles.get(level, level) for level in levels]
+
+
+def zone_counts() -> list[Zone]:
+    """Every zone with live counts of its patents (and those in force)."""
+    from django.db.models import Q
+
+    return list(
+        Zone.objects.select_related("industry").annotate(
+            patent_count=Count("patents", distinct=True),
+            in_force_count=Count("patents", filter=Q(patents__legal_status=LegalStatus.IN_FORCE), distinct=True),
+        )
+    )
+
+
+def database_totals() -> dict[str, int]:
+    return {
+        "patents": Patent.objects.count(),
+        "ipc_entries": IpcEntry.objects.count(),
+        "zones": Zone.objects.count(),
+        "demo_patents": Patent.objects.filter(is_demo=True).count(),
+    }

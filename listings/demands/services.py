@@ -1,0 +1,359 @@
+"""Technology demands: posting them, the same review discipline as listings, and keeping matches fresh.
+
+Each transition locks the demand row, asks ``DEMAND_MACHINE``, checks the actor and the rules,
+writes the status and a ``DemandTransition`` (who and why), then tells the parties. Publishing or
+editing a published demand asks matching to refresh its matches once the transaction commits.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.kernel.money import Money
+from listings.catalogue.identifiers import IdentifierError, parse_ipc
+from listings.catalogue.models import Industry, Zone
+from listings.demands.models import Demand, DemandStatus, DemandTransition, Visibility
+from listings.trading.models import DealType
+from listings.trading.services.lifecycle import operators
+from marketplace.kernel.statemachine import Actor, IllegalTransition, RuleBroken, Rules, StateMachine, Transition
+from marketplace import permissions
+from marketplace.models import Organisation
+from marketplace.notifications import notify
+from marketplace.services import NotPermitted
+
+D = DemandStatus
+
+DEMAND_MACHINE = StateMachine(
+    "demand",
+    [
+        Transition("submit", frozenset({D.DRAFT, D.REJECTED}), D.SUBMITTED, Actor.OWNER),
+        Transition("review_start", frozenset({D.SUBMITTED}), D.IN_REVIEW, Actor.OPERATOR),
+        Transition("approve", frozenset({D.IN_REVIEW}), D.PUBLISHED, Actor.OPERATOR),
+        Transition("reject", frozenset({D.IN_REVIEW}), D.REJECTED, Actor.OPERATOR, needs_reason=True),
+        Transition(
+            "withdraw", frozenset({D.DRAFT, D.SUBMITTED, D.IN_REVIEW, D.REJECTED, D.PUBLISHED, D.SUSPENDED}),
+            D.WITHDRAWN, Actor.OWNER,
+        ),
+        Transition("close", frozenset({D.PUBLISHED}), D.CLOSED, Actor.OWNER),
+        Transition("suspend", frozenset({D.PUBLISHED}), D.SUSPENDED, Actor.SYSTEM, needs_reason=True),
+        Transition("reinstate", frozenset({D.SUSPENDED}), D.PUBLISHED, Actor.OPERATOR, needs_reason=True),
+        Transition("expire", frozenset({D.PUBLISHED, D.SUSPENDED}), D.EXPIRED, Actor.SYSTEM),
+    ],
+)
+
+FIELDS = (
+    "title", "problem", "ipc_codes", "budget_min", "budget_max", "currency", "deal_types", "deadline", "visibility",
+)
+
+
+def _members(organisation: Organisation) -> list:
+    return [m.user for m in organisation.memberships.select_related("user")]
+
+
+def _tell_owner(demand: Demand, verb: str, title: str, body: str = "") -> None:
+    notify(users=_members(demand.organisation), verb=verb, title=title, body=body, url=demand.get_absolute_url())
+
+
+def _refresh_matches(demand: Demand) -> None:
+    """Matching recomputes this demand's matches after commit."""
+    from listings.matching.services import demand_matches_refresh_on_commit
+
+    demand_matches_refresh_on_commit(demand=demand)
+
+
+# --------------------------------------------------------------------------------------------
+# Rules
+# --------------------------------------------------------------------------------------------
+def _normalise_ipc(rules: Rules, codes: Sequence[str]) -> list[str]:
+    result: list[str] = []
+    for code in codes or ():
+        if not str(code).strip():
+            continue
+        try:
+            value = str(parse_ipc(code))
+        except IdentifierError as exc:
+            rules.add("ipc_codes", "ipc_invalid", str(exc))
+            continue
+        if value not in result:
+            result.append(value)
+    return result
+
+
+def _check(rules: Rules, v: dict, industries: Sequence[Industry], *, today: dt.date) -> None:
+    rules.check(bool((v["title"] or "").strip()), "title", "required", "请填写标题 / a title is required")
+    rules.check(bool((v["problem"] or "").strip()), "problem", "required", "请描述待解决的技术问题 / describe the problem")
+    if not v["ipc_codes"] and not industries and "ipc_codes" not in {f for f, _, _ in rules.violations}:
+        rules.add(
+            "ipc_codes", "field_required",
+            "请至少填写一个 IPC 分类或选择一个产业 / give at least one IPC code or industry",
+        )
+    for name in ("budget_min", "budget_max"):
+        amount = v[name]
+        if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or amount < 0):
+            rules.add(name, "budget_not_positive", "预算须为非负整数（分） / the budget is a non-negative amount of fen")
+    if (
+        isinstance(v["budget_min"], int) and isinstance(v["budget_max"], int)
+        and v["budget_min"] > v["budget_max"]
+    ):
+        rules.add("budget_max", "budget_range_inverted", "预算上限低于下限 / the budget maximum is below the minimum")
+    rules.check(v["currency"] == "CNY", "currency", "currency_not_cny", "预算以人民币计 / budgets are in CNY")
+    deal_types = v["deal_types"] or []
+    if not deal_types:
+        rules.add("deal_types", "deal_types_required", "请至少选择一种可接受的交易方式 / choose at least one deal type")
+    for deal_type in deal_types:
+        if deal_type not in DealType.values:
+            rules.add("deal_types", "invalid_choice", f"未知交易方式 / unknown deal type {deal_type!r}")
+    if len(set(deal_types)) != len(deal_types):
+        rules.add("deal_types", "deal_type_duplicated", "交易方式重复 / a deal type appears twice")
+    deadline = v["deadline"]
+    if not isinstance(deadline, dt.date):
+        rules.add("deadline", "required", "请填写截止日期 / a deadline is required")
+    elif deadline <= today:
+        rules.add("deadline", "deadline_in_past", "截止日期须晚于今天 / the deadline must be in the future")
+    rules.check(
+        v["visibility"] in Visibility.values, "visibility", "invalid_choice",
+        f"未知公开方式 / unknown visibility {v['visibility']!r}",
+    )
+
+
+def _values(
+    *, title, problem, ipc_codes, budget_min: Money | None, budget_max: Money | None, deal_types, deadline, visibility
+) -> dict:
+    currency = "CNY"
+    amounts = {}
+    for name, money in (("budget_min", budget_min), ("budget_max", budget_max)):
+        if money is not None and not isinstance(money, Money):
+            raise RuleBroken([(name, "budget_not_money", "预算须为金额（Money） / the budget must be Money")])
+        if money is not None:
+            currency = money.currency
+        amounts[name] = None if money is None else money.amount
+    return {
+        "title": (title or "").strip(), "problem": problem or "", "ipc_codes": list(ipc_codes or []),
+        "currency": currency, "deal_types": list(deal_types or []), "deadline": deadline,
+        "visibility": visibility, **amounts,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Create and edit
+# --------------------------------------------------------------------------------------------
+@transaction.atomic
+def demand_create(
+    *,
+    organisation: Organisation,
+    by,
+    title: str,
+    problem: str,
+    deal_types: Sequence[str],
+    deadline: dt.date,
+    ipc_codes: Sequence[str] = (),
+    industries: Sequence[Industry] = (),
+    zones: Sequence[Zone] = (),
+    budget_min: Money | None = None,
+    budget_max: Money | None = None,
+    visibility: str = Visibility.PUBLIC,
+) -> Demand:
+    if not permissions.has_role(by, organisation, permissions.DEMAND_ROLES):
+        raise NotPermitted(f"您不是“{organisation}”的需求方或经纪人 / you do not post demands for {organisation}")
+    rules = Rules()
+    v = _values(title=title, problem=problem, ipc_codes=ipc_codes, budget_min=budget_min, budget_max=budget_max,
+                deal_types=deal_types, deadline=deadline, visibility=visibility)
+    v["ipc_codes"] = _normalise_ipc(rules, v["ipc_codes"])
+    _check(rules, v, list(industries), today=timezone.localdate())
+    rules.raise_if_any()
+    demand = Demand.objects.create(organisation=organisation, created_by=by, **v)
+    demand.industries.set(industries)
+    demand.zones.set(zones)
+    DemandTransition.objects.create(demand=demand, action="create", from_status=D.DRAFT, to_status=D.DRAFT, by=by)
+    return demand
+
+
+
+@transaction.atomic
+def demand_update(
+    *, demand: Demand, by, industries: Sequence[Industry] | None = None, zones: Sequence[Zone] | None = None,
+    reason: str = "", **changes,
+) -> Demand:
+    """Edit a draft, a demand sent back, or a published one (recorded, and its matches refreshed)."""
+    locked = Demand.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=demand.pk)
+    if not permissions.can_manage_demand(by, locked):
+        raise NotPermitted("您无权修改此需求 / you may not edit this demand")
+    if not locked.is_editable:
+        raise IllegalTransition("demand", "edit", locked.status)
+    allowed = {"title", "problem", "ipc_codes", "budget_min", "budget_max", "deal_types", "deadline", "visibility"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"demand_update got unexpected fields {sorted(unknown)}")
+    current = {name: getattr(locked, name) for name in allowed - {"budget_min", "budget_max"}}
+    current["budget_min"], current["budget_max"] = locked.budget_low, locked.budget_high
+    current.update(changes)
+    rules = Rules()
+    v = _values(**current)
+    v["ipc_codes"] = _normalise_ipc(rules, v["ipc_codes"])
+    new_industries = list(industries) if industries is not None else list(locked.industries.all())
+    _check(rules, v, new_industries, today=timezone.localdate())
+    rules.raise_if_any()
+    for name, value in v.items():
+        setattr(locked, name, value)
+    locked.save()
+    if industries is not None:
+        locked.industries.set(industries)
+    if zones is not None:
+        locked.zones.set(zones)
+    DemandTransition.objects.create(
+        demand=locked, action="edit", from_status=locked.status, to_status=locked.status, by=by, reason=reason
+    )
+    if locked.status == D.PUBLISHED:
+        _refresh_matches(locked)
+    demand.refresh_from_db()
+    return demand
+
+
+# --------------------------------------------------------------------------------------------
+# Transitions
+# --------------------------------------------------------------------------------------------
+def _begin(demand: Demand, action: str, by, reason: str) -> tuple[Demand, Transition]:
+    locked = Demand.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=demand.pk)
+    transition = DEMAND_MACHINE.check(action, locked.status)
+    if transition.actor == Actor.SYSTEM:
+        allowed = by is None or permissions.is_operator(by)
+    elif transition.actor == Actor.OPERATOR:
+        allowed = permissions.is_operator(by)
+    elif transition.actor == Actor.OWNER:
+        allowed = permissions.can_manage_demand(by, locked)
+    else:
+        allowed = permissions.can_manage_demand(by, locked) or permissions.is_operator(by)
+    if not allowed:
+        raise NotPermitted(f"您无权对此需求执行“{action}” / you may not {action} this demand")
+    if transition.needs_reason and not (reason or "").strip():
+        raise RuleBroken([("reason", "reason_required", "请填写原因 / a reason is required")])
+    return locked, transition
+
+
+def _record(demand: Demand, transition: Transition, by, reason: str, *, extra_fields=()) -> DemandTransition:
+    from_status = demand.status
+    demand.status = transition.target
+    demand.save(update_fields=["status", "updated_at", *extra_fields])
+    return DemandTransition.objects.create(
+        demand=demand, action=transition.action, from_status=from_status, to_status=transition.target, by=by,
+        reason=(reason or "").strip(),
+    )
+
+
+def _full_check(demand: Demand) -> None:
+    rules = Rules()
+    rules.check(
+        demand.organisation.is_verified, "organisation", "organisation_not_verified",
+        f"机构“{demand.organisation}”尚未通过认证 / the organisation is not verified",
+    )
+    v = {name: getattr(demand, name) for name in FIELDS}
+    _check(rules, v, list(demand.industries.all()), today=timezone.localdate())
+    rules.raise_if_any()
+
+
+@transaction.atomic
+def demand_submit(*, demand: Demand, by, reason: str = "") -> Demand:
+    locked, transition = _begin(demand, "submit", by, reason)
+    _full_check(locked)
+    locked.submitted_at = timezone.now()
+    _record(locked, transition, by, reason, extra_fields=["submitted_at"])
+    notify(users=operators(), verb="demand.submitted", title=format_lazy(_("新技术需求待审核：{title}"), title=locked.title), url="/review/")
+    demand.refresh_from_db()
+    return demand
+
+
+@transaction.atomic
+def demand_review_start(*, demand: Demand, by, reason: str = "") -> Demand:
+    locked, transition = _begin(demand, "review_start", by, reason)
+    _record(locked, transition, by, reason)
+    _tell_owner(locked, "demand.in_review", format_lazy(_("技术需求“{title}”进入审核"), title=locked.title))
+    demand.refresh_from_db()
+    return demand
+
+
+@transaction.atomic
+def demand_approve(*, demand: Demand, by, reason: str = "") -> Demand:
+    locked, transition = _begin(demand, "approve", by, reason)
+    _full_check(locked)
+    locked.published_at = timezone.now()
+    _record(locked, transition, by, reason, extra_fields=["published_at"])
+    _tell_owner(locked, "demand.published", format_lazy(_("技术需求“{title}”已通过审核并发布"), title=locked.title), reason)
+    _refresh_matches(locked)
+    demand.refresh_from_db()
+    return demand
+
+
+@transaction.atomic
+def demand_reject(*, demand: Demand, by, reason: str) -> Demand:
+    locked, transition = _begin(demand, "reject", by, reason)
+    _record(locked, transition, by, reason)
+    _tell_owner(locked, "demand.rejected", format_lazy(_("技术需求“{title}”未通过审核"), title=locked.title), reason.strip())
+    demand.refresh_from_db()
+    return demand
+
+
+@transaction.atomic
+def demand_withdraw(*, demand: Demand, by, reason: str = "") -> Demand:
+    locked, transition = _begin(demand, "withdraw", by, reason)
+    _record(locked, transition, by, reason)
+    _tell_owner(locked, "demand.withdrawn", format_lazy(_("技术需求“{title}”已撤回"), title=locked.title), reason)
+    demand.refresh_from_db()
+    return demand
+
+
+@transaction.atomic
+def demand_close(*, demand: Demand, by, reason: str = "") -> Demand:
+    """The firm found what it needed."""
+    locked, transition = _begin(demand, "close", by, reason)
+    _record(locked, transition, by, reason)
+    _tell_owner(locked, "demand.closed", format_lazy(_("技术需求“{title}”已关闭（已解决）"), title=locked.title), reason)
+    demand.refresh_from_db()
+    return demand
+
+
+@transaction.atomic
+def demand_suspend(*, demand: Demand, by, reason: str) -> Demand:
+    locked, transition = _begin(demand, "suspend", by, reason)
+    _record(locked, transition, by, reason)
+    _tell_owner(locked, "demand.suspended", format_lazy(_("技术需求“{title}”已被暂停"), title=locked.title), reason.strip())
+    demand.refresh_from_db()
+    return demand
+
+
+@transaction.atomic
+def demand_reinstate(*, demand: Demand, by, reason: str) -> Demand:
+    locked, transition = _begin(demand, "reinstate", by, reason)
+    _full_check(locked)
+    _record(locked, transition, by, reason)
+    _tell_owner(locked, "demand.reinstated", format_lazy(_("技术需求“{title}”已恢复"), title=locked.title), reason.strip())
+    _refresh_matches(locked)
+    demand.refresh_from_db()
+    return demand
+
+
+@transaction.atomic
+def demand_expire(*, demand: Demand, by=None, reason: str = "") -> Demand:
+    locked, transition = _begin(demand, "expire", by, reason)
+    _record(locked, transition, by, reason or "截止日期已过 / the deadline passed")
+    _tell_owner(locked, "demand.expired", format_lazy(_("技术需求“{title}”已过截止日期"), title=locked.title))
+    demand.refresh_from_db()
+    return demand
+
+
+def demands_expire_due(*, today: dt.date | None = None) -> list[int]:
+    """Expire every published or suspended demand whose deadline is before ``today``."""
+    today = today or timezone.localdate()
+    due = Demand.objects.filter(status__in=DEMAND_MACHINE["expire"].sources, deadline__lt=today)
+    expired = []
+    for pk in list(due.values_list("pk", flat=True)):
+        try:
+            demand_expire(demand=Demand(pk=pk), by=None)
+        except IllegalTransition:
+            continue
+        expired.append(pk)
+    return expired

@@ -1,0 +1,335 @@
+"""Matching in both directions, and saved-search alerts.
+
+Demand and listing services call the two ``*_on_commit`` hooks; the work runs in Celery tasks
+(``listings.matching.tasks``) once the triggering transaction has committed, so the worker reads what was
+written. Storing matches, announcing new ones and running saved searches are the writes here;
+``listings.matching.scorer`` scores, ``listings.matching.selectors`` reads.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
+
+from listings.matching.scorer import DemandQuery, MatchResult, match
+from listings.demands.models import Demand
+from listings.matching.models import DemandMatch, SavedSearch
+from listings.trading.models import Listing
+from listings.demands.models import DemandStatus
+from listings.matching.models import AlertFrequency, MatchSource, SavedSearchScope
+from marketplace import permissions
+from marketplace.models import Membership
+from marketplace.notifications import notify
+
+logger = logging.getLogger(__name__)
+
+#: how many matches are stored per demand
+MATCH_LIMIT = 20
+#: a match is announced only when it reaches this score
+NOTIFY_THRESHOLD = 0.5
+#: at most this many new matches are listed in one notification
+NOTIFY_TOP = 5
+#: demand states whose matches are kept fresh (drafts get matches to preview, but nobody is told)
+MATCHABLE_STATUSES = (
+    DemandStatus.DRAFT,
+    DemandStatus.SUBMITTED,
+    DemandStatus.IN_REVIEW,
+    DemandStatus.REJECTED,
+    DemandStatus.PUBLISHED,
+)
+#: how many seen ids a saved search remembers
+SEEN_CAP = 2000
+#: hits looked at per saved-search run
+ALERT_WINDOW = 100
+ALERT_INTERVALS = {
+    AlertFrequency.HOURLY: timedelta(hours=1),
+    AlertFrequency.DAILY: timedelta(days=1),
+    AlertFrequency.WEEKLY: timedelta(days=7),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Hooks for the demand and listing services
+# --------------------------------------------------------------------------------------------
+def demand_matches_refresh_on_commit(*, demand: Demand) -> None:
+    """Queue ``compute_demand_matches`` for a demand just published or edited."""
+    from listings.matching.tasks import compute_demand_matches
+
+    demand_id = demand.pk
+    transaction.on_commit(lambda: compute_demand_matches.delay(demand_id))
+
+
+def listing_published_on_commit(*, listing: Listing) -> None:
+    """Queue ``notify_demands_for_listing`` for a listing just published."""
+    from listings.matching.tasks import notify_demands_for_listing
+
+    listing_id = listing.pk
+    transaction.on_commit(lambda: notify_demands_for_listing.delay(listing_id))
+
+
+# --------------------------------------------------------------------------------------------
+# Demand → matches
+# --------------------------------------------------------------------------------------------
+def _demand_recipients(demand: Demand):
+    """Who hears about a demand's matches: its organisation's members acting in a demand role."""
+    from django.contrib.auth import get_user_model
+
+    user_ids = Membership.objects.filter(
+        organisation_id=demand.organisation_id, role__in=permissions.DEMAND_ROLES
+    ).values("user_id")
+    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
+
+
+def _match_row_values(result: MatchResult, *, rank: int, now, source: str) -> dict:
+    return {
+        "listing_id": result.listing_id,
+        "score": result.score,
+        "rank": rank,
+        "explanation": result.explanation,
+        "computed_at": now,
+        "is_current": True,
+        "source": source,
+    }
+
+
+@transaction.atomic
+def demand_matches_store(*, demand: Demand, results: Sequence[MatchResult]) -> list[DemandMatch]:
+    """Replace the demand's current matches with ``results``; returns the rows never announced before.
+
+    Rows that drop out are kept with ``is_current=False`` (and their ``notified_at``), so a patent that
+    comes back later is not announced a second time.
+    """
+    Demand.objects.select_for_update().filter(pk=demand.pk).first()
+    now = timezone.now()
+    existing = {row.patent_id: row for row in DemandMatch.objects.filter(demand=demand)}
+    kept: set[int] = set()
+    fresh: list[DemandMatch] = []
+    for rank, result in enumerate(results, start=1):
+        values = _match_row_values(result, rank=rank, now=now, source=MatchSource.DEMAND)
+        row = existing.get(result.patent_id)
+        if row is None:
+            row = DemandMatch.objects.create(demand=demand, patent_id=result.patent_id, **values)
+        else:
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.save()
+        kept.add(result.patent_id)
+        if row.notified_at is None:
+            fresh.append(row)
+    DemandMatch.objects.filter(demand=demand, is_current=True).exclude(patent_id__in=kept).update(is_current=False)
+    return fresh
+
+
+def _announce(*, demand: Demand, rows: Sequence[DemandMatch], verb: str, title: str) -> int:
+    """Tell the demand's people about ``rows`` (score at or over the threshold) and mark them announced."""
+    worth = [row for row in rows if row.score >= NOTIFY_THRESHOLD][:NOTIFY_TOP]
+    if not worth or demand.status != DemandStatus.PUBLISHED:
+        return 0
+    recipients = _demand_recipients(demand)
+    lines = []
+    for row in worth:
+        patent = row.patent
+        share = ", ".join(
+            f"{part['name']} {part['share']:.0%}" for part in sorted(row.parts, key=lambda p: -p["share"])[:2]
+        )
+        lines.append(f"· {patent.publication_number} {patent.title}（匹配度 {row.score:.2f}；{share}）")
+    if recipients:
+        notify(
+            users=recipients,
+            verb=verb,
+            title=title,
+            body="\n".join(lines),
+            url=reverse("matching:demand-matches", args=[demand.pk]),
+        )
+    DemandMatch.objects.filter(pk__in=[row.pk for row in worth]).update(notified_at=timezone.now())
+    return len(worth)
+
+
+def demand_matches_compute(*, demand: Demand, backend=None) -> list[DemandMatch]:
+    """Match the demand, store the ranking, and announce the new top matches of a published demand."""
+    if demand.status not in MATCHABLE_STATUSES:
+        DemandMatch.objects.filter(demand=demand, is_current=True).update(is_current=False)
+        return []
+    results = match(DemandQuery.from_demand(demand), limit=MATCH_LIMIT, backend=backend)
+    fresh = demand_matches_store(demand=demand, results=results)
+    with transaction.atomic():
+        _announce(
+            demand=demand,
+            rows=fresh,
+            verb="demand.matches",
+            title=format_lazy(gettext_lazy("您的需求“{demand}”有新的匹配专利 / new matches for your demand"), demand=demand.title),
+        )
+    return fresh
+
+
+# --------------------------------------------------------------------------------------------
+# Listing → demands
+# --------------------------------------------------------------------------------------------
+def listing_matching_demands(*, listing: Listing, backend=None) -> list[tuple[Demand, MatchResult]]:
+    """Published demands (of other organisations) for which one of the listing's patents scores at
+    least ``NOTIFY_THRESHOLD`` through this listing, with that match."""
+    patent_ids = list(listing.patents.values_list("pk", flat=True))
+    if not patent_ids or not listing.is_public:
+        return []
+    found = []
+    demands = (
+        Demand.objects.filter(status=DemandStatus.PUBLISHED)
+        .exclude(organisation_id=listing.organisation_id)
+        .prefetch_related("industries", "zones")
+        .order_by("pk")
+    )
+    for demand in demands:
+        results = match(
+            DemandQuery.from_demand(demand), limit=MATCH_LIMIT, backend=backend, include_ids=patent_ids,
+            min_score=NOTIFY_THRESHOLD,
+        )
+        mine = [r for r in results if r.listing_id == listing.pk]
+        if mine:
+            found.append((demand, mine[0]))
+    return found
+
+
+def listing_demands_notify(*, listing: Listing, backend=None) -> list[Demand]:
+    """Store the listing's match on each demand it fits and tell each demand's people once."""
+    told = []
+    for demand, result in listing_matching_demands(listing=listing, backend=backend):
+        with transaction.atomic():
+            Demand.objects.select_for_update().filter(pk=demand.pk).first()
+            row = DemandMatch.objects.filter(demand=demand, patent_id=result.patent_id).first()
+            now = timezone.now()
+            values = _match_row_values(result, rank=row.rank if row else 0, now=now, source=MatchSource.LISTING)
+            if row is None:
+                row = DemandMatch.objects.create(demand=demand, patent_id=result.patent_id, **values)
+            elif row.listing_id != listing.pk or not row.is_current:
+                # the patent was matched before without this listing: the offer itself is the news
+                values["rank"] = row.rank
+                for name, value in values.items():
+                    setattr(row, name, value)
+                row.notified_at = None
+                row.save()
+            if row.notified_at is not None:
+                continue
+            if _announce(
+                demand=demand,
+                rows=[row],
+                verb="demand.listing_match",
+                title=format_lazy(gettext_lazy("新挂牌“{listing}”匹配您的需求“{demand}” / a new listing matches your demand"), listing=listing.title, demand=demand.title),
+            ):
+                told.append(demand)
+    return told
+
+
+# --------------------------------------------------------------------------------------------
+# Saved searches
+# --------------------------------------------------------------------------------------------
+class SavedSearchError(ValueError):
+    """A saved search that cannot be stored; ``field`` names the offending input."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _saved_search_hits(saved: SavedSearch) -> list[tuple[int, str, str]]:
+    from listings.matching.selectors import saved_search_hits
+
+    return saved_search_hits(scope=saved.scope, params=saved.params, limit=ALERT_WINDOW)
+
+
+def _clean_params(scope: str, params: dict) -> dict:
+    from listings.matching.selectors import SAVED_SEARCH_PARAMS
+
+    allowed = SAVED_SEARCH_PARAMS[scope]
+    return {key: str(value).strip()[:200] for key, value in (params or {}).items()
+            if key in allowed and str(value).strip()}
+
+
+@transaction.atomic
+def saved_search_create(*, user, name: str, scope: str, params: dict, frequency: str = AlertFrequency.DAILY) -> SavedSearch:
+    """Save a query; what it finds today counts as seen, so alerts only bring what is new."""
+    name = (name or "").strip()
+    if not name:
+        raise SavedSearchError("name", "请填写名称 / a name is required")
+    if scope not in SavedSearchScope.values:
+        raise SavedSearchError("scope", f"未知范围 / unknown scope {scope!r}")
+    if frequency not in AlertFrequency.values:
+        raise SavedSearchError("frequency", f"未知频率 / unknown frequency {frequency!r}")
+    if SavedSearch.objects.filter(user=user, name=name[:100]).exists():
+        raise SavedSearchError("name", "已有同名的保存检索 / you already have a saved search with this name")
+    saved = SavedSearch(user=user, name=name[:100], scope=scope, params=_clean_params(scope, params), frequency=frequency)
+    saved.seen_ids = [hit_id for hit_id, _, _ in _saved_search_hits(saved)]
+    saved.last_run_at = timezone.now()
+    saved.save()
+    return saved
+
+
+@transaction.atomic
+def saved_search_update(*, saved_search: SavedSearch, by, frequency: str) -> SavedSearch:
+    if saved_search.user_id != by.pk:
+        raise SavedSearch.DoesNotExist
+    if frequency not in AlertFrequency.values:
+        raise SavedSearchError("frequency", f"未知频率 / unknown frequency {frequency!r}")
+    saved_search.frequency = frequency
+    saved_search.save(update_fields=["frequency"])
+    return saved_search
+
+
+@transaction.atomic
+def saved_search_delete(*, saved_search: SavedSearch, by) -> None:
+    """Only its owner deletes a saved search (others get DoesNotExist, as if it were not there)."""
+    if saved_search.user_id != by.pk:
+        raise SavedSearch.DoesNotExist
+    saved_search.delete()
+
+
+def saved_search_is_due(saved: SavedSearch, *, now) -> bool:
+    interval = ALERT_INTERVALS.get(saved.frequency)
+    if interval is None:
+        return False
+    return saved.last_run_at is None or now - saved.last_run_at >= interval - timedelta(minutes=5)
+
+
+def saved_search_alert(*, saved_search: SavedSearch, now=None) -> list[int]:
+    """Run one saved search; notify its owner once about hits not seen before. Returns the new ids."""
+    now = now or timezone.now()
+    hits = _saved_search_hits(saved_search)
+    with transaction.atomic():
+        saved = SavedSearch.objects.select_for_update().get(pk=saved_search.pk)
+        seen = set(saved.seen_ids or [])
+        new = [(hit_id, label, url) for hit_id, label, url in hits if hit_id not in seen]
+        saved.last_run_at = now
+        if new:
+            kept = [hit_id for hit_id in saved.seen_ids if hit_id not in {h for h, _, _ in new}]
+            saved.seen_ids = (kept + [hit_id for hit_id, _, _ in new])[-SEEN_CAP:]
+            saved.last_alerted_at = now
+            what = gettext_lazy("专利") if saved.scope == SavedSearchScope.PATENTS else gettext_lazy("挂牌")
+            notify(
+                users=[saved.user],
+                verb="saved_search.alert",
+                title=format_lazy(gettext_lazy("保存的检索“{name}”有 {count} 条新{what} / {count} new hits"), name=saved.name, count=len(new), what=what),
+                body="\n".join(f"· {label}" for _, label, _ in new[:20]),
+                url=new[0][2] if len(new) == 1 else reverse("matching:saved-search-list"),
+            )
+        saved.save(update_fields=["seen_ids", "last_run_at", "last_alerted_at"])
+    return [hit_id for hit_id, _, _ in new]
+
+
+def saved_search_alerts_run(*, now=None) -> dict[int, list[int]]:
+    """Every due saved search, once: {saved search id: new hit ids}."""
+    now = now or timezone.now()
+    report = {}
+    for saved in SavedSearch.objects.exclude(frequency=AlertFrequency.NEVER).select_related("user").order_by("pk"):
+        if not saved.user.is_active or not saved_search_is_due(saved, now=now):
+            continue
+        try:
+            report[saved.pk] = saved_search_alert(saved_search=saved, now=now)
+        except Exception:  # one broken query must not stop everyone else's alerts
+            logger.exception("saved search %s failed", saved.pk)
+    return report

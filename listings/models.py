@@ -1,0 +1,29 @@
+"""The app's model registry: Django loads ``listings.models``; each domain owns and defines its own models."""
+from listings.catalogue.models import (  # noqa: F401
+    Encumbrance,
+    EncumbranceKind,
+    Industry,
+    IpcEntry,
+    IpcScopeRule,
+    LegalStatus,
+    LicenceGrant,
+    LicenceKind,
+    Patent,
+    PatentIpc,
+    PatentKind,
+    PatentPublication,
+    Zone,
+)
+from listings.demands.models import Demand, DemandStatus, DemandTransition, Visibility  # noqa: F401
+from listings.matching.models import AlertFrequency, DemandMatch, MatchSource, SavedSearch, SavedSearchScope  # noqa: F401
+from listings.trading.models import (  # noqa: F401
+    AttachmentKind,
+    CloseOutcome,
+    DealType,
+    Listing,
+    ListingAttachment,
+    ListingPatent,
+    ListingStatus,
+    ListingTransition,
+    ReviewStatus,
+)

@@ -1,0 +1,472 @@
+"""The listing, demand and review API (token or session auth).
+
+Querysets only ever hold what the caller may see, so another organisation's private objects are a
+404; actions the caller may not take on a visible object are a 403. Broken rules are a 400 naming
+the field and rule; an action the state machine refuses is a 409.
+"""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, permissions as drf_permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from listings.trading import selectors
+from listings.catalogue.models import Patent
+from listings.trading.models import AttachmentKind, Listing, ListingAttachment
+from listings.demands import services as demand_services
+from listings.trading.services import lifecycle as listing_services
+from marketplace.kernel.statemachine import IllegalTransition
+from listings.trading.serializers import (
+    AttachmentSerializer,
+    CloseSerializer,
+    DemandSerializer,
+    DemandTransitionSerializer,
+    DemandUpdateSerializer,
+    DemandWriteSerializer,
+    ListingSerializer,
+    ListingTransitionSerializer,
+    ListingUpdateSerializer,
+    ListingWriteSerializer,
+    NegotiationSerializer,
+    OpenLicenceTakeSerializer,
+    ReasonSerializer,
+    UploadSerializer,
+)
+from marketplace import permissions
+
+RULE_ERROR = inline_serializer(
+    "RuleError",
+    fields={
+        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+        "rules": serializers.ListField(child=serializers.DictField()),
+    },
+)
+CONFLICT = inline_serializer(
+    "IllegalTransitionError",
+    fields={"detail": serializers.CharField(), "action": serializers.CharField(), "status": serializers.CharField()},
+)
+
+
+class IsOperator(drf_permissions.BasePermission):
+    message = "仅运营人员可以审核 / only operators review"
+
+    def has_permission(self, request, view):
+        return permissions.is_operator(request.user)
+
+
+class CanManageListing(drf_permissions.BasePermission):
+    """Members of the owning organisation in the holder or broker role."""
+
+    message = "您不代表该挂牌的机构 / you do not act for this listing's organisation"
+
+    def has_object_permission(self, request, view, obj):
+        return permissions.can_manage_listing(request.user, obj)
+
+
+class CanManageDemand(drf_permissions.BasePermission):
+    message = "您不代表该需求的机构 / you do not act for this demand's organisation"
+
+    def has_object_permission(self, request, view, obj):
+        return permissions.can_manage_demand(request.user, obj)
+
+
+class CanManageOrOperate(drf_permissions.BasePermission):
+    message = "仅所属机构或运营人员可查看 / only the owner or operators"
+
+    def has_object_permission(self, request, view, obj):
+        manage = permissions.can_manage_listing if isinstance(obj, Listing) else permissions.can_manage_demand
+        return manage(request.user, obj) or permissions.is_operator(request.user)
+
+
+class TradingExceptionsMixin:
+    """Service exceptions as HTTP: rules and refused uploads → 400 (field and rule named), illegal moves → 409,
+    not permitted → 403."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, DjangoValidationError) and hasattr(exc, "error_dict"):  # RuleBroken, upload checks
+            return Response(
+                {
+                    "errors": exc.message_dict,
+                    "rules": [
+                        {"field": field, "rule": error.code, "message": error.messages[0]}
+                        for field, errors in exc.error_dict.items()
+                        for error in errors
+                    ],
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        if isinstance(exc, IllegalTransition):
+            return Response(
+                {"detail": str(exc), "action": exc.action, "status": exc.current}, status=status.HTTP_409_CONFLICT
+            )
+        if isinstance(exc, DjangoPermissionDenied) and not isinstance(exc, PermissionDenied):
+            exc = PermissionDenied(str(exc) or None)
+        return super().handle_exception(exc)
+
+
+def _reason(request) -> str:
+    serializer = ReasonSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data["reason"]
+
+
+LISTING_FILTERS = [
+    OpenApiParameter("deal_type", str, enum=["assignment", "licence", "open_licence"]),
+    OpenApiParameter("licence_kind", str, enum=["exclusive", "sole", "non_exclusive"]),
+    OpenApiParameter("ipc", str, description="IPC at any level, e.g. H04B or H04B10/25"),
+    OpenApiParameter("industry", str, description="industry code"),
+    OpenApiParameter("zone", str, description="zone code or slug"),
+    OpenApiParameter("price_min", str, description="yuan, e.g. 10000.00"),
+    OpenApiParameter("price_max", str, description="yuan"),
+    OpenApiParameter("negotiable", str, description="0 to leave out 面议 listings when a price range is given"),
+    OpenApiParameter("status", str, description="only listings in this status (among those you may see)"),
+    OpenApiParameter("mine", bool, description="only your organisations' listings"),
+]
+
+REASON_ACTION = dict(request=ReasonSerializer, responses={200: ListingSerializer, 400: RULE_ERROR, 409: CONFLICT})
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Listings you may see (the public board for visitors)", parameters=LISTING_FILTERS),
+    retrieve=extend_schema(summary="One listing: patents, terms, holder's organisation"),
+    create=extend_schema(summary="Create a draft listing", request=ListingWriteSerializer,
+                         responses={201: ListingSerializer, 400: RULE_ERROR}),
+    partial_update=extend_schema(summary="Edit a draft or a listing sent back", request=ListingUpdateSerializer,
+                                 responses={200: ListingSerializer, 400: RULE_ERROR, 409: CONFLICT}),
+)
+class ListingViewSet(TradingExceptionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ListingSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        user = self.request.user
+        params = self.request.query_params
+        if params.get("mine") in ("1", "true"):
+            qs = selectors.my_listings(user=user)
+        else:
+            qs = selectors.listings_visible_to(user)
+        if self.action == "list":
+            qs = selectors.listings_filter(qs, selectors.ListingFilters.from_query(params))
+            if params.get("status"):
+                qs = qs.filter(status=params["status"])
+        return qs.prefetch_related("attachments")
+
+    def get_permissions(self):
+        if self.action in ("partial_update", "submit", "withdraw", "upload"):
+            return [drf_permissions.IsAuthenticated(), CanManageListing()]
+        if self.action in ("review_start", "approve", "reject", "suspend", "reinstate"):
+            return [drf_permissions.IsAuthenticated(), IsOperator()]
+        if self.action in ("transitions",):
+            return [drf_permissions.IsAuthenticated(), CanManageOrOperate()]
+        if self.action in ("create", "negotiation_open", "negotiation_end", "close", "open_licence_take"):
+            return [drf_permissions.IsAuthenticated()]
+        return [drf_permissions.AllowAny()]
+
+    def _out(self, listing, code=status.HTTP_200_OK):
+        return Response(ListingSerializer(listing, context=self.get_serializer_context()).data, status=code)
+
+    def create(self, request):
+        serializer = ListingWriteSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        listing = listing_services.listing_create(organisation=data.pop("organisation"), by=request.user, **data)
+        return self._out(listing, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        listing = self.get_object()
+        serializer = ListingUpdateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        listing_services.listing_update(listing=listing, by=request.user, **data)
+        return self._out(listing)
+
+    # Owner transitions ---------------------------------------------------------------------
+    @extend_schema(summary="Submit for review", **REASON_ACTION)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._out(listing_services.listing_submit(listing=self.get_object(), by=request.user, reason=_reason(request)))
+
+    @extend_schema(summary="Withdraw", **REASON_ACTION)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self._out(listing_services.listing_withdraw(listing=self.get_object(), by=request.user, reason=_reason(request)))
+
+    # Operator transitions ------------------------------------------------------------------
+    @extend_schema(summary="Operator: take a submitted listing into review", **REASON_ACTION)
+    @action(detail=True, methods=["post"], url_path="review-start")
+    def review_start(self, request, pk=None):
+        return self._out(listing_services.listing_review_start(listing=self.get_object(), by=request.user, reason=_reason(request)))
+
+    @extend_schema(summary="Operator: approve and publish", **REASON_ACTION)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._out(listing_services.listing_approve(listing=self.get_object(), by=request.user, reason=_reason(request)))
+
+    @extend_schema(summary="Operator: send back with a reason", **REASON_ACTION)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._out(listing_services.listing_reject(listing=self.get_object(), by=request.user, reason=_reason(request)))
+
+    @extend_schema(summary="Operator: suspend trading with a reason", **REASON_ACTION)
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, pk=None):
+        return self._out(listing_services.listing_suspend(listing=self.get_object(), by=request.user, reason=_reason(request)))
+
+    @extend_schema(summary="Operator: reinstate a suspended listing", **REASON_ACTION)
+    @action(detail=True, methods=["post"])
+    def reinstate(self, request, pk=None):
+        return self._out(listing_services.listing_reinstate(listing=self.get_object(), by=request.user, reason=_reason(request)))
+
+    # Trading -------------------------------------------------------------------------------
+    @extend_schema(summary="Start negotiation with a counterparty", request=NegotiationSerializer,
+                   responses={200: ListingSerializer, 400: RULE_ERROR, 403: None, 409: CONFLICT})
+    @action(detail=True, methods=["post"], url_path="negotiation-open")
+    def negotiation_open(self, request, pk=None):
+        serializer = NegotiationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        listing = listing_services.listing_negotiation_open(
+            listing=self.get_object(), by=request.user, counterparty=serializer.validated_data["counterparty"],
+            reason=serializer.validated_data["reason"],
+        )
+        return self._out(listing)
+
+    @extend_schema(summary="End negotiation; the listing is back on the board", **REASON_ACTION)
+    @action(detail=True, methods=["post"], url_path="negotiation-end")
+    def negotiation_end(self, request, pk=None):
+        return self._out(listing_services.listing_negotiation_end(listing=self.get_object(), by=request.user, reason=_reason(request)))
+
+    @extend_schema(summary="Close: assigned or licensed", request=CloseSerializer,
+                   responses={200: ListingSerializer, 400: RULE_ERROR, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        serializer = CloseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        listing = listing_services.listing_close(
+            listing=self.get_object(), by=request.user, outcome=data["outcome"], licensee=data.get("licensee"),
+            reason=data["reason"],
+        )
+        return self._out(listing)
+
+    @extend_schema(summary="Take an open licence on its published terms", request=OpenLicenceTakeSerializer,
+                   responses={201: OpenApiTypes.OBJECT, 400: RULE_ERROR, 409: CONFLICT})
+    @action(detail=True, methods=["post"], url_path="open-licence-take")
+    def open_licence_take(self, request, pk=None):
+        serializer = OpenLicenceTakeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        grants = listing_services.open_licence_take(
+            listing=self.get_object(), organisation=serializer.validated_data["organisation"], by=request.user
+        )
+        return Response({"grants": [g.pk for g in grants]}, status=status.HTTP_201_CREATED)
+
+    # Audit trail and files -----------------------------------------------------------------
+    @extend_schema(summary="Status history (who and why)", responses=ListingTransitionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def transitions(self, request, pk=None):
+        listing = self.get_object()
+        return Response(ListingTransitionSerializer(listing.transitions.select_related("by"), many=True).data)
+
+    @extend_schema(summary="Upload an image, document or authorisation (multipart)", request=UploadSerializer,
+                   responses={201: AttachmentSerializer, 400: RULE_ERROR, 409: CONFLICT})
+    @action(detail=True, methods=["post"], url_path="attachments", parser_classes=[MultiPartParser, FormParser])
+    def upload(self, request, pk=None):
+        listing = self.get_object()
+        serializer = UploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        patent = None
+        if data.get("patent"):
+            patent = Patent.objects.filter(publication_number=data["patent"].strip().upper()).first()
+            if patent is None:
+                return Response({"errors": {"patent": ["库中没有这件专利 / unknown patent"]}}, status=400)
+        attachment = listing_services.listing_attachment_add(
+            listing=listing, by=request.user, upload=data["file"], kind=data["kind"], patent=patent
+        )
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Download a file (authorisations: owner and operators only)",
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)/file")
+    def download(self, request, pk=None, attachment_id=None):
+        listing = self.get_object()
+        attachment = ListingAttachment.objects.filter(pk=attachment_id, listing=listing).first()
+        allowed = attachment is not None and (
+            attachment.is_public or permissions.can_manage_listing(request.user, listing)
+            or permissions.is_operator(request.user)
+        )
+        if not allowed:
+            raise Http404
+        response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+        disposition = "inline" if attachment.kind == AttachmentKind.IMAGE else "attachment"
+        response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(attachment.original_name)}"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+DEMAND_FILTERS = [
+    OpenApiParameter("deal_type", str, enum=["assignment", "licence", "open_licence"]),
+    OpenApiParameter("ipc", str), OpenApiParameter("industry", str), OpenApiParameter("zone", str),
+    OpenApiParameter("budget", str, description="yuan: demands whose budget range admits this amount"),
+    OpenApiParameter("mine", bool, description="only your organisations' demands"),
+]
+DEMAND_REASON_ACTION = dict(request=ReasonSerializer, responses={200: DemandSerializer, 400: RULE_ERROR, 409: CONFLICT})
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Demands you may see (anonymous ones hide the organisation)", parameters=DEMAND_FILTERS),
+    retrieve=extend_schema(summary="One demand"),
+    create=extend_schema(summary="Create a draft demand", request=DemandWriteSerializer,
+                         responses={201: DemandSerializer, 400: RULE_ERROR}),
+    partial_update=extend_schema(summary="Edit a draft, sent-back or published demand", request=DemandUpdateSerializer,
+                                 responses={200: DemandSerializer, 400: RULE_ERROR, 409: CONFLICT}),
+)
+class DemandViewSet(TradingExceptionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = DemandSerializer
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.request.query_params.get("mine") in ("1", "true"):
+            return selectors.my_demands(user=user).prefetch_related("industries", "zones")
+        return selectors.demands_visible_to(user)
+
+    def list(self, request):
+        demands = selectors.demands_filter(self.get_queryset(), selectors.DemandFilters.from_query(request.query_params))
+        page = self.paginate_queryset(demands)
+        return self.get_paginated_response(DemandSerializer(page, many=True, context=self.get_serializer_context()).data)
+
+    def get_permissions(self):
+        if self.action in ("partial_update", "submit", "withdraw", "close"):
+            return [drf_permissions.IsAuthenticated(), CanManageDemand()]
+        if self.action in ("review_start", "approve", "reject", "suspend", "reinstate"):
+            return [drf_permissions.IsAuthenticated(), IsOperator()]
+        if self.action == "transitions":
+            return [drf_permissions.IsAuthenticated(), CanManageOrOperate()]
+        if self.action == "create":
+            return [drf_permissions.IsAuthenticated()]
+        return [drf_permissions.AllowAny()]
+
+    def _out(self, demand, code=status.HTTP_200_OK):
+        return Response(DemandSerializer(demand, context=self.get_serializer_context()).data, status=code)
+
+    def create(self, request):
+        serializer = DemandWriteSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        demand = demand_services.demand_create(organisation=data.pop("organisation"), by=request.user, **data)
+        return self._out(demand, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        demand = self.get_object()
+        serializer = DemandUpdateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return self._out(demand_services.demand_update(demand=demand, by=request.user, **serializer.validated_data))
+
+    @extend_schema(summary="Submit for review", **DEMAND_REASON_ACTION)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        return self._out(demand_services.demand_submit(demand=self.get_object(), by=request.user, reason=_reason(request)))
+
+    @extend_schema(summary="Withdraw", **DEMAND_REASON_ACTION)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self._out(demand_services.demand_withdraw(demand=self.get_object(), by=request.user, reason=_reason(request)))
+
+    @extend_schema(summary="Close: the need is met", **DEMAND_REASON_ACTION)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._out(demand_services.demand_close(demand=self.get_object(), by=request.user, reason=_reason(request)))
+
+    @extend_schema(summary="Operator: take into review", **DEMAND_REASON_ACTION)
+    @action(detail=True, methods=["post"], url_path="review-start")
+    def review_start(self, request, pk=None):
+        return self._out(demand_services.demand_review_start(demand=self.get_object(), by=request.user, reason=_reason(request)))
+
+    @extend_schema(summary="Operator: approve and publish", **DEMAND_REASON_ACTION)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._out(demand_services.demand_approve(demand=self.get_object(), by=request.user, reason=_reason(request)))
+
+    @extend_schema(summary="Operator: send back with a reason", **DEMAND_REASON_ACTION)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._out(demand_services.demand_reject(demand=self.get_object(), by=request.user, reason=_reason(request)))
+
+    @extend_schema(summary="Operator: suspend with a reason", **DEMAND_REASON_ACTION)
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, pk=None):
+        return self._out(demand_services.demand_suspend(demand=self.get_object(), by=request.user, reason=_reason(request)))
+
+    @extend_schema(summary="Operator: reinstate", **DEMAND_REASON_ACTION)
+    @action(detail=True, methods=["post"])
+    def reinstate(self, request, pk=None):
+        return self._out(demand_services.demand_reinstate(demand=self.get_object(), by=request.user, reason=_reason(request)))
+
+    @extend_schema(summary="Status history (who and why)", responses=DemandTransitionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def transitions(self, request, pk=None):
+        demand = self.get_object()
+        return Response(DemandTransitionSerializer(demand.transitions.select_related("by"), many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Operator: authorisations waiting for verification"),
+)
+class AuthorisationViewSet(TradingExceptionsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = AttachmentSerializer
+    permission_classes = [drf_permissions.IsAuthenticated, IsOperator]
+
+    def get_queryset(self):
+        qs = ListingAttachment.objects.filter(kind=AttachmentKind.AUTHORISATION).select_related("listing")
+        if self.action == "list":
+            qs = qs.filter(review_status="pending")
+        return qs.order_by("uploaded_at", "pk")
+
+    @extend_schema(summary="Operator: the authorisation is genuine", request=ReasonSerializer,
+                   responses={200: AttachmentSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        attachment = listing_services.authorisation_accept(attachment=self.get_object(), by=request.user, note=_reason(request))
+        return Response(AttachmentSerializer(attachment).data)
+
+    @extend_schema(summary="Operator: refuse the authorisation with a reason", request=ReasonSerializer,
+                   responses={200: AttachmentSerializer, 400: RULE_ERROR, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        attachment = listing_services.authorisation_reject(attachment=self.get_object(), by=request.user, reason=_reason(request))
+        return Response(AttachmentSerializer(attachment).data)
+
+
+class ReviewQueueViewSet(viewsets.ViewSet):
+    """Operator: everything waiting for a decision, oldest first."""
+
+    permission_classes = [drf_permissions.IsAuthenticated, IsOperator]
+
+    @extend_schema(
+        summary="Operator review queue",
+        responses=inline_serializer("ReviewQueue", fields={
+            "listings": ListingSerializer(many=True), "demands": DemandSerializer(many=True),
+            "authorisations": AttachmentSerializer(many=True),
+            "organisations": serializers.ListField(child=serializers.DictField()),
+            "suspended": ListingSerializer(many=True),
+        }),
+    )
+    def list(self, request):
+        queue = selectors.review_queue()
+        context = {"request": request}
+        return Response({
+            "listings": ListingSerializer(queue.listings, many=True, context=context).data,
+            "demands": DemandSerializer(queue.demands, many=True, context=context).data,
+            "authorisations": AttachmentSerializer(queue.authorisations, many=True).data,
+            "organisations": [{"id": o.pk, "name": o.name, "uscc": o.uscc, "kind": o.kind} for o in queue.organisations],
+            "suspended": ListingSerializer(queue.suspended, many=True, context=context).data,
+        })
+
