@@ -12,7 +12,7 @@ from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 
 from listings.catalogue.identifiers import IPC_LEVELS, PUBLICATION_KIND_CODES, IdentifierError, parse_ipc
-from listings.catalogue.models import Industry, IpcEntry, IpcScopeRule, LegalStatus, Patent, PatentIpc, PatentKind, Zone
+from listings.catalogue.models import Industry, IpcEntry, IpcScopeRule, LegalStatus, Patent, PatentIpc, PatentKind, Zone, in_force_q
 from listings.catalogue.selectors import FilterError, PatentFilters, ipc_titles
 from marketplace.models import Organisation
 
@@ -184,7 +184,7 @@ def zone_stats(*, zone: Zone, top_subclasses: int = 15) -> ZoneStats:
     patents = Patent.objects.filter(zones=zone)
     totals = patents.aggregate(
         total=Count("id"),
-        in_force=Count("id", filter=Q(legal_status=LegalStatus.IN_FORCE)),
+        in_force=Count("id", filter=in_force_q()),
         pending=Count("id", filter=Q(legal_status=LegalStatus.PENDING)),
     )
     kind_counts = dict(patents.order_by().values_list("kind").annotate(n=Count("id")))
@@ -224,7 +224,7 @@ def zone_stats(*, zone: Zone, top_subclasses: int = 15) -> ZoneStats:
 
 def in_force_total() -> int:
     """Patents in force across the whole database (a patent in two zones counts once)."""
-    return Patent.objects.filter(legal_status=LegalStatus.IN_FORCE).count()
+    return Patent.objects.filter(in_force_q()).count()
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+"""The ``listings`` app: the catalogue, trading, demands and matching domains, and the signals that join them."""
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +7,19 @@ class ListingsConfig(AppConfig):
     name = "listings"
     verbose_name = _("专利数据库与挂牌")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Downstream domains subscribe to upstream signals; upstream never imports downstream."""
+        from listings.catalogue import signals as catalogue_signals
+        from listings.demands.signals import demand_changed
+        from listings.matching import services as matching
+        from listings.trading import receivers as trading
+        from listings.trading.signals import listing_published
+
+        catalogue_signals.patent_left_force.connect(trading.on_patent_left_force, dispatch_uid="trading_left_force")
+        catalogue_signals.patent_encumbered.connect(trading.on_patent_encumbered, dispatch_uid="trading_encumbered")
+        catalogue_signals.encumbrance_released.connect(
+            trading.on_encumbrance_released, dispatch_uid="trading_encumbrance_released"
+        )
+        demand_changed.connect(matching.on_demand_changed, dispatch_uid="matching_demand_changed")
+        listing_published.connect(matching.on_listing_published, dispatch_uid="matching_listing_published")

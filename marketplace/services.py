@@ -6,14 +6,15 @@ organisation's members are told.
 """
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from marketplace.identifiers import parse_uscc
-from marketplace.kernel.errors import IdentifierError
+from marketplace.kernel.errors import IdentifierError, NotPermitted
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken, Rules
 from marketplace import permissions
 from marketplace.models import Membership, Organisation, OrganisationReview
@@ -28,10 +29,6 @@ SELF_SERVICE_ROLES = (
 )
 
 
-class NotPermitted(PermissionDenied):
-    """The actor may not do this to this object (nothing was changed)."""
-
-
 def require_operator(user) -> None:
     if not permissions.is_operator(user):
         raise NotPermitted("仅运营人员可以审核 / only operators may review")
@@ -43,8 +40,16 @@ def require_role(*, user, organisation: Organisation, roles) -> None:
         raise NotPermitted(f"您不是“{organisation}”的{names} / you do not act for {organisation} in role {list(roles)}")
 
 
-def _members(organisation: Organisation):
+def organisation_members(organisation: Organisation) -> list[User]:
+    """Everyone who acts for the organisation, whatever their role."""
     return [m.user for m in organisation.memberships.select_related("user")]
+
+
+def operators() -> list[User]:
+    """The exchange's staff: Django staff and members in the operator role."""
+    return list(
+        User.objects.filter(Q(is_staff=True) | Q(memberships__role=Membership.Role.OPERATOR), is_active=True).distinct()
+    )
 
 
 def _clean_uscc(rules: Rules, uscc: str, *, exclude_pk: int | None = None) -> str | None:
@@ -128,7 +133,7 @@ def organisation_verify(*, organisation: Organisation, by, reason: str = "") -> 
     organisation.save(update_fields=["is_verified", "verified_at", "verified_by", "updated_at"])
     _review(organisation, OrganisationReview.Decision.VERIFIED, by, reason)
     notify(
-        users=_members(organisation), verb="organisation.verified",
+        users=organisation_members(organisation), verb="organisation.verified",
         title=format_lazy(gettext_lazy("机构“{name}”已通过认证"), name=organisation.name), body=reason,
     )
     return organisation
@@ -145,7 +150,7 @@ def organisation_verification_reject(*, organisation: Organisation, by, reason: 
     rules.raise_if_any()
     _review(organisation, OrganisationReview.Decision.REJECTED, by, reason.strip())
     notify(
-        users=_members(organisation), verb="organisation.rejected",
+        users=organisation_members(organisation), verb="organisation.rejected",
         title=format_lazy(gettext_lazy("机构“{name}”认证未通过"), name=organisation.name), body=reason.strip(),
     )
     return organisation
@@ -166,7 +171,7 @@ def organisation_verification_revoke(*, organisation: Organisation, by, reason: 
     organisation.save(update_fields=["is_verified", "verified_at", "verified_by", "updated_at"])
     _review(organisation, OrganisationReview.Decision.REVOKED, by, reason.strip())
     notify(
-        users=_members(organisation), verb="organisation.revoked",
+        users=organisation_members(organisation), verb="organisation.revoked",
         title=format_lazy(gettext_lazy("机构“{name}”的认证已被撤销"), name=organisation.name), body=reason.strip(),
     )
     return organisation

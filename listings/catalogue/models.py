@@ -5,6 +5,8 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +32,17 @@ class LegalStatus(models.TextChoices):
 
 #: statuses in which a right (or, for pending, an application right) still exists
 LIVE_STATUSES = (LegalStatus.PENDING, LegalStatus.IN_FORCE)
+
+
+def in_force_q(day: dt.date | None = None, prefix: str = "") -> Q:
+    """The query form of ``Patent.in_force_on``: status in force and the term not ended on ``day`` (today).
+
+    ``prefix`` reaches the patent through a relation, e.g. ``"patent__"`` or ``"patents__"``.
+    """
+    day = day or timezone.localdate()
+    return Q(**{f"{prefix}legal_status": LegalStatus.IN_FORCE}) & (
+        Q(**{f"{prefix}expiry_date__isnull": True}) | Q(**{f"{prefix}expiry_date__gte": day})
+    )
 
 DESIGN_15_YEARS_FROM = dt.date(2021, 6, 1)
 TERM_YEARS = {PatentKind.INVENTION: 20, PatentKind.UTILITY_MODEL: 10}
@@ -257,9 +270,13 @@ class Patent(models.Model):
     def patent_number(self) -> str:
         return f"ZL{self.application_number}" if self.application_number else ""
 
+    def in_force_on(self, day: dt.date) -> bool:
+        """In force on ``day``: the status says so and the term has not ended (the one definition)."""
+        return self.legal_status == LegalStatus.IN_FORCE and not (self.expiry_date and self.expiry_date < day)
+
     @property
     def is_in_force(self) -> bool:
-        return self.legal_status == LegalStatus.IN_FORCE
+        return self.in_force_on(timezone.localdate())
 
     @property
     def application_year(self) -> int | None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch, QuerySet
 
 from listings.catalogue.identifiers import IdentifierError, parse_ipc
-from listings.catalogue.models import Industry, IpcEntry, LegalStatus, Patent, PatentIpc, PatentKind, Zone
+from listings.catalogue.models import Industry, IpcEntry, LegalStatus, Patent, PatentIpc, PatentKind, Zone, in_force_q
 
 
 class FilterError(ValueError):
@@ -123,7 +123,7 @@ def zone_counts() -> list[Zone]:
     return list(
         Zone.objects.select_related("industry").annotate(
             patent_count=Count("patents", distinct=True),
-            in_force_count=Count("patents", filter=Q(patents__legal_status=LegalStatus.IN_FORCE), distinct=True),
+            in_force_count=Count("patents", filter=in_force_q(prefix="patents__"), distinct=True),
         )
     )
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.kernel.money import Money
 from listings.catalogue.identifiers import IdentifierError, parse_ipc
 from listings.catalogue.models import Industry, Zone
+from listings.demands.signals import demand_changed
 from listings.demands.models import Demand, DemandStatus, DemandTransition, Visibility
 from listings.trading.models import DealType
 from listings.trading.services.lifecycle import operators
@@ -55,15 +56,13 @@ def _members(organisation: Organisation) -> list:
     return [m.user for m in organisation.memberships.select_related("user")]
 
 
-def _tell_owner(demand: Demand, verb: str, title: str, body: str = "") -> None:
+def tell_owner(demand: Demand, verb: str, title: str, body: str = "") -> None:
     notify(users=_members(demand.organisation), verb=verb, title=title, body=body, url=demand.get_absolute_url())
 
 
 def _refresh_matches(demand: Demand) -> None:
-    """Matching recomputes this demand's matches after commit."""
-    from listings.matching.services import demand_matches_refresh_on_commit
-
-    demand_matches_refresh_on_commit(demand=demand)
+    """Tell subscribers (matching recomputes this demand's matches after commit)."""
+    demand_changed.send(sender=Demand, demand=demand)
 
 
 # --------------------------------------------------------------------------------------------
@@ -245,7 +244,7 @@ def _record(demand: Demand, transition: Transition, by, reason: str, *, extra_fi
     )
 
 
-def _full_check(demand: Demand) -> None:
+def full_check(demand: Demand) -> None:
     rules = Rules()
     rules.check(
         demand.organisation.is_verified, "organisation", "organisation_not_verified",
@@ -259,7 +258,7 @@ def _full_check(demand: Demand) -> None:
 @transaction.atomic
 def demand_submit(*, demand: Demand, by, reason: str = "") -> Demand:
     locked, transition = _begin(demand, "submit", by, reason)
-    _full_check(locked)
+    full_check(locked)
     locked.submitted_at = timezone.now()
     _record(locked, transition, by, reason, extra_fields=["submitted_at"])
     notify(users=operators(), verb="demand.submitted", title=format_lazy(_("新技术需求待审核：{title}"), title=locked.title), url="/review/")
@@ -271,7 +270,7 @@ def demand_submit(*, demand: Demand, by, reason: str = "") -> Demand:
 def demand_review_start(*, demand: Demand, by, reason: str = "") -> Demand:
     locked, transition = _begin(demand, "review_start", by, reason)
     _record(locked, transition, by, reason)
-    _tell_owner(locked, "demand.in_review", format_lazy(_("技术需求“{title}”进入审核"), title=locked.title))
+    tell_owner(locked, "demand.in_review", format_lazy(_("技术需求“{title}”进入审核"), title=locked.title))
     demand.refresh_from_db()
     return demand
 
@@ -279,10 +278,10 @@ def demand_review_start(*, demand: Demand, by, reason: str = "") -> Demand:
 @transaction.atomic
 def demand_approve(*, demand: Demand, by, reason: str = "") -> Demand:
     locked, transition = _begin(demand, "approve", by, reason)
-    _full_check(locked)
+    full_check(locked)
     locked.published_at = timezone.now()
     _record(locked, transition, by, reason, extra_fields=["published_at"])
-    _tell_owner(locked, "demand.published", format_lazy(_("技术需求“{title}”已通过审核并发布"), title=locked.title), reason)
+    tell_owner(locked, "demand.published", format_lazy(_("技术需求“{title}”已通过审核并发布"), title=locked.title), reason)
     _refresh_matches(locked)
     demand.refresh_from_db()
     return demand
@@ -292,7 +291,7 @@ def demand_approve(*, demand: Demand, by, reason: str = "") -> Demand:
 def demand_reject(*, demand: Demand, by, reason: str) -> Demand:
     locked, transition = _begin(demand, "reject", by, reason)
     _record(locked, transition, by, reason)
-    _tell_owner(locked, "demand.rejected", format_lazy(_("技术需求“{title}”未通过审核"), title=locked.title), reason.strip())
+    tell_owner(locked, "demand.rejected", format_lazy(_("技术需求“{title}”未通过审核"), title=locked.title), reason.strip())
     demand.refresh_from_db()
     return demand
 
@@ -301,7 +300,7 @@ def demand_reject(*, demand: Demand, by, reason: str) -> Demand:
 def demand_withdraw(*, demand: Demand, by, reason: str = "") -> Demand:
     locked, transition = _begin(demand, "withdraw", by, reason)
     _record(locked, transition, by, reason)
-    _tell_owner(locked, "demand.withdrawn", format_lazy(_("技术需求“{title}”已撤回"), title=locked.title), reason)
+    tell_owner(locked, "demand.withdrawn", format_lazy(_("技术需求“{title}”已撤回"), title=locked.title), reason)
     demand.refresh_from_db()
     return demand
 
@@ -311,7 +310,7 @@ def demand_close(*, demand: Demand, by, reason: str = "") -> Demand:
     """The firm found what it needed."""
     locked, transition = _begin(demand, "close", by, reason)
     _record(locked, transition, by, reason)
-    _tell_owner(locked, "demand.closed", format_lazy(_("技术需求“{title}”已关闭（已解决）"), title=locked.title), reason)
+    tell_owner(locked, "demand.closed", format_lazy(_("技术需求“{title}”已关闭（已解决）"), title=locked.title), reason)
     demand.refresh_from_db()
     return demand
 
@@ -320,7 +319,7 @@ def demand_close(*, demand: Demand, by, reason: str = "") -> Demand:
 def demand_suspend(*, demand: Demand, by, reason: str) -> Demand:
     locked, transition = _begin(demand, "suspend", by, reason)
     _record(locked, transition, by, reason)
-    _tell_owner(locked, "demand.suspended", format_lazy(_("技术需求“{title}”已被暂停"), title=locked.title), reason.strip())
+    tell_owner(locked, "demand.suspended", format_lazy(_("技术需求“{title}”已被暂停"), title=locked.title), reason.strip())
     demand.refresh_from_db()
     return demand
 
@@ -328,9 +327,9 @@ def demand_suspend(*, demand: Demand, by, reason: str) -> Demand:
 @transaction.atomic
 def demand_reinstate(*, demand: Demand, by, reason: str) -> Demand:
     locked, transition = _begin(demand, "reinstate", by, reason)
-    _full_check(locked)
+    full_check(locked)
     _record(locked, transition, by, reason)
-    _tell_owner(locked, "demand.reinstated", format_lazy(_("技术需求“{title}”已恢复"), title=locked.title), reason.strip())
+    tell_owner(locked, "demand.reinstated", format_lazy(_("技术需求“{title}”已恢复"), title=locked.title), reason.strip())
     _refresh_matches(locked)
     demand.refresh_from_db()
     return demand
@@ -340,7 +339,7 @@ def demand_reinstate(*, demand: Demand, by, reason: str) -> Demand:
 def demand_expire(*, demand: Demand, by=None, reason: str = "") -> Demand:
     locked, transition = _begin(demand, "expire", by, reason)
     _record(locked, transition, by, reason or "截止日期已过 / the deadline passed")
-    _tell_owner(locked, "demand.expired", format_lazy(_("技术需求“{title}”已过截止日期"), title=locked.title))
+    tell_owner(locked, "demand.expired", format_lazy(_("技术需求“{title}”已过截止日期"), title=locked.title))
     demand.refresh_from_db()
     return demand
 

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
-from listings.matching.scorer import DemandQuery, MatchResult, match
+from listings.matching.candidates import match
+from listings.matching.scorer import DemandQuery, MatchResult
 from listings.demands.models import Demand
 from listings.matching.models import DemandMatch, SavedSearch
 from listings.trading.models import Listing
@@ -55,8 +56,16 @@ ALERT_INTERVALS = {
 
 
 # --------------------------------------------------------------------------------------------
-# Hooks for the demand and listing services
+# Subscribers to the demand and listing signals (connected in ``ListingsConfig.ready``)
 # --------------------------------------------------------------------------------------------
+def on_demand_changed(sender: object, *, demand: Demand, **kwargs: object) -> None:
+    demand_matches_refresh_on_commit(demand=demand)
+
+
+def on_listing_published(sender: object, *, listing: Listing, **kwargs: object) -> None:
+    listing_published_on_commit(listing=listing)
+
+
 def demand_matches_refresh_on_commit(*, demand: Demand) -> None:
     """Queue ``compute_demand_matches`` for a demand just published or edited."""
     from listings.matching.tasks import compute_demand_matches

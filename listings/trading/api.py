@@ -42,6 +42,8 @@ from listings.trading.serializers import (
     UploadSerializer,
 )
 from marketplace import permissions
+from listings.trading.services import open_licence
+from listings.trading.services import attachments
 
 RULE_ERROR = inline_serializer(
     "RuleError",
@@ -263,7 +265,7 @@ class ListingViewSet(TradingExceptionsMixin, mixins.ListModelMixin, mixins.Retri
     def open_licence_take(self, request, pk=None):
         serializer = OpenLicenceTakeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        grants = listing_services.open_licence_take(
+        grants = open_licence.open_licence_take(
             listing=self.get_object(), organisation=serializer.validated_data["organisation"], by=request.user
         )
         return Response({"grants": [g.pk for g in grants]}, status=status.HTTP_201_CREATED)
@@ -288,7 +290,7 @@ class ListingViewSet(TradingExceptionsMixin, mixins.ListModelMixin, mixins.Retri
             patent = Patent.objects.filter(publication_number=data["patent"].strip().upper()).first()
             if patent is None:
                 return Response({"errors": {"patent": ["库中没有这件专利 / unknown patent"]}}, status=400)
-        attachment = listing_services.listing_attachment_add(
+        attachment = attachments.listing_attachment_add(
             listing=listing, by=request.user, upload=data["file"], kind=data["kind"], patent=patent
         )
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
@@ -434,14 +436,14 @@ class AuthorisationViewSet(TradingExceptionsMixin, mixins.ListModelMixin, viewse
                    responses={200: AttachmentSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        attachment = listing_services.authorisation_accept(attachment=self.get_object(), by=request.user, note=_reason(request))
+        attachment = attachments.authorisation_accept(attachment=self.get_object(), by=request.user, note=_reason(request))
         return Response(AttachmentSerializer(attachment).data)
 
     @extend_schema(summary="Operator: refuse the authorisation with a reason", request=ReasonSerializer,
                    responses={200: AttachmentSerializer, 400: RULE_ERROR, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        attachment = listing_services.authorisation_reject(attachment=self.get_object(), by=request.user, reason=_reason(request))
+        attachment = attachments.authorisation_reject(attachment=self.get_object(), by=request.user, reason=_reason(request))
         return Response(AttachmentSerializer(attachment).data)
 
 

@@ -36,6 +36,8 @@ from marketplace.kernel.statemachine import IllegalTransition
 from marketplace import permissions
 from marketplace import services as org_services
 from marketplace.models import Organisation
+from listings.trading.services import open_licence
+from listings.trading.services import attachments
 
 PAGE_SIZE = 20
 
@@ -213,7 +215,7 @@ def listing_upload(request, pk: int):
         messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(listing)
     try:
-        listing_services.listing_attachment_add(
+        attachments.listing_attachment_add(
             listing=listing, by=request.user, upload=form.cleaned_data["file"], kind=form.cleaned_data["kind"]
         )
     except (ValidationError, IllegalTransition) as exc:
@@ -249,7 +251,7 @@ def listing_file_delete(request, pk: int, attachment_id: int):
     listing = _listing_or_404(request, pk)
     attachment = get_object_or_404(ListingAttachment, pk=attachment_id, listing=listing)
     try:
-        listing_services.listing_attachment_remove(attachment=attachment, by=request.user)
+        attachments.listing_attachment_remove(attachment=attachment, by=request.user)
     except IllegalTransition as exc:
         messages.error(request, str(exc))
     return redirect(listing)
@@ -261,7 +263,7 @@ def open_licence_take(request, pk: int):
     listing = _listing_or_404(request, pk)
     organisation = get_object_or_404(permissions.organisations_for(request.user), pk=request.POST.get("organisation"))
     try:
-        listing_services.open_licence_take(listing=listing, organisation=organisation, by=request.user)
+        open_licence.open_licence_take(listing=listing, organisation=organisation, by=request.user)
     except (ValidationError, IllegalTransition) as exc:
         messages.error(request, _error_text(exc))
     else:
@@ -466,9 +468,9 @@ def review_authorisation(request, attachment_id: int, action: str):
     attachment = get_object_or_404(ListingAttachment, pk=attachment_id, kind=AttachmentKind.AUTHORISATION)
     try:
         if action == "accept":
-            listing_services.authorisation_accept(attachment=attachment, by=request.user, note=request.POST.get("reason", ""))
+            attachments.authorisation_accept(attachment=attachment, by=request.user, note=request.POST.get("reason", ""))
         elif action == "reject":
-            listing_services.authorisation_reject(attachment=attachment, by=request.user, reason=request.POST.get("reason", ""))
+            attachments.authorisation_reject(attachment=attachment, by=request.user, reason=request.POST.get("reason", ""))
         else:
             raise Http404
     except (ValidationError, IllegalTransition) as exc:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from listings.matching.scorer import DemandQuery, match
+from listings.matching.candidates import match
+from listings.matching.scorer import DemandQuery
 from listings.catalogue.models import LegalStatus
 
 from tests.factories import IndustryFactory, ListingFactory, PatentFactory, ZoneFactory

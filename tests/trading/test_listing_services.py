@@ -17,6 +17,9 @@ from marketplace.services import NotPermitted
 from tests.factories import MembershipFactory, OrganisationFactory, PatentFactory, application_number
 from .helpers import breaks, snapshot
 from .test_uploads import PDF_BYTES
+from listings.trading.services import open_licence
+from listings.trading.services import attachments
+from listings.catalogue.services import register
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +149,7 @@ def test_licence_term_cannot_outlast_the_patent(make_listing, patent):
 
 
 def test_encumbered_patent_cannot_be_listed(make_listing, patent, operator):
-    svc.encumbrance_register(patent=patent, kind="pledge", by=operator, reference="Y2026000123")
+    register.encumbrance_register(patent=patent, kind="pledge", by=operator, reference="Y2026000123")
     with breaks("patents", "patent_encumbered"):
         make_listing()
     assert not Listing.objects.exists()
@@ -162,7 +165,7 @@ def licence(kind, **extra):
 
 
 def test_exclusive_refused_when_existing_licence_overlaps(make_listing, patent, operator):
-    svc.licence_grant_record(patent=patent, kind=LicenceKind.NON_EXCLUSIVE, by=operator, licensee_name="某公司",
+    register.licence_grant_record(patent=patent, kind=LicenceKind.NON_EXCLUSIVE, by=operator, licensee_name="某公司",
                              territory="中国江苏", record_number="2024320000123")
     with breaks("licence_kind", "licence_conflict"):
         make_listing(**licence(LicenceKind.EXCLUSIVE))
@@ -172,13 +175,13 @@ def test_exclusive_refused_when_existing_licence_overlaps(make_listing, patent, 
 
 
 def test_any_licence_refused_while_exclusive_stands(make_listing, patent, operator):
-    svc.licence_grant_record(patent=patent, kind=LicenceKind.EXCLUSIVE, by=operator, licensee_name="某公司")
+    register.licence_grant_record(patent=patent, kind=LicenceKind.EXCLUSIVE, by=operator, licensee_name="某公司")
     with breaks("licence_kind", "licence_conflict"):
         make_listing(**licence(LicenceKind.NON_EXCLUSIVE))
 
 
 def test_exclusive_in_another_territory_and_period_is_allowed(make_listing, patent, operator, today):
-    svc.licence_grant_record(patent=patent, kind=LicenceKind.EXCLUSIVE, by=operator, licensee_name="某公司",
+    register.licence_grant_record(patent=patent, kind=LicenceKind.EXCLUSIVE, by=operator, licensee_name="某公司",
                              territory="广东", term_start=today, term_end=today + dt.timedelta(days=100))
     listing = make_listing(**licence(LicenceKind.EXCLUSIVE, territory="浙江"))
     assert listing.pk
@@ -196,7 +199,7 @@ def test_exclusive_refused_while_open_licence_stands(make_listing, holder, publi
 
 
 def test_open_licence_refused_while_exclusive_stands(make_listing, patent, operator):
-    svc.licence_grant_record(patent=patent, kind=LicenceKind.SOLE, by=operator, licensee_name="某公司")
+    register.licence_grant_record(patent=patent, kind=LicenceKind.SOLE, by=operator, licensee_name="某公司")
     with breaks("deal_type", "exclusive_licence_exists"):
         make_listing(deal_type=DealType.OPEN_LICENCE, royalty_rate_bps=300)
 
@@ -284,14 +287,14 @@ def test_non_patentee_needs_an_authorisation(db, operator):
         svc.listing_submit(listing=listing, by=broker)
     assert Listing.objects.get().status == ListingStatus.DRAFT
 
-    attachment = svc.listing_attachment_add(listing=listing, by=broker, upload=pdf(), kind=AttachmentKind.AUTHORISATION)
+    attachment = attachments.listing_attachment_add(listing=listing, by=broker, upload=pdf(), kind=AttachmentKind.AUTHORISATION)
     svc.listing_submit(listing=listing, by=broker)
     svc.listing_review_start(listing=listing, by=operator)
     with breaks("authorisation", "authorisation_not_verified"):
         svc.listing_approve(listing=listing, by=operator)
     assert Listing.objects.get().status == ListingStatus.IN_REVIEW
 
-    svc.authorisation_accept(attachment=attachment, by=operator, note="与权利人核实无误")
+    attachments.authorisation_accept(attachment=attachment, by=operator, note="与权利人核实无误")
     svc.listing_approve(listing=listing, by=operator)
     assert Listing.objects.get().status == ListingStatus.PUBLISHED
 
@@ -302,23 +305,23 @@ def test_rejected_authorisation_does_not_count(db, operator):
     patent = PatentFactory(holders=[OrganisationFactory()])
     listing = svc.listing_create(organisation=broker_org, by=broker, patents=[patent], title="代理挂牌",
                                  deal_type=DealType.ASSIGNMENT)
-    attachment = svc.listing_attachment_add(listing=listing, by=broker, upload=pdf(), kind=AttachmentKind.AUTHORISATION)
+    attachment = attachments.listing_attachment_add(listing=listing, by=broker, upload=pdf(), kind=AttachmentKind.AUTHORISATION)
     with breaks("reason", "reason_required"):
-        svc.authorisation_reject(attachment=attachment, by=operator, reason=" ")
-    svc.authorisation_reject(attachment=attachment, by=operator, reason="签章与权利人不符")
+        attachments.authorisation_reject(attachment=attachment, by=operator, reason=" ")
+    attachments.authorisation_reject(attachment=attachment, by=operator, reason="签章与权利人不符")
     attachment.refresh_from_db()
     assert attachment.review_status == ReviewStatus.REJECTED and attachment.reviewed_by == operator
     with pytest.raises(IllegalTransition):
-        svc.authorisation_accept(attachment=attachment, by=operator)
+        attachments.authorisation_accept(attachment=attachment, by=operator)
     with breaks("authorisation", "not_patentee"):
         svc.listing_submit(listing=listing, by=broker)
 
 
 def test_only_operators_verify_authorisations(db, holder, make_listing):
     listing = make_listing()
-    attachment = svc.listing_attachment_add(listing=listing, by=holder, upload=pdf(), kind=AttachmentKind.AUTHORISATION)
+    attachment = attachments.listing_attachment_add(listing=listing, by=holder, upload=pdf(), kind=AttachmentKind.AUTHORISATION)
     with pytest.raises(NotPermitted):
-        svc.authorisation_accept(attachment=attachment, by=holder)
+        attachments.authorisation_accept(attachment=attachment, by=holder)
     attachment.refresh_from_db()
     assert attachment.review_status == ReviewStatus.PENDING
 
@@ -387,14 +390,14 @@ def test_update_breaking_a_rule_changes_nothing(make_listing, holder):
 def test_anyone_verified_may_take_an_open_licence(make_listing, holder, publish, demander, demand_org, holder_org):
     listing = make_listing(deal_type=DealType.OPEN_LICENCE, price=Money.parse("20000"), royalty_rate_bps=200)
     publish(listing, owner=holder)
-    grants = svc.open_licence_take(listing=listing, organisation=demand_org, by=demander)
+    grants = open_licence.open_licence_take(listing=listing, organisation=demand_org, by=demander)
     assert [g.kind for g in grants] == [LicenceKind.NON_EXCLUSIVE] and grants[0].is_open_licence
     listing.refresh_from_db()
     assert listing.status == ListingStatus.PUBLISHED
     with breaks("organisation", "open_licence_already_taken"):
-        svc.open_licence_take(listing=listing, organisation=demand_org, by=demander)
+        open_licence.open_licence_take(listing=listing, organisation=demand_org, by=demander)
     with breaks("organisation", "licensee_is_patentee"):
-        svc.open_licence_take(listing=listing, organisation=holder_org, by=holder)
+        open_licence.open_licence_take(listing=listing, organisation=holder_org, by=holder)
     assert LicenceGrant.objects.count() == 1
     assert Notification.objects.filter(recipient=holder, verb="open_licence.taken").exists()
 
@@ -403,7 +406,7 @@ def test_open_licence_take_refused_for_other_deals(make_listing, holder, publish
     listing = make_listing()
     publish(listing, owner=holder)
     with breaks("deal_type", "not_open_licence"):
-        svc.open_licence_take(listing=listing, organisation=demand_org, by=demander)
+        open_licence.open_licence_take(listing=listing, organisation=demand_org, by=demander)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -413,7 +416,7 @@ def test_leaving_force_suspends_and_tells_everyone(make_listing, holder, publish
     listing = make_listing()
     publish(listing, owner=holder)
     svc.listing_negotiation_open(listing=listing, by=holder, counterparty=demand_org)
-    suspended = svc.patent_legal_status_change(patent=patent, status=LegalStatus.LAPSED, by=operator,
+    suspended = register.patent_legal_status_change(patent=patent, status=LegalStatus.LAPSED, by=operator,
                                                reason="第 6 年年费未缴纳")
     assert [s.pk for s in suspended] == [listing.pk]
     listing.refresh_from_db()
@@ -429,11 +432,11 @@ def test_leaving_force_suspends_and_tells_everyone(make_listing, holder, publish
 
 def test_status_change_needs_a_reason_and_an_operator(patent, holder, operator):
     with pytest.raises(NotPermitted):
-        svc.patent_legal_status_change(patent=patent, status=LegalStatus.LAPSED, by=holder, reason="x")
+        register.patent_legal_status_change(patent=patent, status=LegalStatus.LAPSED, by=holder, reason="x")
     with breaks("reason", "reason_required"):
-        svc.patent_legal_status_change(patent=patent, status=LegalStatus.LAPSED, by=operator, reason="")
+        register.patent_legal_status_change(patent=patent, status=LegalStatus.LAPSED, by=operator, reason="")
     with breaks("status", "invalid_choice"):
-        svc.patent_legal_status_change(patent=patent, status="sleeping", by=operator, reason="x")
+        register.patent_legal_status_change(patent=patent, status="sleeping", by=operator, reason="x")
     patent.refresh_from_db()
     assert patent.legal_status == LegalStatus.IN_FORCE
 
@@ -441,7 +444,7 @@ def test_status_change_needs_a_reason_and_an_operator(patent, holder, operator):
 def test_staying_live_suspends_nothing(make_listing, holder, publish, patent):
     listing = make_listing()
     publish(listing, owner=holder)
-    assert svc.patent_legal_status_change(patent=patent, status=LegalStatus.IN_FORCE, by=None, reason="复核") == []
+    assert register.patent_legal_status_change(patent=patent, status=LegalStatus.IN_FORCE, by=None, reason="复核") == []
     listing.refresh_from_db()
     assert listing.status == ListingStatus.PUBLISHED
 
@@ -451,16 +454,16 @@ def test_encumbrance_suspends_and_release_allows_reinstatement(make_listing, hol
     publish(listing, owner=holder)
     bank = OrganisationFactory(name="中国银行苏州分行", kind="financial")
     lender = MembershipFactory(organisation=bank, role=Membership.Role.LENDER).user
-    pledge = svc.encumbrance_register(patent=patent, kind="pledge", by=lender, holder=bank, reference="Y2026320000456")
+    pledge = register.encumbrance_register(patent=patent, kind="pledge", by=lender, holder=bank, reference="Y2026320000456")
     listing.refresh_from_db()
     assert listing.status == ListingStatus.SUSPENDED
     assert "质押" in listing.transitions.last().reason
     assert Notification.objects.filter(recipient=holder, verb="listing.suspended").exists()
     with breaks("patents", "patent_encumbered"):
         svc.listing_reinstate(listing=listing, by=operator, reason="复核")
-    svc.encumbrance_release(encumbrance=pledge, by=lender, reason="贷款已清偿，质押注销")
+    register.encumbrance_release(encumbrance=pledge, by=lender, reason="贷款已清偿，质押注销")
     with pytest.raises(IllegalTransition):
-        svc.encumbrance_release(encumbrance=pledge, by=lender)
+        register.encumbrance_release(encumbrance=pledge, by=lender)
     listing.refresh_from_db()
     assert listing.status == ListingStatus.SUSPENDED
     assert Notification.objects.filter(recipient=holder, verb="encumbrance.released").exists()
@@ -470,7 +473,7 @@ def test_encumbrance_suspends_and_release_allows_reinstatement(make_listing, hol
 
 def test_only_operator_or_the_pledgee_registers(patent, holder, other_org):
     with pytest.raises(NotPermitted):
-        svc.encumbrance_register(patent=patent, kind="pledge", by=holder, holder=other_org)
+        register.encumbrance_register(patent=patent, kind="pledge", by=holder, holder=other_org)
     assert not patent.encumbrances.exists()
 
 
@@ -511,7 +514,7 @@ def test_authorisation_must_concern_a_patent_of_the_listing(make_listing, holder
     listing = make_listing()
     elsewhere = PatentFactory(holders=[holder_org])
     with breaks("patent", "patent_not_in_listing"):
-        svc.listing_attachment_add(listing=listing, by=holder, upload=pdf(), kind=AttachmentKind.AUTHORISATION,
+        attachments.listing_attachment_add(listing=listing, by=holder, upload=pdf(), kind=AttachmentKind.AUTHORISATION,
                                    patent=elsewhere)
     assert not listing.attachments.exists()
 

@@ -13,6 +13,7 @@ from listings.trading.services import lifecycle as svc
 from marketplace.kernel.statemachine import IllegalTransition
 from marketplace.kernel.uploads import MB, check_upload
 from marketplace.services import NotPermitted
+from listings.trading.services import attachments
 
 PDF_BYTES = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
@@ -74,13 +75,13 @@ def test_too_large(monkeypatch):
 @pytest.mark.django_db
 def test_service_stores_under_a_random_name_and_refuses_forgeries(make_listing, holder):
     listing = make_listing()
-    attachment = svc.listing_attachment_add(
+    attachment = attachments.listing_attachment_add(
         listing=listing, by=holder, upload=upload("../../etc/产品照片.png", png_bytes()), kind=AttachmentKind.IMAGE
     )
     assert attachment.original_name == "产品照片.png" and attachment.content_type == "image/png"
     assert attachment.file.name.startswith(f"listings/{listing.pk}/") and ".." not in attachment.file.name
     with pytest.raises(ValidationError) as info:
-        svc.listing_attachment_add(listing=listing, by=holder, upload=upload("fake.png", EXE_BYTES), kind="image")
+        attachments.listing_attachment_add(listing=listing, by=holder, upload=upload("fake.png", EXE_BYTES), kind="image")
     assert code_of(info) == "upload_wrong_type"
     assert ListingAttachment.objects.count() == 1
 
@@ -89,8 +90,8 @@ def test_service_stores_under_a_random_name_and_refuses_forgeries(make_listing, 
 def test_only_the_owner_uploads_and_only_while_editable(make_listing, holder, outsider, publish):
     listing = make_listing()
     with pytest.raises(NotPermitted):
-        svc.listing_attachment_add(listing=listing, by=outsider, upload=upload("a.png", png_bytes()), kind="image")
+        attachments.listing_attachment_add(listing=listing, by=outsider, upload=upload("a.png", png_bytes()), kind="image")
     publish(listing, owner=holder)
     with pytest.raises(IllegalTransition):
-        svc.listing_attachment_add(listing=listing, by=holder, upload=upload("a.png", png_bytes()), kind="image")
+        attachments.listing_attachment_add(listing=listing, by=holder, upload=upload("a.png", png_bytes()), kind="image")
     assert not ListingAttachment.objects.exists()

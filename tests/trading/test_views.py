@@ -25,6 +25,8 @@ from tests.factories import (
     make_uscc,
 )
 from .test_uploads import EXE_BYTES, PDF_BYTES, png_bytes
+from listings.trading.services import attachments
+from listings.catalogue.services import register
 
 pytestmark = pytest.mark.django_db
 
@@ -143,9 +145,9 @@ def test_create_edit_upload_submit_flow(client, holder, holder_org, patent):
 
 def test_authorisation_file_is_private(client, make_listing, holder, publish, outsider, operator):
     listing = make_listing()
-    svc.listing_attachment_add(listing=listing, by=holder, upload=SimpleUploadedFile("授权书.pdf", PDF_BYTES),
+    attachments.listing_attachment_add(listing=listing, by=holder, upload=SimpleUploadedFile("授权书.pdf", PDF_BYTES),
                                kind="authorisation")
-    svc.listing_attachment_add(listing=listing, by=holder, upload=SimpleUploadedFile("说明.pdf", PDF_BYTES),
+    attachments.listing_attachment_add(listing=listing, by=holder, upload=SimpleUploadedFile("说明.pdf", PDF_BYTES),
                                kind="document")
     publish(listing, owner=holder)
     authorisation = listing.attachments.get(kind="authorisation")
@@ -273,7 +275,7 @@ def test_open_licence_taken_from_the_page(client, make_listing, holder, publish,
 
 
 def test_suspended_listing_leaves_the_board(client, published, patent, operator):
-    svc.patent_legal_status_change(patent=patent, status=LegalStatus.INVALIDATED, by=operator, reason="无效宣告")
+    register.patent_legal_status_change(patent=patent, status=LegalStatus.INVALIDATED, by=operator, reason="无效宣告")
     assert published.title not in client.get("/listings/").content.decode()
     assert client.get(f"/listings/{published.pk}/").status_code == 404
 

@@ -618,7 +618,7 @@ def import_patents_file(
         return summary
 
     # Pass 2: write the valid rows, one transaction per batch.
-    from search.indexing import index_patents_on_commit
+    from listings.catalogue.signals import announce_patents_changed
 
     matcher = ScopeMatcher()
     _, rows = _open_rows(path)
@@ -630,7 +630,7 @@ def import_patents_file(
             moved = patents_classify(patent_ids=result.changed, matcher=matcher) if result.changed else set()
             changed = sorted(set(result.changed) | moved)
             if index:
-                index_patents_on_commit(changed)
+                announce_patents_changed(changed)
         summary.created += len(result.created)
         summary.updated += len(result.updated)
         summary.unchanged += len(result.unchanged)

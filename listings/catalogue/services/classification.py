@@ -170,9 +170,9 @@ def patents_classify(*, patent_ids: Iterable[int] | None = None, matcher: ScopeM
 
 def patents_reclassify_all() -> set[int]:
     """Re-derive every patent's industries and zones (after scope rules change) and re-index those that moved."""
-    from search.indexing import index_patents_on_commit
+    from listings.catalogue.signals import announce_patents_changed
 
     with transaction.atomic():
         changed = patents_classify(patent_ids=None)
-        index_patents_on_commit(changed)
+        announce_patents_changed(changed)
     return changed

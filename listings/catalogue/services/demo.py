@@ -97,7 +97,7 @@ def demo_records(*, count: int, seed: int = 2013, today: dt.date | None = None) 
 
 def demo_patents_generate(*, count: int = 200, seed: int = 2013) -> BatchResult:
     """Create (or confirm) the demo set, classify it into zones and queue it for indexing."""
-    from search.indexing import index_patents_on_commit
+    from listings.catalogue.signals import announce_patents_changed
 
     total = BatchResult()
     records = demo_records(count=count, seed=seed)
@@ -105,7 +105,7 @@ def demo_patents_generate(*, count: int = 200, seed: int = 2013) -> BatchResult:
         with transaction.atomic():
             result = patents_upsert_batch(records=records[start : start + 500], source=DEMO_SOURCE, is_demo=True)
             moved = patents_classify(patent_ids=result.changed) if result.changed else set()
-            index_patents_on_commit(set(result.changed) | moved)
+            announce_patents_changed(set(result.changed) | moved)
         total.created += result.created
         total.updated += result.updated
         total.unchanged += result.unchanged

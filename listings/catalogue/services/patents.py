@@ -265,7 +265,7 @@ class UpsertResult:
 def patent_upsert(*, record: PatentRecord, source: str, is_demo: bool = False) -> UpsertResult:
     """Create or update one patent, classify it and queue its re-indexing after commit."""
     from listings.catalogue.services.classification import patents_classify
-    from search.indexing import index_patents_on_commit
+    from listings.catalogue.signals import announce_patents_changed
 
     result = patents_upsert_batch(records=[record], source=source, is_demo=is_demo)
     ids = result.created or result.updated or result.unchanged
@@ -274,5 +274,5 @@ def patent_upsert(*, record: PatentRecord, source: str, is_demo: bool = False) -
     if outcome == "unchanged" and moved:
         outcome = "updated"
     if outcome != "unchanged":
-        index_patents_on_commit(ids)
+        announce_patents_changed(ids)
     return UpsertResult(patent=Patent.objects.get(pk=ids[0]), outcome=outcome)

@@ -13,7 +13,7 @@ and MRR@10 for the matcher and for the text-only baseline (the engine's more-lik
 Latency. The corpus is SYNTHETIC: ``search.benchmark.synthetic_corpus`` grows 100,000 patents from the real
 records by recombining their fields, with seeded legal statuses; 1,000 of the in-force ones get a published
 listing. Demands come from sampled documents (title or abstract sentence, IPC subclass or main group, a
-budget and deal types on half of them). p50/p95 of ``listings.matching.scorer.match`` end to end: search calls,
+budget and deal types on half of them). p50/p95 of ``listings.matching.candidates.match`` end to end: search calls,
 feature reads from the database, scoring.
 """
 from __future__ import annotations
@@ -188,7 +188,8 @@ class Command(BaseCommand):
 
     # -- quality -------------------------------------------------------------------------------------
     def _quality(self, data_dir: Path, workdir: Path, sample: int) -> dict:
-        from listings.matching.scorer import DemandQuery, match, text_only
+        from listings.matching.candidates import match, text_only
+        from listings.matching.scorer import DemandQuery
 
         records = real_records(data_dir)
         documents = [
@@ -236,7 +237,8 @@ class Command(BaseCommand):
     def _latency(self, data_dir: Path, workdir: Path, size: int, demands: int, listings: int) -> dict:
         from django.contrib.auth import get_user_model
 
-        from listings.matching.scorer import DemandQuery, match
+        from listings.matching.candidates import match
+        from listings.matching.scorer import DemandQuery
         from listings.trading.models import Listing, ListingPatent
         from marketplace.models import Organisation
         from search.benchmark import synthetic_corpus
@@ -338,7 +340,7 @@ def _report(quality: dict, latency: dict) -> str:
         "",
         "| ranker | recall@10 | MRR@10 | top-1 |",
         "|---|---:|---:|---:|",
-        f"| matcher (`listings.matching.scorer.match`) | {m['recall@10']:.3f} | {m['mrr@10']:.3f} | {m['top1']:.3f} |",
+        f"| matcher (`listings.matching.candidates.match`) | {m['recall@10']:.3f} | {m['mrr@10']:.3f} | {m['top1']:.3f} |",
         f"| text-only baseline (engine more-like-this over the whole index, no IPC) | {t['recall@10']:.3f} | {t['mrr@10']:.3f} | {t['top1']:.3f} |",
         "",
         f"Target recall@10 ≥ 0.8 and above the baseline: **{verdict}**.",
