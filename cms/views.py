@@ -10,6 +10,7 @@ from listings.catalogue import selectors as listing_selectors
 from listings.catalogue.models import Patent
 from listings.trading.models import Listing, PUBLIC_STATUSES
 from marketplace import permissions
+from listings.trading import permissions as listing_permissions
 
 PATENTS_PER_PAGE = 20
 FILTER_PARAMS = ("zone", "industry", "section", "ipc", "kind", "status")
@@ -44,6 +45,6 @@ def patent_detail(request: HttpRequest, publication_number: str) -> HttpResponse
         "publications": cms_selectors.patent_publication_lines(patent=patent),
         # the trading side: this patent's public listings, and a "list it" link for those who may list
         "listings": Listing.objects.filter(patents=patent, status__in=PUBLIC_STATUSES).select_related("organisation"),
-        "lister_organisations": permissions.organisations_for(request.user, permissions.LISTING_ROLES),
+        "lister_organisations": permissions.organisations_for(request.user, listing_permissions.LISTING_ROLES),
     }
     return render(request, "cms/patent_detail.html", context)

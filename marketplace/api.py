@@ -6,11 +6,11 @@ from rest_framework import mixins, permissions as drf_permissions, serializers, 
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from listings.catalogue.serializers import OrganisationSerializer
-from listings.trading.api import CONFLICT, RULE_ERROR, IsOperator, TradingExceptionsMixin
-from listings.trading.serializers import ReasonSerializer
 from marketplace import services as org_services
+from marketplace.kernel.api import CONFLICT, RULE_ERROR, ReasonSerializer, reason_from
 from marketplace.models import Organisation
+from marketplace.permissions import IsOperator
+from marketplace.serializers import OrganisationSerializer
 
 
 class OrganisationCreateSerializer(serializers.Serializer):
@@ -33,7 +33,7 @@ class MembershipSerializer(serializers.Serializer):
     create=extend_schema(summary="Register the organisation you act for (waits for verification)",
                          request=OrganisationCreateSerializer, responses={201: OrganisationSerializer, 400: RULE_ERROR}),
 )
-class OrganisationViewSet(TradingExceptionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                           viewsets.GenericViewSet):
     queryset = Organisation.objects.all()
     serializer_class = OrganisationSerializer
@@ -61,7 +61,7 @@ class OrganisationViewSet(TradingExceptionsMixin, mixins.ListModelMixin, mixins.
                    responses={200: OrganisationSerializer, 400: RULE_ERROR, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
-        reason = _reason(request)
+        reason = reason_from(request)
         organisation = org_services.organisation_verify(organisation=self.get_object(), by=request.user, reason=reason)
         return Response(OrganisationSerializer(organisation).data)
 
@@ -70,7 +70,7 @@ class OrganisationViewSet(TradingExceptionsMixin, mixins.ListModelMixin, mixins.
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         organisation = org_services.organisation_verification_reject(
-            organisation=self.get_object(), by=request.user, reason=_reason(request)
+            organisation=self.get_object(), by=request.user, reason=reason_from(request)
         )
         return Response(OrganisationSerializer(organisation).data)
 
@@ -79,15 +79,6 @@ class OrganisationViewSet(TradingExceptionsMixin, mixins.ListModelMixin, mixins.
     @action(detail=True, methods=["post"])
     def revoke(self, request, pk=None):
         organisation = org_services.organisation_verification_revoke(
-            organisation=self.get_object(), by=request.user, reason=_reason(request)
+            organisation=self.get_object(), by=request.user, reason=reason_from(request)
         )
         return Response(OrganisationSerializer(organisation).data)
-
-
-def _reason(request) -> str:
-    serializer = ReasonSerializer(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data["reason"]
-
-
-__all__ = ["OrganisationViewSet"]

@@ -118,7 +118,6 @@ def ipc_path(code: str) -> list[IpcEntry | str]:
 
 def zone_counts() -> list[Zone]:
     """Every zone with live counts of its patents (and those in force)."""
-    from django.db.models import Q
 
     return list(
         Zone.objects.select_related("industry").annotate(

@@ -1,7 +1,6 @@
 from rest_framework import serializers
 
 from listings.catalogue.models import Industry, IpcEntry, Patent, PatentPublication, Zone
-from marketplace.models import Organisation
 
 
 class IpcEntrySerializer(serializers.ModelSerializer):
@@ -47,10 +46,3 @@ class IndustrySerializer(serializers.ModelSerializer):
     class Meta:
         model = Industry
         fields = ["code", "scheme", "name_zh", "name_en", "category"]
-
-
-class OrganisationSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Organisation
-        fields = ["id", "name", "name_en", "kind", "uscc", "industry_field", "description", "services",
-                  "pilot_programmes", "is_verified"]

@@ -26,6 +26,7 @@ from marketplace import permissions
 from marketplace.models import Organisation
 from marketplace.notifications import notify
 from marketplace.services import NotPermitted
+from listings.demands import permissions as demand_permissions
 
 D = DemandStatus
 
@@ -157,7 +158,7 @@ def demand_create(
     budget_max: Money | None = None,
     visibility: str = Visibility.PUBLIC,
 ) -> Demand:
-    if not permissions.has_role(by, organisation, permissions.DEMAND_ROLES):
+    if not permissions.has_role(by, organisation, demand_permissions.DEMAND_ROLES):
         raise NotPermitted(f"您不是“{organisation}”的需求方或经纪人 / you do not post demands for {organisation}")
     rules = Rules()
     v = _values(title=title, problem=problem, ipc_codes=ipc_codes, budget_min=budget_min, budget_max=budget_max,
@@ -180,7 +181,7 @@ def demand_update(
 ) -> Demand:
     """Edit a draft, a demand sent back, or a published one (recorded, and its matches refreshed)."""
     locked = Demand.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=demand.pk)
-    if not permissions.can_manage_demand(by, locked):
+    if not demand_permissions.can_manage_demand(by, locked):
         raise NotPermitted("您无权修改此需求 / you may not edit this demand")
     if not locked.is_editable:
         raise IllegalTransition("demand", "edit", locked.status)
@@ -224,9 +225,9 @@ def _begin(demand: Demand, action: str, by, reason: str) -> tuple[Demand, Transi
     elif transition.actor == Actor.OPERATOR:
         allowed = permissions.is_operator(by)
     elif transition.actor == Actor.OWNER:
-        allowed = permissions.can_manage_demand(by, locked)
+        allowed = demand_permissions.can_manage_demand(by, locked)
     else:
-        allowed = permissions.can_manage_demand(by, locked) or permissions.is_operator(by)
+        allowed = demand_permissions.can_manage_demand(by, locked) or permissions.is_operator(by)
     if not allowed:
         raise NotPermitted(f"您无权对此需求执行“{action}” / you may not {action} this demand")
     if transition.needs_reason and not (reason or "").strip():

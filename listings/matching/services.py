@@ -24,9 +24,9 @@ from listings.matching.models import DemandMatch, SavedSearch
 from listings.trading.models import Listing
 from listings.demands.models import DemandStatus
 from listings.matching.models import AlertFrequency, MatchSource, SavedSearchScope
-from marketplace import permissions
 from marketplace.models import Membership
 from marketplace.notifications import notify
+from listings.demands import permissions as demand_permissions
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def _demand_recipients(demand: Demand):
     from django.contrib.auth import get_user_model
 
     user_ids = Membership.objects.filter(
-        organisation_id=demand.organisation_id, role__in=permissions.DEMAND_ROLES
+        organisation_id=demand.organisation_id, role__in=demand_permissions.DEMAND_ROLES
     ).values("user_id")
     return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
 

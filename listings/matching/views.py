@@ -20,6 +20,7 @@ from listings.matching.models import SavedSearch
 from listings.matching.models import AlertFrequency, SavedSearchScope
 from listings.matching import services as services
 from marketplace import permissions
+from listings.demands import permissions as demand_permissions
 
 
 def demand_or_404(*, user, pk: int) -> Demand:
@@ -33,7 +34,7 @@ def demand_or_404(*, user, pk: int) -> Demand:
 def demand_matches(request, pk: int):
     demand = demand_or_404(user=request.user, pk=pk)
     if request.method == "POST":
-        if not permissions.can_manage_demand(request.user, demand) and not permissions.is_operator(request.user):
+        if not demand_permissions.can_manage_demand(request.user, demand) and not permissions.is_operator(request.user):
             raise Http404(_("没有这个需求"))
         services.demand_matches_refresh_on_commit(demand=demand)
         messages.success(request, _("已开始重新计算匹配结果，稍后刷新查看"))
@@ -45,7 +46,7 @@ def demand_matches(request, pk: int):
             "demand": demand,
             "matches": list(selectors.demand_matches(demand=demand)),
             "part_labels": PART_LABELS,
-            "can_refresh": permissions.can_manage_demand(request.user, demand) or permissions.is_operator(request.user),
+            "can_refresh": demand_permissions.can_manage_demand(request.user, demand) or permissions.is_operator(request.user),
         },
     )
 
@@ -55,7 +56,7 @@ def matching_demands(request):
     rows = selectors.matching_demands_for_user(user=request.user)
     page = Paginator(rows, 30).get_page(request.GET.get("page"))
     for row in page:
-        row.show_organisation = permissions.can_see_demand_organisation(request.user, row.demand)
+        row.show_organisation = demand_permissions.can_see_demand_organisation(request.user, row.demand)
     return render(request, "matching/matching_demands.html", {"page": page, "part_labels": PART_LABELS})
 
 

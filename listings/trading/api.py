@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, permissions as drf_permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -24,7 +21,6 @@ from listings.catalogue.models import Patent
 from listings.trading.models import AttachmentKind, Listing, ListingAttachment
 from listings.demands import services as demand_services
 from listings.trading.services import lifecycle as listing_services
-from marketplace.kernel.statemachine import IllegalTransition
 from listings.trading.serializers import (
     AttachmentSerializer,
     CloseSerializer,
@@ -38,31 +34,16 @@ from listings.trading.serializers import (
     ListingWriteSerializer,
     NegotiationSerializer,
     OpenLicenceTakeSerializer,
-    ReasonSerializer,
     UploadSerializer,
 )
 from marketplace import permissions
+from marketplace.kernel.api import CONFLICT, RULE_ERROR, ReasonSerializer, reason_from
+from marketplace.permissions import IsOperator
 from listings.trading.services import open_licence
 from listings.trading.services import attachments
+from listings.trading import permissions as listing_permissions
+from listings.demands import permissions as demand_permissions
 
-RULE_ERROR = inline_serializer(
-    "RuleError",
-    fields={
-        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
-        "rules": serializers.ListField(child=serializers.DictField()),
-    },
-)
-CONFLICT = inline_serializer(
-    "IllegalTransitionError",
-    fields={"detail": serializers.CharField(), "action": serializers.CharField(), "status": serializers.CharField()},
-)
-
-
-class IsOperator(drf_permissions.BasePermission):
-    message = "仅运营人员可以审核 / only operators review"
-
-    def has_permission(self, request, view):
-        return permissions.is_operator(request.user)
 
 
 class CanManageListing(drf_permissions.BasePermission):
@@ -71,54 +52,22 @@ class CanManageListing(drf_permissions.BasePermission):
     message = "您不代表该挂牌的机构 / you do not act for this listing's organisation"
 
     def has_object_permission(self, request, view, obj):
-        return permissions.can_manage_listing(request.user, obj)
+        return listing_permissions.can_manage_listing(request.user, obj)
 
 
 class CanManageDemand(drf_permissions.BasePermission):
     message = "您不代表该需求的机构 / you do not act for this demand's organisation"
 
     def has_object_permission(self, request, view, obj):
-        return permissions.can_manage_demand(request.user, obj)
+        return demand_permissions.can_manage_demand(request.user, obj)
 
 
 class CanManageOrOperate(drf_permissions.BasePermission):
     message = "仅所属机构或运营人员可查看 / only the owner or operators"
 
     def has_object_permission(self, request, view, obj):
-        manage = permissions.can_manage_listing if isinstance(obj, Listing) else permissions.can_manage_demand
+        manage = listing_permissions.can_manage_listing if isinstance(obj, Listing) else demand_permissions.can_manage_demand
         return manage(request.user, obj) or permissions.is_operator(request.user)
-
-
-class TradingExceptionsMixin:
-    """Service exceptions as HTTP: rules and refused uploads → 400 (field and rule named), illegal moves → 409,
-    not permitted → 403."""
-
-    def handle_exception(self, exc):
-        if isinstance(exc, DjangoValidationError) and hasattr(exc, "error_dict"):  # RuleBroken, upload checks
-            return Response(
-                {
-                    "errors": exc.message_dict,
-                    "rules": [
-                        {"field": field, "rule": error.code, "message": error.messages[0]}
-                        for field, errors in exc.error_dict.items()
-                        for error in errors
-                    ],
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        if isinstance(exc, IllegalTransition):
-            return Response(
-                {"detail": str(exc), "action": exc.action, "status": exc.current}, status=status.HTTP_409_CONFLICT
-            )
-        if isinstance(exc, DjangoPermissionDenied) and not isinstance(exc, PermissionDenied):
-            exc = PermissionDenied(str(exc) or None)
-        return super().handle_exception(exc)
-
-
-def _reason(request) -> str:
-    serializer = ReasonSerializer(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data["reason"]
 
 
 LISTING_FILTERS = [
@@ -145,7 +94,7 @@ REASON_ACTION = dict(request=ReasonSerializer, responses={200: ListingSerializer
     partial_update=extend_schema(summary="Edit a draft or a listing sent back", request=ListingUpdateSerializer,
                                  responses={200: ListingSerializer, 400: RULE_ERROR, 409: CONFLICT}),
 )
-class ListingViewSet(TradingExceptionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ListingSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
@@ -195,38 +144,38 @@ class ListingViewSet(TradingExceptionsMixin, mixins.ListModelMixin, mixins.Retri
     @extend_schema(summary="Submit for review", **REASON_ACTION)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        return self._out(listing_services.listing_submit(listing=self.get_object(), by=request.user, reason=_reason(request)))
+        return self._out(listing_services.listing_submit(listing=self.get_object(), by=request.user, reason=reason_from(request)))
 
     @extend_schema(summary="Withdraw", **REASON_ACTION)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        return self._out(listing_services.listing_withdraw(listing=self.get_object(), by=request.user, reason=_reason(request)))
+        return self._out(listing_services.listing_withdraw(listing=self.get_object(), by=request.user, reason=reason_from(request)))
 
     # Operator transitions ------------------------------------------------------------------
     @extend_schema(summary="Operator: take a submitted listing into review", **REASON_ACTION)
     @action(detail=True, methods=["post"], url_path="review-start")
     def review_start(self, request, pk=None):
-        return self._out(listing_services.listing_review_start(listing=self.get_object(), by=request.user, reason=_reason(request)))
+        return self._out(listing_services.listing_review_start(listing=self.get_object(), by=request.user, reason=reason_from(request)))
 
     @extend_schema(summary="Operator: approve and publish", **REASON_ACTION)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self._out(listing_services.listing_approve(listing=self.get_object(), by=request.user, reason=_reason(request)))
+        return self._out(listing_services.listing_approve(listing=self.get_object(), by=request.user, reason=reason_from(request)))
 
     @extend_schema(summary="Operator: send back with a reason", **REASON_ACTION)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        return self._out(listing_services.listing_reject(listing=self.get_object(), by=request.user, reason=_reason(request)))
+        return self._out(listing_services.listing_reject(listing=self.get_object(), by=request.user, reason=reason_from(request)))
 
     @extend_schema(summary="Operator: suspend trading with a reason", **REASON_ACTION)
     @action(detail=True, methods=["post"])
     def suspend(self, request, pk=None):
-        return self._out(listing_services.listing_suspend(listing=self.get_object(), by=request.user, reason=_reason(request)))
+        return self._out(listing_services.listing_suspend(listing=self.get_object(), by=request.user, reason=reason_from(request)))
 
     @extend_schema(summary="Operator: reinstate a suspended listing", **REASON_ACTION)
     @action(detail=True, methods=["post"])
     def reinstate(self, request, pk=None):
-        return self._out(listing_services.listing_reinstate(listing=self.get_object(), by=request.user, reason=_reason(request)))
+        return self._out(listing_services.listing_reinstate(listing=self.get_object(), by=request.user, reason=reason_from(request)))
 
     # Trading -------------------------------------------------------------------------------
     @extend_schema(summary="Start negotiation with a counterparty", request=NegotiationSerializer,
@@ -244,7 +193,7 @@ class ListingViewSet(TradingExceptionsMixin, mixins.ListModelMixin, mixins.Retri
     @extend_schema(summary="End negotiation; the listing is back on the board", **REASON_ACTION)
     @action(detail=True, methods=["post"], url_path="negotiation-end")
     def negotiation_end(self, request, pk=None):
-        return self._out(listing_services.listing_negotiation_end(listing=self.get_object(), by=request.user, reason=_reason(request)))
+        return self._out(listing_services.listing_negotiation_end(listing=self.get_object(), by=request.user, reason=reason_from(request)))
 
     @extend_schema(summary="Close: assigned or licensed", request=CloseSerializer,
                    responses={200: ListingSerializer, 400: RULE_ERROR, 409: CONFLICT})
@@ -302,7 +251,7 @@ class ListingViewSet(TradingExceptionsMixin, mixins.ListModelMixin, mixins.Retri
         listing = self.get_object()
         attachment = ListingAttachment.objects.filter(pk=attachment_id, listing=listing).first()
         allowed = attachment is not None and (
-            attachment.is_public or permissions.can_manage_listing(request.user, listing)
+            attachment.is_public or listing_permissions.can_manage_listing(request.user, listing)
             or permissions.is_operator(request.user)
         )
         if not allowed:
@@ -331,7 +280,7 @@ DEMAND_REASON_ACTION = dict(request=ReasonSerializer, responses={200: DemandSeri
     partial_update=extend_schema(summary="Edit a draft, sent-back or published demand", request=DemandUpdateSerializer,
                                  responses={200: DemandSerializer, 400: RULE_ERROR, 409: CONFLICT}),
 )
-class DemandViewSet(TradingExceptionsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class DemandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = DemandSerializer
 
     def get_queryset(self):
@@ -375,42 +324,42 @@ class DemandViewSet(TradingExceptionsMixin, mixins.ListModelMixin, mixins.Retrie
     @extend_schema(summary="Submit for review", **DEMAND_REASON_ACTION)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        return self._out(demand_services.demand_submit(demand=self.get_object(), by=request.user, reason=_reason(request)))
+        return self._out(demand_services.demand_submit(demand=self.get_object(), by=request.user, reason=reason_from(request)))
 
     @extend_schema(summary="Withdraw", **DEMAND_REASON_ACTION)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        return self._out(demand_services.demand_withdraw(demand=self.get_object(), by=request.user, reason=_reason(request)))
+        return self._out(demand_services.demand_withdraw(demand=self.get_object(), by=request.user, reason=reason_from(request)))
 
     @extend_schema(summary="Close: the need is met", **DEMAND_REASON_ACTION)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        return self._out(demand_services.demand_close(demand=self.get_object(), by=request.user, reason=_reason(request)))
+        return self._out(demand_services.demand_close(demand=self.get_object(), by=request.user, reason=reason_from(request)))
 
     @extend_schema(summary="Operator: take into review", **DEMAND_REASON_ACTION)
     @action(detail=True, methods=["post"], url_path="review-start")
     def review_start(self, request, pk=None):
-        return self._out(demand_services.demand_review_start(demand=self.get_object(), by=request.user, reason=_reason(request)))
+        return self._out(demand_services.demand_review_start(demand=self.get_object(), by=request.user, reason=reason_from(request)))
 
     @extend_schema(summary="Operator: approve and publish", **DEMAND_REASON_ACTION)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        return self._out(demand_services.demand_approve(demand=self.get_object(), by=request.user, reason=_reason(request)))
+        return self._out(demand_services.demand_approve(demand=self.get_object(), by=request.user, reason=reason_from(request)))
 
     @extend_schema(summary="Operator: send back with a reason", **DEMAND_REASON_ACTION)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        return self._out(demand_services.demand_reject(demand=self.get_object(), by=request.user, reason=_reason(request)))
+        return self._out(demand_services.demand_reject(demand=self.get_object(), by=request.user, reason=reason_from(request)))
 
     @extend_schema(summary="Operator: suspend with a reason", **DEMAND_REASON_ACTION)
     @action(detail=True, methods=["post"])
     def suspend(self, request, pk=None):
-        return self._out(demand_services.demand_suspend(demand=self.get_object(), by=request.user, reason=_reason(request)))
+        return self._out(demand_services.demand_suspend(demand=self.get_object(), by=request.user, reason=reason_from(request)))
 
     @extend_schema(summary="Operator: reinstate", **DEMAND_REASON_ACTION)
     @action(detail=True, methods=["post"])
     def reinstate(self, request, pk=None):
-        return self._out(demand_services.demand_reinstate(demand=self.get_object(), by=request.user, reason=_reason(request)))
+        return self._out(demand_services.demand_reinstate(demand=self.get_object(), by=request.user, reason=reason_from(request)))
 
     @extend_schema(summary="Status history (who and why)", responses=DemandTransitionSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -422,7 +371,7 @@ class DemandViewSet(TradingExceptionsMixin, mixins.ListModelMixin, mixins.Retrie
 @extend_schema_view(
     list=extend_schema(summary="Operator: authorisations waiting for verification"),
 )
-class AuthorisationViewSet(TradingExceptionsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class AuthorisationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = AttachmentSerializer
     permission_classes = [drf_permissions.IsAuthenticated, IsOperator]
 
@@ -436,14 +385,14 @@ class AuthorisationViewSet(TradingExceptionsMixin, mixins.ListModelMixin, viewse
                    responses={200: AttachmentSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        attachment = attachments.authorisation_accept(attachment=self.get_object(), by=request.user, note=_reason(request))
+        attachment = attachments.authorisation_accept(attachment=self.get_object(), by=request.user, note=reason_from(request))
         return Response(AttachmentSerializer(attachment).data)
 
     @extend_schema(summary="Operator: refuse the authorisation with a reason", request=ReasonSerializer,
                    responses={200: AttachmentSerializer, 400: RULE_ERROR, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        attachment = attachments.authorisation_reject(attachment=self.get_object(), by=request.user, reason=_reason(request))
+        attachment = attachments.authorisation_reject(attachment=self.get_object(), by=request.user, reason=reason_from(request))
         return Response(AttachmentSerializer(attachment).data)
 
 

@@ -19,6 +19,8 @@ from listings.trading.models import AttachmentKind, DealType, Listing, ListingAt
 from listings.catalogue.selectors import FilterError
 from marketplace import permissions
 from marketplace.models import Organisation, OrganisationReview
+from listings.trading import permissions as listing_permissions
+from listings.demands import permissions as demand_permissions
 
 
 def _money(params, name: str, errors: list[FilterError]) -> int | None:
@@ -145,7 +147,7 @@ def listings_filter(qs: QuerySet[Listing], filters: ListingFilters | None) -> Qu
 
 def listings_visible_to(user) -> QuerySet[Listing]:
     """Everything ``user`` may see: public listings, their organisations' own, or all for operators."""
-    return _with_related(Listing.objects.filter(permissions.visible_listings_q(user)))
+    return _with_related(Listing.objects.filter(listing_permissions.visible_listings_q(user)))
 
 
 def listing_get(*, pk: int, user) -> Listing:
@@ -154,7 +156,7 @@ def listing_get(*, pk: int, user) -> Listing:
 
 
 def my_listings(*, user) -> QuerySet[Listing]:
-    orgs = permissions.organisations_for(user, permissions.LISTING_ROLES)
+    orgs = permissions.organisations_for(user, listing_permissions.LISTING_ROLES)
     return _with_related(Listing.objects.filter(organisation__in=orgs)).order_by("-updated_at")
 
 
@@ -224,7 +226,7 @@ def demands_filter(qs: QuerySet[Demand], filters: DemandFilters | None) -> list[
 
 
 def demands_visible_to(user) -> QuerySet[Demand]:
-    return Demand.objects.filter(permissions.visible_demands_q(user)).select_related("organisation").prefetch_related(
+    return Demand.objects.filter(demand_permissions.visible_demands_q(user)).select_related("organisation").prefetch_related(
         "industries", "zones"
     )
 
@@ -234,7 +236,7 @@ def demand_get(*, pk: int, user) -> Demand:
 
 
 def my_demands(*, user) -> QuerySet[Demand]:
-    orgs = permissions.organisations_for(user, permissions.DEMAND_ROLES)
+    orgs = permissions.organisations_for(user, demand_permissions.DEMAND_ROLES)
     return Demand.objects.filter(organisation__in=orgs).select_related("organisation").order_by("-updated_at")
 
 

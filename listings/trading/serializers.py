@@ -12,6 +12,9 @@ from listings.trading.models import AttachmentKind, DealType, Listing, ListingAt
 from listings.trading.selectors import patents_resolve
 from marketplace import permissions
 from marketplace.models import Organisation
+from listings.trading import permissions as listing_permissions
+from listings.demands import permissions as demand_permissions
+from marketplace.kernel.api import ReasonSerializer
 
 
 class OrganisationBriefSerializer(serializers.ModelSerializer):
@@ -82,7 +85,7 @@ class ListingSerializer(serializers.ModelSerializer):
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, obj):
         user = self.context["request"].user
-        private_ok = permissions.can_manage_listing(user, obj) or permissions.is_operator(user)
+        private_ok = listing_permissions.can_manage_listing(user, obj) or permissions.is_operator(user)
         visible = [a for a in obj.attachments.all() if private_ok or a.is_public]
         return AttachmentSerializer(visible, many=True).data
 
@@ -109,7 +112,7 @@ class ListingWriteSerializer(serializers.Serializer):
 
     def validate_organisation(self, organisation):
         user = self.context["request"].user
-        if not permissions.has_role(user, organisation, permissions.LISTING_ROLES):
+        if not permissions.has_role(user, organisation, listing_permissions.LISTING_ROLES):
             raise serializers.ValidationError("您不是该机构的权利人或经纪人 / you do not list for this organisation")
         return organisation
 
@@ -138,10 +141,6 @@ class ListingUpdateSerializer(ListingWriteSerializer):
         kwargs["partial"] = True
         super().__init__(*args, **kwargs)
         self.fields.pop("organisation", None)
-
-
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class NegotiationSerializer(ReasonSerializer):
@@ -181,7 +180,7 @@ class DemandSerializer(serializers.ModelSerializer):
     @extend_schema_field(OrganisationBriefSerializer(allow_null=True))
     def get_organisation(self, obj):
         """Anonymous demands hide their organisation from everyone but its members and operators."""
-        if not permissions.can_see_demand_organisation(self.context["request"].user, obj):
+        if not demand_permissions.can_see_demand_organisation(self.context["request"].user, obj):
             return None
         return OrganisationBriefSerializer(obj.organisation).data
 
@@ -204,7 +203,7 @@ class DemandWriteSerializer(serializers.Serializer):
 
     def validate_organisation(self, organisation):
         user = self.context["request"].user
-        if not permissions.has_role(user, organisation, permissions.DEMAND_ROLES):
+        if not permissions.has_role(user, organisation, demand_permissions.DEMAND_ROLES):
             raise serializers.ValidationError("您不是该机构的需求方或经纪人 / you do not post demands for this organisation")
         return organisation
 

@@ -38,6 +38,8 @@ from marketplace import services as org_services
 from marketplace.models import Organisation
 from listings.trading.services import open_licence
 from listings.trading.services import attachments
+from listings.trading import permissions as listing_permissions
+from listings.demands import permissions as demand_permissions
 
 PAGE_SIZE = 20
 
@@ -111,7 +113,7 @@ def listing_board(request):
 
 def listing_detail(request, pk: int):
     listing = _listing_or_404(request, pk)
-    can_manage = permissions.can_manage_listing(request.user, listing)
+    can_manage = listing_permissions.can_manage_listing(request.user, listing)
     attachments = [
         a for a in listing.attachments.select_related("patent")
         if a.is_public or can_manage or permissions.is_operator(request.user)
@@ -124,7 +126,7 @@ def listing_detail(request, pk: int):
         "patents": listing.patents.prefetch_related("ipc_codes", "zones", "industries"),
         "attachments": attachments,
         "can_manage": can_manage,
-        "can_edit": permissions.can_edit_listing(request.user, listing),
+        "can_edit": listing_permissions.can_edit_listing(request.user, listing),
         "is_operator": permissions.is_operator(request.user),
         "actions": listing_services.LISTING_MACHINE.allowed_actions(listing.status),
         "transitions": listing.transitions.select_related("by") if can_manage or permissions.is_operator(request.user) else [],
@@ -137,7 +139,7 @@ def listing_detail(request, pk: int):
 
 @login_required
 def listing_create(request):
-    organisations = permissions.organisations_for(request.user, permissions.LISTING_ROLES)
+    organisations = permissions.organisations_for(request.user, listing_permissions.LISTING_ROLES)
     if not organisations.exists():
         messages.info(request, _("请先登记您所代表的机构（权利人或经纪人角色）"))
         return redirect("listings:my-organisations")
@@ -160,7 +162,7 @@ def listing_create(request):
 @login_required
 def listing_edit(request, pk: int):
     listing = _listing_or_404(request, pk)
-    if not permissions.can_manage_listing(request.user, listing):
+    if not listing_permissions.can_manage_listing(request.user, listing):
         raise PermissionDenied(_("您无权修改此挂牌"))
     if not listing.is_editable:
         messages.error(request, _("只有草稿或退回修改的挂牌可以编辑"))
@@ -229,7 +231,7 @@ def listing_file(request, pk: int, attachment_id: int):
     """Files are served through this view, never straight from MEDIA: authorisations stay private."""
     listing = _listing_or_404(request, pk)
     attachment = get_object_or_404(ListingAttachment, pk=attachment_id, listing=listing)
-    if not (attachment.is_public or permissions.can_manage_listing(request.user, listing)
+    if not (attachment.is_public or listing_permissions.can_manage_listing(request.user, listing)
             or permissions.is_operator(request.user)):
         raise Http404
     response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
@@ -275,7 +277,7 @@ def open_licence_take(request, pk: int):
 def my_listings(request):
     return render(request, "listings/my_listings.html", {
         "page": _page(request, selectors.my_listings(user=request.user)),
-        "can_create": permissions.organisations_for(request.user, permissions.LISTING_ROLES).exists(),
+        "can_create": permissions.organisations_for(request.user, listing_permissions.LISTING_ROLES).exists(),
     })
 
 
@@ -285,7 +287,7 @@ def my_listings(request):
 def demand_board(request):
     filters = selectors.DemandFilters.from_query(request.GET)
     demands = selectors.demand_board(filters=filters)
-    rows = [(d, permissions.can_see_demand_organisation(request.user, d)) for d in demands]
+    rows = [(d, demand_permissions.can_see_demand_organisation(request.user, d)) for d in demands]
     return render(request, "listings/demand_board.html", {
         "page": _page(request, rows), "filters": filters, "params": request.GET, **_filter_choices(),
     })
@@ -293,11 +295,11 @@ def demand_board(request):
 
 def demand_detail(request, pk: int):
     demand = _demand_or_404(request, pk)
-    can_manage = permissions.can_manage_demand(request.user, demand)
+    can_manage = demand_permissions.can_manage_demand(request.user, demand)
     is_operator = permissions.is_operator(request.user)
     return render(request, "listings/demand_detail.html", {
         "demand": demand,
-        "show_organisation": permissions.can_see_demand_organisation(request.user, demand),
+        "show_organisation": demand_permissions.can_see_demand_organisation(request.user, demand),
         "can_manage": can_manage,
         "is_operator": is_operator,
         "actions": demand_services.DEMAND_MACHINE.allowed_actions(demand.status),
@@ -310,7 +312,7 @@ def demand_detail(request, pk: int):
 
 @login_required
 def demand_create(request):
-    organisations = permissions.organisations_for(request.user, permissions.DEMAND_ROLES)
+    organisations = permissions.organisations_for(request.user, demand_permissions.DEMAND_ROLES)
     if not organisations.exists():
         messages.info(request, _("请先登记您所代表的机构（需求方或经纪人角色）"))
         return redirect("listings:my-organisations")
@@ -331,7 +333,7 @@ def demand_create(request):
 @login_required
 def demand_edit(request, pk: int):
     demand = _demand_or_404(request, pk)
-    if not permissions.can_manage_demand(request.user, demand):
+    if not demand_permissions.can_manage_demand(request.user, demand):
         raise PermissionDenied(_("您无权修改此需求"))
     if not demand.is_editable:
         messages.error(request, _("此状态下的需求不能编辑"))
@@ -379,7 +381,7 @@ def demand_action(request, pk: int, action: str):
 def my_demands(request):
     return render(request, "listings/my_demands.html", {
         "page": _page(request, selectors.my_demands(user=request.user)),
-        "can_create": permissions.organisations_for(request.user, permissions.DEMAND_ROLES).exists(),
+        "can_create": permissions.organisations_for(request.user, demand_permissions.DEMAND_ROLES).exists(),
     })
 
 

@@ -190,6 +190,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "marketplace.kernel.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Zone patent exchange API · 专利展示交易网 API",

@@ -11,6 +11,7 @@ from marketplace.models import Membership, Notification, Organisation, Organisat
 
 from tests.factories import MembershipFactory, OrganisationFactory, make_uscc
 from .helpers import breaks, snapshot
+from listings.trading import permissions as listing_permissions
 
 pytestmark = pytest.mark.django_db
 
@@ -114,10 +115,10 @@ def test_memberships_and_operator_role(user, operator):
 
 def test_permission_helpers(holder, holder_org, outsider, make_listing):
     listing = make_listing()
-    assert permissions.can_edit_listing(holder, listing) and not permissions.can_edit_listing(outsider, listing)
-    assert not permissions.can_view_listing(outsider, listing)
+    assert listing_permissions.can_edit_listing(holder, listing) and not listing_permissions.can_edit_listing(outsider, listing)
+    assert not listing_permissions.can_view_listing(outsider, listing)
     lender = MembershipFactory(organisation=holder_org, role=Membership.Role.LENDER).user
-    assert not permissions.can_manage_listing(lender, listing)  # a member, but not in a listing role
+    assert not listing_permissions.can_manage_listing(lender, listing)  # a member, but not in a listing role
     from django.contrib.auth.models import AnonymousUser
 
-    assert not permissions.is_operator(AnonymousUser()) and not permissions.can_view_listing(AnonymousUser(), listing)
+    assert not permissions.is_operator(AnonymousUser()) and not listing_permissions.can_view_listing(AnonymousUser(), listing)

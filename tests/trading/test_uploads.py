@@ -9,7 +9,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from listings.trading.models import AttachmentKind, ListingAttachment
-from listings.trading.services import lifecycle as svc
 from marketplace.kernel.statemachine import IllegalTransition
 from marketplace.kernel.uploads import MB, check_upload
 from marketplace.services import NotPermitted

@@ -11,12 +11,12 @@ from listings.catalogue.models import Patent
 from listings.trading.models import AttachmentKind, Listing, ListingAttachment, ReviewStatus
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken
 from marketplace.kernel.uploads import check_upload
-from marketplace import permissions
 from marketplace.notifications import notify
 from marketplace.services import NotPermitted, require_operator
 from listings.trading.models import ListingStatus as S
 from listings.trading.services.lifecycle import lock_listing, tell_owner
 from marketplace.services import operators
+from listings.trading import permissions as listing_permissions
 
 
 @transaction.atomic
@@ -25,7 +25,7 @@ def listing_attachment_add(
 ) -> ListingAttachment:
     """Store an image, a document or an authorisation after checking type (magic bytes), size and extension."""
     locked = lock_listing(listing)
-    if not permissions.can_manage_listing(by, locked):
+    if not listing_permissions.can_manage_listing(by, locked):
         raise NotPermitted("您无权为此挂牌上传文件 / you may not upload to this listing")
     open_for = EDITABLE_FOR_UPLOAD.get(kind, ())
     if locked.status not in open_for:
@@ -56,7 +56,7 @@ EDITABLE_FOR_UPLOAD = {
 @transaction.atomic
 def listing_attachment_remove(*, attachment: ListingAttachment, by) -> None:
     locked = lock_listing(attachment.listing)
-    if not permissions.can_manage_listing(by, locked):
+    if not listing_permissions.can_manage_listing(by, locked):
         raise NotPermitted("您无权删除此文件 / you may not remove this file")
     if not locked.is_editable:
         raise IllegalTransition("listing", "remove_file", locked.status)

@@ -30,6 +30,7 @@ from marketplace.services import NotPermitted
 from listings.catalogue.signals import announce_patents_changed
 from listings.trading.services.rules import Terms, check_patents, check_terms, full_check
 from marketplace.services import operators, organisation_members
+from listings.trading import permissions as listing_permissions
 
 S = ListingStatus
 
@@ -92,7 +93,7 @@ def _check_actor(transition: Transition, listing: Listing, by, counterparty: Org
         if by is not None and not permissions.is_operator(by):
             raise NotPermitted("仅运营人员或系统可以执行此操作 / only operators or the system may do this")
         return
-    owner = permissions.can_manage_listing(by, listing)
+    owner = listing_permissions.can_manage_listing(by, listing)
     operator = permissions.is_operator(by)
     allowed = {
         Actor.OWNER: owner,
@@ -186,7 +187,7 @@ def listing_create(
 ) -> Listing:
     """A draft listing. Terms and rights are checked now; ownership is checked when it is submitted,
     so that a non-patentee can first create the draft and then upload the authorisation."""
-    if not permissions.has_role(by, organisation, permissions.LISTING_ROLES):
+    if not permissions.has_role(by, organisation, listing_permissions.LISTING_ROLES):
         raise NotPermitted(f"您不是“{organisation}”的权利人或经纪人 / you do not list for {organisation}")
     today = timezone.localdate()
     t = _terms_from(
@@ -217,7 +218,7 @@ def listing_update(*, listing: Listing, by, patents: Sequence[Patent] | None = N
     """Change a draft (or a listing sent back by the reviewer). ``changes`` are the keyword arguments
     of ``listing_create`` except ``organisation``; ``price=None`` means negotiable."""
     locked = lock_listing(listing)
-    if not permissions.can_manage_listing(by, locked):
+    if not listing_permissions.can_manage_listing(by, locked):
         raise NotPermitted("您无权修改此挂牌 / you may not edit this listing")
     if not locked.is_editable:
         raise IllegalTransition("listing", "edit", locked.status)

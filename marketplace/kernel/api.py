@@ -1,0 +1,72 @@
+"""API plumbing shared by every domain: the one exception handler, the error schemas, the reason body."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from marketplace.kernel.errors import DomainError, validation_errors
+from marketplace.kernel.statemachine import IllegalTransition
+
+#: the body of every domain error (400, 403, 409): each message by field, and each rule with its code
+DOMAIN_ERROR = inline_serializer(
+    "DomainError",
+    fields={
+        "detail": serializers.CharField(),
+        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+        "rules": serializers.ListField(child=serializers.DictField()),
+        "action": serializers.CharField(required=False),
+        "status": serializers.CharField(required=False),
+    },
+)
+RULE_ERROR = DOMAIN_ERROR
+CONFLICT = DOMAIN_ERROR
+
+
+def _body(violations: list[tuple[str, str, str]]) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    for field, _code, message in violations:
+        errors.setdefault(field, []).append(message)
+    return {
+        "detail": "; ".join(message for _f, _c, message in violations),
+        "errors": errors,
+        "rules": [{"field": field, "rule": code, "message": message} for field, code, message in violations],
+    }
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """``REST_FRAMEWORK["EXCEPTION_HANDLER"]``: every domain error answers in one shape.
+
+    ``DomainError`` (rules broken → 400, not permitted → 403, illegal transition → 409) and Django's
+    ``ValidationError`` (upload checks, ``full_clean``) → ``{"detail", "errors": {field: [message]},
+    "rules": [{"field", "rule", "message"}]}``; an illegal transition adds ``action`` and ``status``.
+    Everything else is DRF's own handling.
+    """
+    if isinstance(exc, DomainError):
+        body = _body(exc.violations)
+        if isinstance(exc, IllegalTransition):
+            body.update(action=exc.action, status=exc.current)
+        return Response(body, status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        return Response(_body(validation_errors(exc)), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoPermissionDenied) and not isinstance(exc, PermissionDenied):
+        exc = PermissionDenied(str(exc) or None)
+    return drf_exception_handler(exc, context)
+
+
+class ReasonSerializer(serializers.Serializer):
+    """The body of every action that may carry a reason (reject, suspend, revoke …)."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+def reason_from(request: Any) -> str:
+    serializer = ReasonSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return str(serializer.validated_data["reason"])
