@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from listings.catalogue import api
 
+from listings.demands import api as demand_api
 from listings.trading import api as trading_api
 from marketplace import api as marketplace_api
 
@@ -13,8 +14,8 @@ router.register("zones", api.ZoneViewSet, basename="zone")
 router.register("industries", api.IndustryViewSet, basename="industry")
 router.register("organisations", marketplace_api.OrganisationViewSet, basename="organisation")
 router.register("listings", trading_api.ListingViewSet, basename="listing")
-router.register("demands", trading_api.DemandViewSet, basename="demand")
+router.register("demands", demand_api.DemandViewSet, basename="demand")
 router.register("authorisations", trading_api.AuthorisationViewSet, basename="authorisation")
-router.register("review-queue", trading_api.ReviewQueueViewSet, basename="review-queue")
+router.register("review-queue", marketplace_api.ReviewQueueViewSet, basename="review-queue")
 
 urlpatterns = [path("", include(router.urls))]

@@ -21,5 +21,28 @@ class ListingsConfig(AppConfig):
         catalogue_signals.encumbrance_released.connect(
             trading.on_encumbrance_released, dispatch_uid="trading_encumbrance_released"
         )
+        _register_review_sections()
         demand_changed.connect(matching.on_demand_changed, dispatch_uid="matching_demand_changed")
         listing_published.connect(matching.on_listing_published, dispatch_uid="matching_listing_published")
+
+
+def _register_review_sections() -> None:
+    """The trading and demands sections of the operator console's review queue."""
+    from listings.demands.selectors import demands_pending_review
+    from listings.demands.serializers import DemandSerializer
+    from listings.trading.selectors import authorisations_pending_review, listings_pending_review, listings_suspended
+    from listings.trading.serializers import AttachmentSerializer, ListingSerializer
+    from marketplace.console import ReviewSection, register_review_section
+
+    def listings(items, request):  # type: ignore[no-untyped-def]
+        return ListingSerializer(items, many=True, context={"request": request}).data
+
+    register_review_section(ReviewSection("listings", listings_pending_review, listings))
+    register_review_section(ReviewSection(
+        "demands", demands_pending_review,
+        lambda items, request: DemandSerializer(items, many=True, context={"request": request}).data,
+    ))
+    register_review_section(ReviewSection(
+        "authorisations", authorisations_pending_review, lambda items, request: AttachmentSerializer(items, many=True).data,
+    ))
+    register_review_section(ReviewSection("suspended", listings_suspended, listings, counts=False))

@@ -6,11 +6,21 @@ from rest_framework import mixins, permissions as drf_permissions, serializers, 
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from marketplace import console
 from marketplace import services as org_services
 from marketplace.kernel.api import CONFLICT, RULE_ERROR, ReasonSerializer, reason_from
 from marketplace.models import Organisation
 from marketplace.permissions import IsOperator
 from marketplace.serializers import OrganisationSerializer
+
+
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, permissions as drf_permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from marketplace.kernel.api import CONFLICT, RULE_ERROR, ReasonSerializer, reason_from
+from marketplace.permissions import IsOperator
 
 
 class OrganisationCreateSerializer(serializers.Serializer):
@@ -82,3 +92,22 @@ class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             organisation=self.get_object(), by=request.user, reason=reason_from(request)
         )
         return Response(OrganisationSerializer(organisation).data)
+
+
+class ReviewQueueViewSet(viewsets.ViewSet):
+    """Operator: everything waiting for a decision, oldest first."""
+
+    permission_classes = [drf_permissions.IsAuthenticated, IsOperator]
+
+    @extend_schema(
+        summary="Operator review queue",
+        responses=inline_serializer("ReviewQueue", fields={
+            "listings": serializers.ListField(child=serializers.DictField()),
+            "demands": serializers.ListField(child=serializers.DictField()),
+            "authorisations": serializers.ListField(child=serializers.DictField()),
+            "organisations": serializers.ListField(child=serializers.DictField()),
+            "suspended": serializers.ListField(child=serializers.DictField()),
+        }),
+    )
+    def list(self, request):
+        return Response(console.review_queue_data(console.review_queue(), request))

@@ -1,4 +1,5 @@
-"""Pages of the signed-in user's own things: notifications (``notifications:``) and matching and saved
+"""Pages of the signed-in user's own things: organisations and the operator console (``marketplace:``),
+notifications (``notifications:``) and matching and saved
 searches (``matching:``, from ``listings.matching.urls``). Mounted before the listing pages, whose
 ``demands/<id>/<action>/`` pattern would otherwise swallow ``demands/<id>/matches/``."""
 from django.urls import include, path
@@ -15,7 +16,21 @@ notification_patterns = (
     "notifications",
 )
 
+party_patterns = (
+    [
+        path("me/organisations/", views.my_organisations, name="my-organisations"),
+        path("review/", views.review_queue, name="review-queue"),
+        *[
+            path(f"review/organisations/<int:pk>/{action}/", views.review_organisation, {"action": action},
+                 name=f"review-organisation-{action}")
+            for action in views.REVIEW_ORGANISATION_ACTIONS
+        ],
+    ],
+    "marketplace",
+)
+
 urlpatterns = [
     path("me/notifications/", include(notification_patterns)),
+    path("", include(party_patterns)),
     path("", include("listings.matching.urls")),
 ]

@@ -1,4 +1,4 @@
-"""Pages of a user's notifications: the list, marking read, and the e-mail preferences.
+"""Member pages: notifications (list, read, preferences), organisations, and the operator console's review queue.
 
 Thin: parse, call ``marketplace.inbox``, render. Someone else's notification is a 404.
 """
@@ -13,7 +13,24 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from marketplace import inbox
+from marketplace import console, inbox
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from marketplace.forms import OrganisationForm
+
+from marketplace.kernel.forms import ReasonForm, apply_rule_errors
+from marketplace.kernel.statemachine import IllegalTransition
+from marketplace import services as org_services
+from marketplace.models import Organisation
+from marketplace.services import require_operator
+from marketplace.kernel.pages import error_text, redirect_back
 
 
 def _next(request, fallback: str) -> str:
@@ -80,3 +97,46 @@ def notification_preferences(request):
         "marketplace/notification_preferences.html",
         {"preference": preference, "choices": choices, "muted": set(preference.muted_verbs or [])},
     )
+
+
+@login_required
+def my_organisations(request):
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org_services.organisation_create(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_rule_errors(form, exc, {})
+        else:
+            messages.success(request, _("机构已登记，等待运营人员认证"))
+            return redirect("marketplace:my-organisations")
+    memberships = request.user.memberships.select_related("organisation").order_by("organisation__name")
+    return render(request, "listings/my_organisations.html", {"form": form, "memberships": memberships})
+
+
+@login_required
+def review_queue(request):
+    require_operator(request.user)
+    return render(request, "listings/review_queue.html", {"queue": console.review_queue(), "reason_form": ReasonForm()})
+
+
+REVIEW_ORGANISATION_ACTIONS = {
+    "verify": org_services.organisation_verify,
+    "reject": org_services.organisation_verification_reject,
+    "revoke": org_services.organisation_verification_revoke,
+}
+
+
+@login_required
+@require_POST
+def review_organisation(request, pk: int, action: str):
+    require_operator(request.user)
+    organisation = get_object_or_404(Organisation, pk=pk)
+    service = REVIEW_ORGANISATION_ACTIONS[action]
+    try:
+        service(organisation=organisation, by=request.user, reason=request.POST.get("reason", ""))
+    except (ValidationError, IllegalTransition) as exc:
+        messages.error(request, f"{organisation}：{error_text(exc)}")
+    else:
+        messages.success(request, f"{organisation}：{_('操作成功')}")
+    return redirect_back(request, "/review/")

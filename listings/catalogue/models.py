@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from listings.catalogue.identifiers import IPC_LEVELS, parse_ipc, validate_application_number
 
 
+
+
+
 class PatentKind(models.TextChoices):
     INVENTION = "invention", _("发明")
     UTILITY_MODEL = "utility_model", _("实用新型")
@@ -417,3 +420,9 @@ class Encumbrance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.patent_id} ({'有效' if self.active else '已解除'})"
+
+
+class DealType(models.TextChoices):
+    ASSIGNMENT = "assignment", _("转让")
+    LICENCE = "licence", _("许可")
+    OPEN_LICENCE = "open_licence", _("开放许可")

@@ -5,17 +5,16 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, QuerySet
 
+from marketplace.kernel.errors import FilterError
 from listings.catalogue.identifiers import IdentifierError, parse_ipc
 from listings.catalogue.models import Industry, IpcEntry, LegalStatus, Patent, PatentIpc, PatentKind, Zone, in_force_q
 
 
-class FilterError(ValueError):
-    """An unknown or malformed filter value; ``param`` names the query parameter."""
+from listings.catalogue.models import LicenceKind
+from listings.trading.models import DealType
 
-    def __init__(self, param: str, message: str):
-        super().__init__(f"{param}: {message}")
-        self.param = param
-        self.message = message
+
+
 
 
 @dataclass(frozen=True)
@@ -134,3 +133,23 @@ def database_totals() -> dict[str, int]:
         "zones": Zone.objects.count(),
         "demo_patents": Patent.objects.filter(is_demo=True).count(),
     }
+
+
+def filter_choices() -> dict:
+    return {
+        "deal_types": DealType.choices,
+        "licence_kinds": LicenceKind.choices,
+        "industries": Industry.objects.filter(scheme=Industry.Scheme.ZONE) or Industry.objects.all()[:50],
+        "zones": Zone.objects.all(),
+    }
+
+
+def ipc_param(params, errors) -> str:
+    raw = (params.get("ipc") or "").strip()
+    if not raw:
+        return ""
+    try:
+        return str(parse_ipc(raw))
+    except IdentifierError as exc:
+        errors.append(FilterError("ipc", str(exc)))
+        return ""

@@ -16,12 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from listings.catalogue.models import LicenceKind
 from marketplace.kernel.money import Money
 from marketplace.kernel.records import TransitionRecord
-
-
-class DealType(models.TextChoices):
-    ASSIGNMENT = "assignment", _("转让")
-    LICENCE = "licence", _("许可")
-    OPEN_LICENCE = "open_licence", _("开放许可")
+from listings.catalogue.models import DealType
 
 
 #: licence kinds that exclude others (DOMAIN §4)

@@ -1,0 +1,70 @@
+"""The demand form (posting and editing a technology demand)."""
+from __future__ import annotations
+
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from listings.catalogue.models import Industry, Zone
+from listings.demands.models import Visibility
+from listings.trading.models import DealType
+from marketplace.models import Organisation
+from marketplace.kernel.forms import parse_yuan
+from marketplace.forms import preselect_single_organisation
+
+
+class DemandForm(forms.Form):
+    organisation = forms.ModelChoiceField(label=_("需求方机构"), queryset=Organisation.objects.none())
+    title = forms.CharField(label=_("标题"), max_length=200)
+    problem = forms.CharField(label=_("待解决的技术问题"), widget=forms.Textarea(attrs={"rows": 5}))
+    ipc_codes = forms.CharField(
+        label=_("IPC 分类"), required=False, help_text=_("任意层级，逗号或换行分隔，如 H04W, H04B 10/25")
+    )
+    industries = forms.ModelMultipleChoiceField(label=_("产业"), queryset=Industry.objects.all(), required=False)
+    zones = forms.ModelMultipleChoiceField(label=_("实验区"), queryset=Zone.objects.all(), required=False)
+    budget_min = forms.CharField(label=_("预算下限（元）"), required=False)
+    budget_max = forms.CharField(label=_("预算上限（元）"), required=False)
+    deal_types = forms.MultipleChoiceField(
+        label=_("可接受的交易方式"), choices=DealType.choices, widget=forms.CheckboxSelectMultiple
+    )
+    deadline = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    visibility = forms.ChoiceField(label=_("公开方式"), choices=Visibility.choices, initial=Visibility.PUBLIC)
+
+    FIELD_MAP: dict[str, str] = {}
+
+    def __init__(self, *args, organisations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations if organisations is not None else Organisation.objects.none()
+        preselect_single_organisation(self.fields["organisation"])
+
+    def clean_ipc_codes(self):
+        text = self.cleaned_data.get("ipc_codes") or ""
+        return [c.strip() for c in text.replace("，", ",").replace("\n", ",").split(",") if c.strip()]
+
+    def clean_budget_min(self):
+        return parse_yuan(self.cleaned_data.get("budget_min"), _("预算下限"))
+
+    def clean_budget_max(self):
+        return parse_yuan(self.cleaned_data.get("budget_max"), _("预算上限"))
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "title": data["title"], "problem": data["problem"], "ipc_codes": data["ipc_codes"],
+            "industries": list(data["industries"]), "zones": list(data["zones"]),
+            "budget_min": data["budget_min"], "budget_max": data["budget_max"], "deal_types": data["deal_types"],
+            "deadline": data["deadline"], "visibility": data["visibility"],
+        }
+
+    @classmethod
+    def initial_for(cls, demand) -> dict:
+        def yuan(money):
+            return "" if money is None else str(money).lstrip("¥").replace(",", "")
+
+        return {
+            "organisation": demand.organisation_id, "title": demand.title, "problem": demand.problem,
+            "ipc_codes": ", ".join(demand.ipc_codes or []), "industries": list(demand.industries.all()),
+            "zones": list(demand.zones.all()), "budget_min": yuan(demand.budget_low),
+            "budget_max": yuan(demand.budget_high), "deal_types": demand.deal_types, "deadline": demand.deadline,
+            "visibility": demand.visibility,
+        }

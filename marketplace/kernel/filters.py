@@ -1,0 +1,29 @@
+"""Parsing query parameters into filters: each bad value becomes a FilterError naming its parameter."""
+from __future__ import annotations
+
+
+
+from marketplace.kernel.money import Money
+from marketplace.kernel.errors import FilterError
+
+
+def money_param(params, name: str, errors: list[FilterError]) -> int | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        amount = Money.parse(raw).amount
+    except ValueError as exc:
+        errors.append(FilterError(name, str(exc)))
+        return None
+    if amount < 0:
+        errors.append(FilterError(name, "金额不能为负 / the amount cannot be negative"))
+        return None
+    return amount
+
+
+def choice_param(params, name, choices, errors) -> str:
+    value = (params.get(name) or "").strip()
+    if value and value not in choices:
+        errors.append(FilterError(name, f"未知取值 / unknown value {value!r}"))
+    return value

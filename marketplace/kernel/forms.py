@@ -1,0 +1,49 @@
+"""Form helpers every domain uses: yuan and percentages typed by people, domain errors shown beside their fields."""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.kernel.money import Money
+
+
+def parse_yuan(value: str, field_label) -> Money | None:
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        return Money.parse(text)
+    except ValueError as exc:
+        raise ValidationError(
+            _("%(label)s格式错误：请填写以元为单位的数字，如 300000 或 300000.50（不要写“万”等单位）") % {"label": field_label},
+            code="invalid",
+        ) from exc
+
+
+def parse_percent_to_bps(value: str) -> int | None:
+    """"3.5" (percent) → 350 basis points, exactly (Decimal, never float)."""
+    text = (value or "").strip().rstrip("%").strip()
+    if not text:
+        return None
+    try:
+        bps = Decimal(text) * 100
+    except InvalidOperation:
+        raise ValidationError(_("费率格式错误，应为百分数，如 3.5"), code="invalid") from None
+    if bps != bps.to_integral_value():
+        raise ValidationError(_("费率最多保留两位小数"), code="invalid")
+    return int(bps)
+
+
+def apply_rule_errors(form: forms.Form, error: ValidationError, mapping: dict[str, str]) -> None:
+    """Put each violation on the form field it names (or at the top when the form has no such field)."""
+    for field, messages in error.message_dict.items():
+        target = mapping.get(field, field)
+        for message in messages:
+            form.add_error(target if target in form.fields else None, message)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
