@@ -11,7 +11,7 @@ from listings.catalogue.models import Industry, IpcEntry, LegalStatus, Patent, P
 
 
 from listings.catalogue.models import LicenceKind
-from listings.trading.models import DealType
+from listings.catalogue.models import DealType
 
 
 

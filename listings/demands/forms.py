@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from listings.catalogue.models import Industry, Zone
 from listings.demands.models import Visibility
-from listings.trading.models import DealType
+from listings.catalogue.models import DealType
 from marketplace.models import Organisation
 from marketplace.kernel.forms import parse_yuan
 from marketplace.forms import preselect_single_organisation

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 
 from listings.demands.models import Demand, DemandStatus
-from listings.trading.models import DealType
+from listings.catalogue.models import DealType
 from marketplace.kernel.errors import FilterError
 from marketplace import permissions
 from listings.demands import permissions as demand_permissions

@@ -19,8 +19,8 @@ from listings.catalogue.identifiers import IdentifierError, parse_ipc
 from listings.catalogue.models import Industry, Zone
 from listings.demands.signals import demand_changed
 from listings.demands.models import Demand, DemandStatus, DemandTransition, Visibility
-from listings.trading.models import DealType
-from listings.trading.services.lifecycle import operators
+from listings.catalogue.models import DealType
+from marketplace.services import operators
 from marketplace.kernel.statemachine import Actor, IllegalTransition, RuleBroken, Rules, StateMachine, Transition
 from marketplace import permissions
 from marketplace.models import Organisation

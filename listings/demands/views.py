@@ -13,7 +13,7 @@ from listings.demands import selectors
 from listings.demands.forms import DemandForm
 from marketplace.kernel.forms import ReasonForm, apply_rule_errors
 from listings.demands.models import Demand
-from listings.trading.models import DealType
+from listings.catalogue.models import DealType
 from listings.demands import services as demand_services
 from marketplace.kernel.statemachine import IllegalTransition
 from marketplace import permissions

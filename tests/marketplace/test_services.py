@@ -10,7 +10,7 @@ from marketplace import services as svc
 from marketplace.models import Membership, Notification, Organisation, OrganisationReview
 
 from tests.factories import MembershipFactory, OrganisationFactory, make_uscc
-from .helpers import breaks, snapshot
+from tests.listings.trading.helpers import breaks, snapshot
 from listings.trading import permissions as listing_permissions
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-MEMORY_BACKEND = "tests.matching.memory_backend"
+MEMORY_BACKEND = "tests.listings.matching.memory_backend"
 
 
 @pytest.fixture

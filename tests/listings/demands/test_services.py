@@ -14,9 +14,9 @@ from marketplace.kernel.statemachine import IllegalTransition
 from marketplace.models import Notification
 from marketplace.services import NotPermitted
 
-from .conftest import demand_kwargs
+from tests.listings.conftest import demand_kwargs
 from tests.factories import IndustryFactory, ZoneFactory
-from .helpers import breaks, snapshot
+from tests.listings.trading.helpers import breaks, snapshot
 
 pytestmark = pytest.mark.django_db
 
