@@ -39,6 +39,12 @@ run: bootstrap
 test: $(VENV)/.installed-dev browser
 	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(BIN)/python -m pytest
 
+## ruff (style and bugs), mypy (types, django-stubs) and import-linter (the dependency rule of docs/ARCHITECTURE.md).
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(BIN)/mypy marketplace listings search cms escrow
+	$(BIN)/lint-imports
+
 check: $(VENV)/.installed
 	$(BIN)/python manage.py check
 	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(BIN)/python manage.py makemigrations --check --dry-run

@@ -9,7 +9,17 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from listings.catalogue.identifiers import application_check_digit, parse_ipc, parse_publication_number
-from listings.catalogue.models import Industry, IpcEntry, IpcScopeRule, LegalStatus, Patent, PatentIpc, PatentKind, PatentPublication, Zone
+from listings.catalogue.models import (
+    Industry,
+    IpcEntry,
+    IpcScopeRule,
+    LegalStatus,
+    Patent,
+    PatentIpc,
+    PatentKind,
+    PatentPublication,
+    Zone,
+)
 from listings.demands.models import Demand, DemandStatus
 from listings.trading.models import DealType, Listing, ListingPatent, ListingStatus
 from marketplace.identifiers import USCC_ALPHABET, uscc_check_char

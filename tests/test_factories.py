@@ -4,9 +4,8 @@ from __future__ import annotations
 import pytest
 
 from listings.catalogue.identifiers import parse_application_number, parse_publication_number
-from marketplace.identifiers import parse_uscc
 from listings.catalogue.models import PatentKind
-
+from marketplace.identifiers import parse_uscc
 from tests.factories import OrganisationFactory, PatentFactory, PatentPublicationFactory, make_uscc
 
 pytestmark = pytest.mark.django_db

@@ -92,7 +92,7 @@ class PatentIndexDoc(Document):
     applicant_suggest = Completion()
 
     @classmethod
-    def from_document(cls, doc: PatentDocument) -> "PatentIndexDoc":
+    def from_document(cls, doc: PatentDocument) -> PatentIndexDoc:
         levels: dict[str, list[str]] = {name: [] for name in IPC_FACET_BY_LEVEL.values()}
         for code in doc.ipc_codes:
             for name, value in _ipc_levels(code).items():
@@ -153,7 +153,7 @@ class Backend(SearchBackend):
         self.refresh = refresh
 
     @classmethod
-    def from_settings(cls, settings) -> "Backend":
+    def from_settings(cls, settings) -> Backend:
         client = Elasticsearch(settings.ELASTICSEARCH_URL, request_timeout=30)
         return cls(client, prefix=settings.SEARCH_INDEX_PREFIX)
 
@@ -170,7 +170,7 @@ class Backend(SearchBackend):
         return index
 
     def new_index_name(self) -> str:
-        return f"{self.alias}-{dt.datetime.now(dt.timezone.utc).strftime('%Y%m%d%H%M%S%f')}"
+        return f"{self.alias}-{dt.datetime.now(dt.UTC).strftime('%Y%m%d%H%M%S%f')}"
 
     def _ensure_index(self) -> None:
         """Before the first rebuild, create an index behind the alias so single writes have a home."""

@@ -32,8 +32,8 @@ import threading
 from array import array
 from collections import Counter
 from collections.abc import Iterable
-from operator import itemgetter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from search import analysis
@@ -139,7 +139,7 @@ class Backend(SearchBackend):
         self._ensure_schema()
 
     @classmethod
-    def from_settings(cls, settings) -> "Backend":
+    def from_settings(cls, settings) -> Backend:
         return cls(settings.SEARCH_INDEX_PATH)
 
     # ------------------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ import re
 import pytest
 
 from listings.catalogue.models import Patent
-
 from tests.factories import PatentFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,6 @@ import re
 import pytest
 
 from listings.catalogue.models import Patent
-
 from tests.factories import PatentFactory, ServiceAgencyFactory
 
 pytestmark = pytest.mark.django_db

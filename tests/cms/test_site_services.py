@@ -5,7 +5,6 @@ from wagtail.models import Page, Site
 
 from cms.models import AgencyDirectoryPage, HomePage, ZoneIndexPage, ZonePage
 from cms.services import ensure_site_pages
-
 from tests.factories import ZoneFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,12 +7,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from marketplace.kernel.money import Money
-from listings.trading.models import DealType
 from listings.demands import services as demand_services
+from listings.trading.models import DealType
 from listings.trading.services import lifecycle as listing_services
+from marketplace.kernel.money import Money
 from marketplace.models import Membership
-
 from tests.factories import MembershipFactory, OperatorFactory, OrganisationFactory, PatentFactory, UserFactory
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from marketplace.kernel.statemachine import IllegalTransition
+from listings.trading import permissions as listing_permissions
 from marketplace import permissions
 from marketplace import services as svc
+from marketplace.kernel.statemachine import IllegalTransition
 from marketplace.models import Membership, Notification, Organisation, OrganisationReview
-
 from tests.factories import MembershipFactory, OrganisationFactory, make_uscc
 from tests.listings.trading.helpers import breaks, snapshot
-from listings.trading import permissions as listing_permissions
 
 pytestmark = pytest.mark.django_db
 

@@ -5,11 +5,9 @@ import datetime as dt
 
 import pytest
 
-from listings.catalogue.models import IpcScopeRule, Patent, PatentKind
-from listings.catalogue.models import compute_expiry
+from listings.catalogue.models import IpcScopeRule, Patent, PatentKind, compute_expiry
 from listings.catalogue.services.classification import patents_classify, patents_reclassify_all
 from listings.catalogue.services.zone_directory import zone_directory_load
-
 from tests.factories import IndustryFactory, IpcScopeRuleFactory, PatentFactory, ZoneFactory
 
 pytestmark = pytest.mark.django_db

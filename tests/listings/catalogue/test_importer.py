@@ -10,8 +10,8 @@ from django.core.management.base import CommandError
 
 from listings.catalogue.importers.patents import import_patents_file
 from listings.catalogue.models import LegalStatus, Patent, PatentIpc, PatentKind
-
 from tests.factories import application_number
+
 from .helpers import database_fingerprint, read_report
 
 pytestmark = pytest.mark.django_db

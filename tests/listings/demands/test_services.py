@@ -6,16 +6,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from marketplace.kernel.money import Money
-from listings.demands.models import Demand, DemandTransition
-from listings.demands.models import DemandStatus
 from listings.demands import services as svc
+from listings.demands.models import Demand, DemandStatus, DemandTransition
+from marketplace.kernel.money import Money
 from marketplace.kernel.statemachine import IllegalTransition
 from marketplace.models import Notification
 from marketplace.services import NotPermitted
-
-from tests.listings.conftest import demand_kwargs
 from tests.factories import IndustryFactory, ZoneFactory
+from tests.listings.conftest import demand_kwargs
 from tests.listings.trading.helpers import breaks, snapshot
 
 pytestmark = pytest.mark.django_db

@@ -52,7 +52,7 @@ class Backend(SearchBackend):
         self.length: dict[int, int] = {}
 
     @classmethod
-    def from_settings(cls, settings) -> "Backend":
+    def from_settings(cls, settings) -> Backend:
         return cls()
 
     # writing ---------------------------------------------------------------------------------

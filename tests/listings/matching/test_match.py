@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from listings.catalogue.models import LegalStatus
 from listings.matching.candidates import match
 from listings.matching.scorer import DemandQuery
-from listings.catalogue.models import LegalStatus
-
 from tests.factories import IndustryFactory, ListingFactory, PatentFactory, ZoneFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +109,7 @@ def test_a_patent_matching_every_demand_term_in_the_field_is_found_even_when_mor
     memory_search, index_all
 ):
     target = PatentFactory(title="数据存储方法、数据回滚方法、计算机设备和存储介质", ipc=["G06F16/00"])
-    for n, prefix in enumerate(["页面生成", "信息推荐", "网络监控", "接口文档生成", "数据存证"]):
+    for _n, prefix in enumerate(["页面生成", "信息推荐", "网络监控", "接口文档生成", "数据存证"]):
         PatentFactory(title=f"{prefix}方法、装置、计算机设备及存储介质", ipc=["G06F16/00"])
     index_all()
     backend = _BlindMoreLikeThis(memory_search, target.pk)

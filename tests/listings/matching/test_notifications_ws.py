@@ -14,7 +14,6 @@ from django.contrib.auth.models import AnonymousUser
 from marketplace.models import Notification
 from marketplace.notifications import notify
 from marketplace.routing import websocket_urlpatterns
-
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

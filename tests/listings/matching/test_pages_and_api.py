@@ -10,7 +10,6 @@ from listings.matching.models import DemandMatch, SavedSearch
 from listings.matching.services import demand_matches_compute, saved_search_create
 from marketplace.models import Membership, Notification, NotificationPreference
 from marketplace.notifications import notify
-
 from tests.factories import DemandFactory, MembershipFactory, OrganisationFactory, PatentFactory
 
 pytestmark = pytest.mark.django_db

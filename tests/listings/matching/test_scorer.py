@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.kernel.money import Money
 from listings.catalogue.identifiers import IdentifierError
 from listings.matching.scorer import (
     WEIGHTS,
@@ -16,6 +15,7 @@ from listings.matching.scorer import (
     score_candidate,
     weights_for,
 )
+from marketplace.kernel.money import Money
 
 QUERY = DemandQuery(text="无线传感器网络 低功耗", ipc_codes=("H04W 84/18",), industries=("I1",), zones=("Z4",))
 

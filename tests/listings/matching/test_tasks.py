@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from marketplace.kernel.money import Money
 from listings.matching.models import DemandMatch, SavedSearch
 from listings.matching.services import (
     NOTIFY_THRESHOLD,
@@ -16,9 +15,9 @@ from listings.matching.services import (
     saved_search_create,
 )
 from marketplace.inbox import notification_preference_update
+from marketplace.kernel.money import Money
 from marketplace.models import Membership, Notification
 from marketplace.notifications import notify
-
 from tests.factories import (
     DemandFactory,
     ListingFactory,

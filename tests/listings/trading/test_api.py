@@ -9,13 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from listings.demands.models import Demand, Visibility
-
+from listings.demands.models import Demand, DemandStatus, Visibility
 from listings.trading.models import Listing, ListingStatus
-from listings.demands.models import DemandStatus
 from marketplace.models import Organisation
-
 from tests.factories import make_uscc
+
 from .test_uploads import EXE_BYTES, PDF_BYTES
 
 pytestmark = pytest.mark.django_db

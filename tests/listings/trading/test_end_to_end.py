@@ -9,16 +9,12 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from listings.catalogue.models import PatentKind
-
-from listings.demands.models import Demand
-
+from listings.demands.models import Demand, DemandStatus
 from listings.trading.models import Listing, ListingStatus
-from listings.demands.models import DemandStatus
 from marketplace.models import Notification, Organisation
 from search import get_search_backend
 from search.documents import patent_document
 from search.interface import SearchFilters, SearchQuery
-
 from tests.factories import PatentFactory, make_uscc
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,20 +6,19 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from marketplace.kernel.money import Money
 from listings.catalogue.models import LegalStatus, LicenceGrant, LicenceKind
+from listings.catalogue.services import register
 from listings.trading.models import AttachmentKind, DealType, Listing, ListingStatus, ListingTransition, ReviewStatus
+from listings.trading.services import attachments, open_licence
 from listings.trading.services import lifecycle as svc
+from marketplace.kernel.money import Money
 from marketplace.kernel.statemachine import IllegalTransition
 from marketplace.models import Membership, Notification
 from marketplace.services import NotPermitted
-
 from tests.factories import MembershipFactory, OrganisationFactory, PatentFactory, application_number
+
 from .helpers import breaks, snapshot
 from .test_uploads import PDF_BYTES
-from listings.trading.services import open_licence
-from listings.trading.services import attachments
-from listings.catalogue.services import register
 
 pytestmark = pytest.mark.django_db
 

@@ -6,12 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from listings.demands.models import Demand, DemandTransition
-
-from listings.trading.models import Listing, ListingTransition
-from listings.demands.models import DemandStatus
-from listings.trading.models import ListingStatus
 from listings.demands import services as demand_svc
+from listings.demands.models import Demand, DemandStatus, DemandTransition
+from listings.trading.models import Listing, ListingStatus, ListingTransition
 from listings.trading.services import lifecycle as listing_svc
 from marketplace.kernel.statemachine import IllegalTransition
 
@@ -26,17 +23,17 @@ HYPOTHESIS = settings(
 def listing_moves(holder, operator, demand_org):
     """action → a call that takes it with a permitted actor and valid arguments."""
     return {
-        "submit": lambda l: listing_svc.listing_submit(listing=l, by=holder),
-        "review_start": lambda l: listing_svc.listing_review_start(listing=l, by=operator),
-        "approve": lambda l: listing_svc.listing_approve(listing=l, by=operator),
-        "reject": lambda l: listing_svc.listing_reject(listing=l, by=operator, reason="材料不全"),
-        "withdraw": lambda l: listing_svc.listing_withdraw(listing=l, by=holder),
-        "negotiation_open": lambda l: listing_svc.listing_negotiation_open(listing=l, by=holder, counterparty=demand_org),
-        "negotiation_end": lambda l: listing_svc.listing_negotiation_end(listing=l, by=holder, reason="价格未谈拢"),
-        "close": lambda l: listing_svc.listing_close(listing=l, by=holder, outcome="assigned", reason="合同签署"),
-        "suspend": lambda l: listing_svc.listing_suspend(listing=l, by=operator, reason="核查中"),
-        "reinstate": lambda l: listing_svc.listing_reinstate(listing=l, by=operator, reason="核查完毕"),
-        "expire": lambda l: listing_svc.listing_expire(listing=l, by=None),
+        "submit": lambda obj: listing_svc.listing_submit(listing=obj, by=holder),
+        "review_start": lambda obj: listing_svc.listing_review_start(listing=obj, by=operator),
+        "approve": lambda obj: listing_svc.listing_approve(listing=obj, by=operator),
+        "reject": lambda obj: listing_svc.listing_reject(listing=obj, by=operator, reason="材料不全"),
+        "withdraw": lambda obj: listing_svc.listing_withdraw(listing=obj, by=holder),
+        "negotiation_open": lambda obj: listing_svc.listing_negotiation_open(listing=obj, by=holder, counterparty=demand_org),
+        "negotiation_end": lambda obj: listing_svc.listing_negotiation_end(listing=obj, by=holder, reason="价格未谈拢"),
+        "close": lambda obj: listing_svc.listing_close(listing=obj, by=holder, outcome="assigned", reason="合同签署"),
+        "suspend": lambda obj: listing_svc.listing_suspend(listing=obj, by=operator, reason="核查中"),
+        "reinstate": lambda obj: listing_svc.listing_reinstate(listing=obj, by=operator, reason="核查完毕"),
+        "expire": lambda obj: listing_svc.listing_expire(listing=obj, by=None),
     }
 
 

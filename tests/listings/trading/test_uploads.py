@@ -9,10 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from listings.trading.models import AttachmentKind, ListingAttachment
+from listings.trading.services import attachments
 from marketplace.kernel.statemachine import IllegalTransition
 from marketplace.kernel.uploads import MB, check_upload
 from marketplace.services import NotPermitted
-from listings.trading.services import attachments
 
 PDF_BYTES = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"

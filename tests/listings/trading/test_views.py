@@ -7,15 +7,14 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-
-from marketplace.kernel.money import Money
 from listings.catalogue.models import LegalStatus
-from listings.demands.models import Demand, Visibility
+from listings.catalogue.services import register
+from listings.demands.models import Demand, DemandStatus, Visibility
 from listings.trading.models import DealType, Listing, ListingStatus
-from listings.demands.models import DemandStatus
+from listings.trading.services import attachments
 from listings.trading.services import lifecycle as svc
+from marketplace.kernel.money import Money
 from marketplace.models import Membership, Organisation
-
 from tests.factories import (
     IndustryFactory,
     MembershipFactory,
@@ -24,9 +23,8 @@ from tests.factories import (
     ZoneFactory,
     make_uscc,
 )
+
 from .test_uploads import EXE_BYTES, PDF_BYTES, png_bytes
-from listings.trading.services import attachments
-from listings.catalogue.services import register
 
 pytestmark = pytest.mark.django_db
 
