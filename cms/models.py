@@ -5,13 +5,15 @@ from the zone patent database when the page is served, so nothing goes stale.
 """
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import Page, PageManager
 
 from cms import selectors as cms_selectors
 from listings.catalogue import selectors as listing_selectors
@@ -41,6 +43,8 @@ INTRO_PANELS = [FieldPanel("intro"), FieldPanel("intro_en")]
 
 class HomePage(BilingualIntroMixin, Page):
     """The site root: the eight zones with live patent counts and a chart of patents per zone."""
+
+    objects: ClassVar[PageManager[HomePage]]
 
     max_count = 1
     parent_page_types = ["wagtailcore.Page"]
@@ -75,6 +79,8 @@ class HomePage(BilingualIntroMixin, Page):
 class ZoneIndexPage(BilingualIntroMixin, Page):
     """实验区: the list of experimental zones, one child page each."""
 
+    objects: ClassVar[PageManager[ZoneIndexPage]]
+
     max_count = 1
     parent_page_types = ["cms.HomePage"]
     subpage_types = ["cms.ZonePage"]
@@ -99,6 +105,8 @@ class ZoneIndexPage(BilingualIntroMixin, Page):
 
 class ZonePage(BilingualIntroMixin, Page):
     """One experimental zone: park, industry, IPC scope, live counts and patent maps."""
+
+    objects: ClassVar[PageManager[ZonePage]]
 
     zone = models.ForeignKey(
         "listings.Zone", verbose_name=_("实验区"), on_delete=models.PROTECT, related_name="cms_pages"
@@ -147,6 +155,8 @@ class ZonePage(BilingualIntroMixin, Page):
 
 class AgencyDirectoryPage(BilingualIntroMixin, Page):
     """服务机构名录: the service agencies of the zones and what each offers."""
+
+    objects: ClassVar[PageManager[AgencyDirectoryPage]]
 
     max_count = 1
     parent_page_types = ["cms.HomePage"]

@@ -12,7 +12,17 @@ from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 
 from listings.catalogue.identifiers import IPC_LEVELS, PUBLICATION_KIND_CODES, IdentifierError, parse_ipc
-from listings.catalogue.models import Industry, IpcEntry, IpcScopeRule, LegalStatus, Patent, PatentIpc, PatentKind, Zone, in_force_q
+from listings.catalogue.models import (
+    Industry,
+    IpcEntry,
+    IpcScopeRule,
+    LegalStatus,
+    Patent,
+    PatentIpc,
+    PatentKind,
+    Zone,
+    in_force_q,
+)
 from listings.catalogue.selectors import PatentFilters, ipc_titles
 from marketplace.kernel.errors import FilterError
 from marketplace.models import Organisation

@@ -8,9 +8,9 @@ from django.shortcuts import render
 from cms import selectors as cms_selectors
 from listings.catalogue import selectors as listing_selectors
 from listings.catalogue.models import Patent
-from listings.trading.models import Listing, PUBLIC_STATUSES
-from marketplace import permissions
 from listings.trading import permissions as listing_permissions
+from listings.trading.models import PUBLIC_STATUSES, Listing
+from marketplace import permissions
 
 PATENTS_PER_PAGE = 20
 FILTER_PARAMS = ("zone", "industry", "section", "ipc", "kind", "status")

@@ -1,6 +1,18 @@
 from django.contrib import admin
 
-from listings.catalogue.models import Industry, IpcEntry, IpcScopeRule, Patent, PatentIpc, PatentPublication, Zone
+from listings.catalogue.models import (
+    Encumbrance,
+    Industry,
+    IpcEntry,
+    IpcScopeRule,
+    LicenceGrant,
+    Patent,
+    PatentIpc,
+    PatentPublication,
+    Zone,
+)
+from listings.demands.models import Demand, DemandTransition
+from listings.trading.models import Listing, ListingAttachment, ListingTransition
 
 
 class PatentIpcInline(admin.TabularInline):
@@ -54,9 +66,9 @@ class ZoneAdmin(admin.ModelAdmin):
 # Trading: read-mostly views for operators; status changes go through the services and the
 # review queue (/review/), never through admin edits, so the audit trail stays whole.
 # --------------------------------------------------------------------------------------------
-from listings.catalogue.models import Encumbrance, LicenceGrant
-from listings.demands.models import Demand, DemandTransition
-from listings.trading.models import Listing, ListingAttachment, ListingTransition
+
+
+ATTACHMENT_FIELDS = ("kind", "original_name", "content_type", "size", "review_status", "reviewed_by", "review_note")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -86,8 +98,8 @@ class ListingAttachmentInline(admin.TabularInline):
     model = ListingAttachment
     extra = 0
     can_delete = False
-    fields = ["kind", "original_name", "content_type", "size", "review_status", "reviewed_by", "review_note"]
-    readonly_fields = fields
+    fields = ATTACHMENT_FIELDS
+    readonly_fields = ATTACHMENT_FIELDS
 
     def has_add_permission(self, request, obj=None):
         return False

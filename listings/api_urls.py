@@ -2,7 +2,6 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from listings.catalogue import api
-
 from listings.demands import api as demand_api
 from listings.trading import api as trading_api
 from marketplace import api as marketplace_api

@@ -1,4 +1,7 @@
 """The ``listings`` app: the catalogue, trading, demands and matching domains, and the signals that join them."""
+from collections.abc import Sequence
+from typing import Any, cast
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -34,15 +37,17 @@ def _register_review_sections() -> None:
     from listings.trading.serializers import AttachmentSerializer, ListingSerializer
     from marketplace.console import ReviewSection, register_review_section
 
-    def listings(items, request):  # type: ignore[no-untyped-def]
-        return ListingSerializer(items, many=True, context={"request": request}).data
+    # ``many=True`` gives a list (ReturnList); the stubs type ``.data`` as ReturnDict, hence the casts.
+    def listings(items: Sequence[Any], request: Any) -> list[Any]:
+        return cast(list[Any], ListingSerializer(items, many=True, context={"request": request}).data)
+
+    def demands(items: Sequence[Any], request: Any) -> list[Any]:
+        return cast(list[Any], DemandSerializer(items, many=True, context={"request": request}).data)
+
+    def authorisations(items: Sequence[Any], request: Any) -> list[Any]:
+        return cast(list[Any], AttachmentSerializer(items, many=True).data)
 
     register_review_section(ReviewSection("listings", listings_pending_review, listings))
-    register_review_section(ReviewSection(
-        "demands", demands_pending_review,
-        lambda items, request: DemandSerializer(items, many=True, context={"request": request}).data,
-    ))
-    register_review_section(ReviewSection(
-        "authorisations", authorisations_pending_review, lambda items, request: AttachmentSerializer(items, many=True).data,
-    ))
+    register_review_section(ReviewSection("demands", demands_pending_review, demands))
+    register_review_section(ReviewSection("authorisations", authorisations_pending_review, authorisations))
     register_review_section(ReviewSection("suspended", listings_suspended, listings, counts=False))

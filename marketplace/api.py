@@ -1,8 +1,9 @@
 """Organisations over the API: public profiles, registration by a user, and verification by operators."""
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, permissions as drf_permissions, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import permissions as drf_permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -12,15 +13,6 @@ from marketplace.kernel.api import CONFLICT, RULE_ERROR, ReasonSerializer, reaso
 from marketplace.models import Organisation
 from marketplace.permissions import IsOperator
 from marketplace.serializers import OrganisationSerializer
-
-
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
-from rest_framework import mixins, permissions as drf_permissions, serializers, status, viewsets
-from rest_framework.decorators import action
-from rest_framework.response import Response
-
-from marketplace.kernel.api import CONFLICT, RULE_ERROR, ReasonSerializer, reason_from
-from marketplace.permissions import IsOperator
 
 
 class OrganisationCreateSerializer(serializers.Serializer):

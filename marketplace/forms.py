@@ -1,7 +1,6 @@
 """Forms of the parties: registering an organisation; helpers every form uses."""
 from __future__ import annotations
 
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -25,5 +24,5 @@ class OrganisationForm(forms.Form):
 
 def preselect_single_organisation(field: forms.ModelChoiceField) -> None:
     """Someone who acts for one organisation gets it chosen, instead of an empty "---------" to pick."""
-    if field.queryset.count() == 1:
+    if field.queryset is not None and field.queryset.count() == 1:
         field.empty_label = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Notification, NotificationPreference
@@ -43,7 +44,7 @@ def preference_for(*, user) -> NotificationPreference:
 
 
 def verb_choices(*, user) -> list[tuple[str, str]]:
-    verbs = dict(VERB_LABELS)
+    verbs: dict[str, str | Promise] = dict(VERB_LABELS)
     for verb in Notification.objects.filter(recipient=user).values_list("verb", flat=True).distinct():
         verbs.setdefault(verb, verb)
     return sorted(((verb, str(label)) for verb, label in verbs.items()), key=lambda pair: pair[0])

@@ -10,7 +10,6 @@ from rest_framework.permissions import BasePermission
 from marketplace.models import Membership, Organisation
 
 
-
 def is_authenticated(user) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
 

@@ -4,8 +4,6 @@ from rest_framework import serializers
 from marketplace.models import Organisation
 
 
-
-
 class OrganisationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organisation

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
+from marketplace import permissions
 from marketplace.identifiers import parse_uscc
 from marketplace.kernel.errors import IdentifierError, NotPermitted
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken, Rules
-from marketplace import permissions
 from marketplace.models import Membership, Organisation, OrganisationReview
 from marketplace.notifications import notify
 
@@ -60,7 +60,9 @@ def _clean_uscc(rules: Rules, uscc: str, *, exclude_pk: int | None = None) -> st
     except IdentifierError as exc:
         rules.add("uscc", "uscc_invalid", str(exc))
         return None
-    taken = Organisation.objects.filter(uscc=value).exclude(pk=exclude_pk)
+    taken = Organisation.objects.filter(uscc=value)
+    if exclude_pk is not None:  # exclude(pk=None) would exclude nothing
+        taken = taken.exclude(pk=exclude_pk)
     rules.check(not taken.exists(), "uscc", "uscc_taken", "该统一社会信用代码已被其他机构使用 / this USCC is already registered")
     return value
 

@@ -6,31 +6,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from marketplace import console, inbox
-
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
-
-from marketplace.forms import OrganisationForm
-
-from marketplace.kernel.forms import ReasonForm, apply_rule_errors
-from marketplace.kernel.statemachine import IllegalTransition
 from marketplace import services as org_services
+from marketplace.forms import OrganisationForm
+from marketplace.kernel.forms import ReasonForm, apply_rule_errors
+from marketplace.kernel.pages import error_text, redirect_back
+from marketplace.kernel.statemachine import IllegalTransition
 from marketplace.models import Organisation
 from marketplace.services import require_operator
-from marketplace.kernel.pages import error_text, redirect_back
 
 
 def _next(request, fallback: str) -> str:

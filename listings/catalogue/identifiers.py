@@ -11,9 +11,6 @@ from dataclasses import dataclass
 from marketplace.kernel.errors import IdentifierError
 from marketplace.kernel.validators import validate_with
 
-
-
-
 # ---------------------------------------------------------------------------------------
 # Application numbers
 # ---------------------------------------------------------------------------------------
@@ -84,7 +81,7 @@ def parse_application_number(value: str) -> ApplicationNumber:
     if len(digits) == 12:
         if not 2003 <= number.year <= 2100:
             raise IdentifierError(f"申请号年份不合理 {number.year} / implausible year {number.year}")
-        number.kind  # raises on an unknown kind digit
+        _ = number.kind  # raises on an unknown kind digit
     else:
         if digits[2] not in "123":
             raise IdentifierError(f"未知的专利类型位 {digits[2]} / unknown kind digit {digits[2]}")

@@ -6,15 +6,12 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from listings.catalogue.identifiers import IPC_LEVELS, parse_ipc, validate_application_number
-
-
-
 
 
 class PatentKind(models.TextChoices):
@@ -194,7 +191,7 @@ class IpcScopeRule(models.Model):
         return code == self.pattern if self.match == self.Match.EXACT else code.startswith(self.pattern)
 
 
-class Zone(models.Model):
+class Zone(models.Model):  # type: ignore[django-manager-missing]  # reverse of a wagtail Page FK (cms_pages)
     """A national patent-navigation experimental zone (国家专利导航产业发展实验区) and its industry."""
 
     code = models.CharField(_("编号"), max_length=10, unique=True)
@@ -322,7 +319,7 @@ class PatentIpc(models.Model):
         return self.code
 
     @classmethod
-    def from_code(cls, patent: Patent, code: str, position: int = 0) -> "PatentIpc":
+    def from_code(cls, patent: Patent, code: str, position: int = 0) -> PatentIpc:
         ipc = parse_ipc(code)
         levels = ipc.levels
         return cls(
@@ -330,7 +327,7 @@ class PatentIpc(models.Model):
             position=position,
             code=str(ipc),
             is_main=position == 0,
-            section=levels["section"],
+            section=ipc.section,  # == levels["section"]
             ipc_class=levels["class"] or "",
             subclass=levels["subclass"] or "",
             main_group=levels["main_group"] or "",

@@ -5,16 +5,20 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from marketplace.kernel.errors import FilterError
 from listings.catalogue.identifiers import IdentifierError, parse_ipc
-from listings.catalogue.models import Industry, IpcEntry, LegalStatus, Patent, PatentIpc, PatentKind, Zone, in_force_q
-
-
-from listings.catalogue.models import LicenceKind
-from listings.catalogue.models import DealType
-
-
-
+from listings.catalogue.models import (
+    DealType,
+    Industry,
+    IpcEntry,
+    LegalStatus,
+    LicenceKind,
+    Patent,
+    PatentIpc,
+    PatentKind,
+    Zone,
+    in_force_q,
+)
+from marketplace.kernel.errors import FilterError
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,7 @@ class PatentFilters:
     errors: tuple[FilterError, ...] = field(default=(), compare=False)
 
     @classmethod
-    def from_query(cls, params) -> "PatentFilters":
+    def from_query(cls, params) -> PatentFilters:
         """Parse query parameters; bad values are kept as ``errors`` and ignored, never raised as 500s."""
         errors: list[FilterError] = []
         values = {}

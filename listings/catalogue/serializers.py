@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from rest_framework import serializers
 
 from listings.catalogue.models import Industry, IpcEntry, Patent, PatentPublication, Zone
@@ -18,8 +20,10 @@ class PublicationSerializer(serializers.ModelSerializer):
 class PatentSerializer(serializers.ModelSerializer):
     ipc_codes = serializers.SerializerMethodField()
     publications = PublicationSerializer(many=True, read_only=True)
-    zones = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
-    industries = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    zones: serializers.SlugRelatedField[Zone] = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    industries: serializers.SlugRelatedField[Industry] = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="code"
+    )
 
     class Meta:
         model = Patent
@@ -35,7 +39,7 @@ class PatentSerializer(serializers.ModelSerializer):
 
 
 class ZoneSerializer(serializers.ModelSerializer):
-    industry = serializers.SlugRelatedField(read_only=True, slug_field="code")
+    industry: serializers.SlugRelatedField[Industry] = serializers.SlugRelatedField(read_only=True, slug_field="code")
 
     class Meta:
         model = Zone

@@ -1,19 +1,26 @@
 """The demand API: posting, editing and the declared lifecycle; querysets hold only what the caller may see."""
 from __future__ import annotations
 
+from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions as drf_permissions, status, viewsets
+from rest_framework import mixins, status, viewsets
+from rest_framework import permissions as drf_permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from listings.demands import permissions as demand_permissions
 from listings.demands import selectors
 from listings.demands import services as demand_services
-from listings.demands.serializers import DemandSerializer, DemandTransitionSerializer, DemandUpdateSerializer, DemandWriteSerializer
+from listings.demands.serializers import (
+    DemandSerializer,
+    DemandTransitionSerializer,
+    DemandUpdateSerializer,
+    DemandWriteSerializer,
+)
+from marketplace import permissions
 from marketplace.kernel.api import CONFLICT, RULE_ERROR, ReasonSerializer, reason_from
 from marketplace.permissions import IsOperator
-from listings.demands import permissions as demand_permissions
-from marketplace import permissions
 
 
 class CanManageOrOperate(drf_permissions.BasePermission):
@@ -38,7 +45,7 @@ DEMAND_FILTERS = [
 ]
 
 
-DEMAND_REASON_ACTION = dict(request=ReasonSerializer, responses={200: DemandSerializer, 400: RULE_ERROR, 409: CONFLICT})
+DEMAND_REASON_ACTION: dict[str, Any] = dict(request=ReasonSerializer, responses={200: DemandSerializer, 400: RULE_ERROR, 409: CONFLICT})
 
 
 @extend_schema_view(

@@ -1,16 +1,14 @@
 """The demand form (posting and editing a technology demand)."""
 from __future__ import annotations
 
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from listings.catalogue.models import Industry, Zone
+from listings.catalogue.models import DealType, Industry, Zone
 from listings.demands.models import Visibility
-from listings.catalogue.models import DealType
-from marketplace.models import Organisation
-from marketplace.kernel.forms import parse_yuan
 from marketplace.forms import preselect_single_organisation
+from marketplace.kernel.forms import parse_yuan
+from marketplace.models import Organisation
 
 
 class DemandForm(forms.Form):

@@ -5,9 +5,9 @@ from typing import Any
 
 from django.db.models import Q
 
-from marketplace.models import Membership
-from marketplace.permissions import is_authenticated, has_role, is_operator, organisations_for
 from listings.demands.models import DEMAND_PUBLIC_STATUSES
+from marketplace.models import Membership
+from marketplace.permissions import has_role, is_authenticated, is_operator, organisations_for
 
 DEMAND_ROLES = (Membership.Role.DEMAND, Membership.Role.BROKER)
 

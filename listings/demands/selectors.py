@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
-from listings.demands.models import Demand, DemandStatus
 from listings.catalogue.models import DealType
-from marketplace.kernel.errors import FilterError
-from marketplace import permissions
-from listings.demands import permissions as demand_permissions
-from marketplace.kernel.filters import choice_param, money_param
 from listings.catalogue.selectors import ipc_param
+from listings.demands import permissions as demand_permissions
+from listings.demands.models import Demand, DemandStatus
+from marketplace import permissions
+from marketplace.kernel.errors import FilterError
+from marketplace.kernel.filters import choice_param, money_param
 
 
 @dataclass(frozen=True)
@@ -25,16 +25,16 @@ class DemandFilters:
     errors: tuple[FilterError, ...] = field(default=(), compare=False)
 
     @classmethod
-    def from_query(cls, params) -> "DemandFilters":
+    def from_query(cls, params) -> DemandFilters:
         errors: list[FilterError] = []
-        values = {
-            "deal_type": choice_param(params, "deal_type", DealType.values, errors),
-            "ipc": ipc_param(params, errors),
-            "industry": (params.get("industry") or "").strip(),
-            "zone": (params.get("zone") or "").strip(),
-            "budget": money_param(params, "budget", errors),
-        }
-        return cls(**values, errors=tuple(errors))
+        deal_type = choice_param(params, "deal_type", DealType.values, errors)
+        ipc = ipc_param(params, errors)
+        industry = (params.get("industry") or "").strip()
+        zone = (params.get("zone") or "").strip()
+        budget = money_param(params, "budget", errors)
+        return cls(
+            deal_type=deal_type, ipc=ipc, industry=industry, zone=zone, budget=budget, errors=tuple(errors)
+        )
 
     @property
     def is_valid(self) -> bool:

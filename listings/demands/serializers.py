@@ -1,22 +1,25 @@
 """Demands as the API shows and takes them."""
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from marketplace.kernel.money import Money
 from listings.catalogue.models import Industry, Zone
+from listings.demands import permissions as demand_permissions
 from listings.demands.models import Demand, DemandTransition, Visibility
 from marketplace import permissions
+from marketplace.kernel.money import Money
 from marketplace.models import Organisation
-from listings.demands import permissions as demand_permissions
 from marketplace.serializers import OrganisationBriefSerializer
 
 
 class DemandSerializer(serializers.ModelSerializer):
     organisation = serializers.SerializerMethodField()
-    industries = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-    zones = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    industries: serializers.SlugRelatedField[Industry] = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
+    zones: serializers.SlugRelatedField[Zone] = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 
     class Meta:
         model = Demand
@@ -39,9 +42,13 @@ class DemandWriteSerializer(serializers.Serializer):
     problem = serializers.CharField()
     ipc_codes = serializers.ListField(child=serializers.CharField(max_length=30), required=False, default=list)
     industries = serializers.SlugRelatedField(
-        slug_field="code", queryset=Industry.objects.all(), many=True, required=False, default=list
+        slug_field="code", queryset=Industry.objects.all(), many=True, required=False,
+        default=list,  # type: ignore[arg-type]  # many=True: the default is a list; stubs expect one Industry
     )
-    zones = serializers.SlugRelatedField(slug_field="code", queryset=Zone.objects.all(), many=True, required=False, default=list)
+    zones = serializers.SlugRelatedField(
+        slug_field="code", queryset=Zone.objects.all(), many=True, required=False,
+        default=list,  # type: ignore[arg-type]  # many=True: the default is a list; stubs expect one Zone
+    )
     budget_min = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="分 (fen)")
     budget_max = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="分 (fen)")
     currency = serializers.CharField(required=False, default="CNY", max_length=3)
@@ -77,7 +84,7 @@ class DemandUpdateSerializer(DemandWriteSerializer):
 
 
 class DemandTransitionSerializer(serializers.ModelSerializer):
-    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = DemandTransition

@@ -11,22 +11,21 @@ from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.kernel.money import Money
 from listings.catalogue.identifiers import IdentifierError, parse_ipc
-from listings.catalogue.models import Industry, Zone
-from listings.demands.signals import demand_changed
+from listings.catalogue.models import DealType, Industry, Zone
+from listings.demands import permissions as demand_permissions
 from listings.demands.models import Demand, DemandStatus, DemandTransition, Visibility
-from listings.catalogue.models import DealType
-from marketplace.services import operators
-from marketplace.kernel.statemachine import Actor, IllegalTransition, RuleBroken, Rules, StateMachine, Transition
+from listings.demands.signals import demand_changed
 from marketplace import permissions
+from marketplace.kernel.money import Money
+from marketplace.kernel.statemachine import Actor, IllegalTransition, RuleBroken, Rules, StateMachine, Transition
 from marketplace.models import Organisation
 from marketplace.notifications import notify
-from marketplace.services import NotPermitted
-from listings.demands import permissions as demand_permissions
+from marketplace.services import NotPermitted, operators
 
 D = DemandStatus
 
@@ -57,7 +56,7 @@ def _members(organisation: Organisation) -> list:
     return [m.user for m in organisation.memberships.select_related("user")]
 
 
-def tell_owner(demand: Demand, verb: str, title: str, body: str = "") -> None:
+def tell_owner(demand: Demand, verb: str, title: str | Promise, body: str = "") -> None:
     notify(users=_members(demand.organisation), verb=verb, title=title, body=body, url=demand.get_absolute_url())
 
 

@@ -9,21 +9,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from listings.demands import selectors
-from listings.demands.forms import DemandForm
-from marketplace.kernel.forms import ReasonForm, apply_rule_errors
-from listings.demands.models import Demand
 from listings.catalogue.models import DealType
-from listings.demands import services as demand_services
-from marketplace.kernel.statemachine import IllegalTransition
-from marketplace import permissions
-from marketplace.models import Organisation
-from listings.demands import permissions as demand_permissions
-
-
-from marketplace.services import require_operator
 from listings.catalogue.selectors import filter_choices
+from listings.demands import permissions as demand_permissions
+from listings.demands import selectors
+from listings.demands import services as demand_services
+from listings.demands.forms import DemandForm
+from listings.demands.models import Demand
+from marketplace import permissions
+from marketplace.kernel.forms import ReasonForm, apply_rule_errors
 from marketplace.kernel.pages import error_text, operator_actions, paginate, raise_404, redirect_back
+from marketplace.kernel.statemachine import IllegalTransition
+from marketplace.models import Organisation
+from marketplace.services import require_operator
 
 
 def demand_board(request):

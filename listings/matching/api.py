@@ -1,6 +1,8 @@
 """API of matching and saved searches. Objects of other users or organisations are a 404."""
 from __future__ import annotations
 
+from typing import Any, cast
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
@@ -8,16 +10,15 @@ from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from listings.matching import selectors
 from listings.demands.models import Demand
-from listings.matching.models import DemandMatch, SavedSearch
-from listings.matching.models import AlertFrequency, SavedSearchScope
+from listings.matching import selectors
 from listings.matching import services as services
+from listings.matching.models import AlertFrequency, DemandMatch, SavedSearch, SavedSearchScope
 
 
 class MatchPartSerializer(serializers.Serializer):
     name = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named "label"; stubs see Field.label
     weight = serializers.FloatField()
     raw = serializers.FloatField()
     contribution = serializers.FloatField()
@@ -48,7 +49,7 @@ class DemandMatchSerializer(serializers.ModelSerializer):
 
     @extend_schema(responses=MatchPartSerializer(many=True))
     def get_parts(self, row) -> list[dict]:
-        return MatchPartSerializer(row.parts, many=True).data
+        return cast(list[dict[Any, Any]], MatchPartSerializer(row.parts, many=True).data)  # many=True: a list
 
 
 class DemandMatchesView(ListAPIView):

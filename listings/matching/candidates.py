@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from marketplace.kernel.money import Money
-from listings.catalogue.identifiers import IPC_LEVELS, parse_ipc
+from listings.catalogue.identifiers import parse_ipc
 from listings.catalogue.models import in_force_q
 from listings.matching.scorer import Candidate, DemandQuery, ListingOffer, MatchResult, score_candidate, weights_for
+from marketplace.kernel.money import Money
 
 #: the parts of the score and their weights (sum 1)
 WEIGHTS: dict[str, float] = {
@@ -152,7 +152,7 @@ def load_candidates(patent_ids: Iterable[int]) -> dict[int, Candidate]:
                 ListingOffer(id=listing.pk, deal_type=listing.deal_type, price=price, title=listing.title)
             )
     candidates = {}
-    for pk, publication_number, title, legal_status in rows:
+    for pk, publication_number, title, _legal_status in rows:
         in_force = pk in in_force_ids
         listing_offers = tuple(sorted(offers.get(pk, ()), key=lambda o: o.id))
         if not in_force and not listing_offers:
@@ -255,24 +255,3 @@ def text_only(query: DemandQuery, *, limit: int = 10, backend=None) -> list[int]
     hits = backend.more_like_this(text=query.text, filters=SearchFilters(legal_status=LegalStatus.IN_FORCE), limit=limit)
     return [hit.id for hit in hits]
 
-
-__all__ = [
-    "WEIGHTS",
-    "IPC_LEVEL_RAW",
-    "IPC_LEVELS",
-    "DemandQuery",
-    "ListingOffer",
-    "Candidate",
-    "MatchResult",
-    "ipc_proximity",
-    "budget_fit",
-    "deal_type_fit",
-    "field_fit",
-    "weights_for",
-    "score_candidate",
-    "load_candidates",
-    "ipc_neighbours",
-    "gather_candidates",
-    "match",
-    "text_only",
-]

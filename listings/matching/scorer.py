@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from marketplace.kernel.money import Money
 from listings.catalogue.identifiers import IdentifierError, parse_ipc
+from marketplace.kernel.money import Money
 
 #: the parts of the score and their weights (sum 1)
 WEIGHTS: dict[str, float] = {
@@ -96,7 +97,7 @@ class DemandQuery:
                 raise ValueError("budget_max: below budget_min")
 
     @classmethod
-    def from_demand(cls, demand) -> "DemandQuery":
+    def from_demand(cls, demand) -> DemandQuery:
         """The query for a ``listings.Demand`` row (title and problem are the text)."""
         currency = getattr(demand, "currency", "") or "CNY"
 
@@ -205,7 +206,8 @@ def budget_fit(query: DemandQuery, offer: ListingOffer | None) -> tuple[float, d
     An unlisted patent has no price yet (0.5: it may still be negotiated), a listing marked 面议 0.6.
     """
     low, high = query.budget_min, query.budget_max
-    currency = (high or low).currency if (high or low) else None
+    bound = high or low
+    currency = bound.currency if bound else None
     if offer is None:
         return 0.5, {"status": "unlisted", "ratio": None, "text": "未挂牌，价格待议 / not listed, no asking price"}
     if offer.price is None:
@@ -230,10 +232,10 @@ def budget_fit(query: DemandQuery, offer: ListingOffer | None) -> tuple[float, d
     if low is not None and price < low.amount:
         ratio = price / low.amount if low.amount else 0.0
         return 1.0, {"status": "below", "ratio": round(ratio, 4), "text": f"报价 {offer.price} 低于预算下限 {low} / below budget"}
-    ratio = price / high.amount if high is not None and high.amount else None
+    within_ratio = price / high.amount if high is not None and high.amount else None
     return 1.0, {
         "status": "within",
-        "ratio": round(ratio, 4) if ratio is not None else None,
+        "ratio": round(within_ratio, 4) if within_ratio is not None else None,
         "text": f"报价 {offer.price} 在预算内 / within budget",
     }
 
@@ -291,7 +293,7 @@ def score_candidate(
             "budget": budget_raw,
             "deal_type": deal_raw,
         }
-        parts = []
+        parts: list[dict[str, Any]] = []
         for name, weight in weights.items():
             parts.append({"name": name, "label": PART_LABELS[name], "weight": weight, "raw": raws[name],
                           "contribution": weight * raws[name]})

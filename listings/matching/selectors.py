@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from listings.demands.models import Demand
-
+from listings.demands.models import Demand, DemandStatus
 from listings.matching.models import DemandMatch
-
 from listings.trading.models import Listing
-from listings.demands.models import DemandStatus
 from marketplace import permissions
 
 #: the query parameters a saved search keeps, per scope (those of /search/ and /listings/)

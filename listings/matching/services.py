@@ -14,19 +14,18 @@ from datetime import timedelta
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
+from listings.demands import permissions as demand_permissions
+from listings.demands.models import Demand, DemandStatus
 from listings.matching.candidates import match
+from listings.matching.models import AlertFrequency, DemandMatch, MatchSource, SavedSearch, SavedSearchScope
 from listings.matching.scorer import DemandQuery, MatchResult
-from listings.demands.models import Demand
-from listings.matching.models import DemandMatch, SavedSearch
 from listings.trading.models import Listing
-from listings.demands.models import DemandStatus
-from listings.matching.models import AlertFrequency, MatchSource, SavedSearchScope
 from marketplace.models import Membership
 from marketplace.notifications import notify
-from listings.demands import permissions as demand_permissions
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +47,7 @@ MATCHABLE_STATUSES = (
 SEEN_CAP = 2000
 #: hits looked at per saved-search run
 ALERT_WINDOW = 100
-ALERT_INTERVALS = {
+ALERT_INTERVALS: dict[str, timedelta] = {
     AlertFrequency.HOURLY: timedelta(hours=1),
     AlertFrequency.DAILY: timedelta(days=1),
     AlertFrequency.WEEKLY: timedelta(days=7),
@@ -135,7 +134,7 @@ def demand_matches_store(*, demand: Demand, results: Sequence[MatchResult]) -> l
     return fresh
 
 
-def _announce(*, demand: Demand, rows: Sequence[DemandMatch], verb: str, title: str) -> int:
+def _announce(*, demand: Demand, rows: Sequence[DemandMatch], verb: str, title: str | Promise) -> int:
     """Tell the demand's people about ``rows`` (score at or over the threshold) and mark them announced."""
     worth = [row for row in rows if row.score >= NOTIFY_THRESHOLD][:NOTIFY_TOP]
     if not worth or demand.status != DemandStatus.PUBLISHED:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from celery import shared_task
 
 from listings.demands.models import Demand
-
 from listings.trading.models import Listing
 
 

@@ -13,14 +13,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from listings.matching import selectors
-from listings.matching.scorer import PART_LABELS
-from listings.demands.models import Demand
-from listings.matching.models import SavedSearch
-from listings.matching.models import AlertFrequency, SavedSearchScope
-from listings.matching import services as services
-from marketplace import permissions
 from listings.demands import permissions as demand_permissions
+from listings.demands.models import Demand
+from listings.matching import selectors
+from listings.matching import services as services
+from listings.matching.models import AlertFrequency, SavedSearch, SavedSearchScope
+from listings.matching.scorer import PART_LABELS
+from marketplace import permissions
 
 
 def demand_or_404(*, user, pk: int) -> Demand:

@@ -6,20 +6,22 @@ the field and rule; an action the state machine refuses is a 409.
 """
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions as drf_permissions, status, viewsets
+from rest_framework import mixins, status, viewsets
+from rest_framework import permissions as drf_permissions
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from listings.trading import selectors
 from listings.catalogue.models import Patent
+from listings.trading import permissions as listing_permissions
+from listings.trading import selectors
 from listings.trading.models import AttachmentKind, ListingAttachment
-from listings.trading.services import lifecycle as listing_services
 from listings.trading.serializers import (
     AttachmentSerializer,
     CloseSerializer,
@@ -31,12 +33,11 @@ from listings.trading.serializers import (
     OpenLicenceTakeSerializer,
     UploadSerializer,
 )
+from listings.trading.services import attachments, open_licence
+from listings.trading.services import lifecycle as listing_services
 from marketplace import permissions
 from marketplace.kernel.api import CONFLICT, RULE_ERROR, ReasonSerializer, reason_from
 from marketplace.permissions import IsOperator
-from listings.trading.services import open_licence
-from listings.trading.services import attachments
-from listings.trading import permissions as listing_permissions
 
 
 class CanManageListing(drf_permissions.BasePermission):
@@ -68,7 +69,7 @@ LISTING_FILTERS = [
     OpenApiParameter("mine", bool, description="only your organisations' listings"),
 ]
 
-REASON_ACTION = dict(request=ReasonSerializer, responses={200: ListingSerializer, 400: RULE_ERROR, 409: CONFLICT})
+REASON_ACTION: dict[str, Any] = dict(request=ReasonSerializer, responses={200: ListingSerializer, 400: RULE_ERROR, 409: CONFLICT})
 
 
 @extend_schema_view(

@@ -2,7 +2,6 @@
 patents) and hand it to one service; the services' ``RuleBroken`` errors land on the matching field."""
 from __future__ import annotations
 
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -10,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from listings.catalogue.models import LicenceKind
 from listings.trading.models import AttachmentKind, DealType
 from listings.trading.selectors import patents_resolve
-from marketplace.models import Organisation
 from marketplace.forms import preselect_single_organisation
 from marketplace.kernel.forms import parse_percent_to_bps, parse_yuan
+from marketplace.models import Organisation
 
 
 class ListingForm(forms.Form):
@@ -24,7 +23,7 @@ class ListingForm(forms.Form):
         help_text=_("每行一个公开（公告）号或申请号，如 CN114081026A 或 201710601862.3；多项即为专利组合"),
     )
     deal_type = forms.ChoiceField(label=_("交易方式"), choices=DealType.choices)
-    licence_kind = forms.ChoiceField(label=_("许可类型"), choices=[("", "—")] + LicenceKind.choices, required=False)
+    licence_kind = forms.ChoiceField(label=_("许可类型"), choices=[("", "—"), *LicenceKind.choices], required=False)
     territory = forms.CharField(label=_("许可地域"), max_length=200, required=False)
     field_of_use = forms.CharField(label=_("使用领域"), max_length=200, required=False)
     term_start = forms.DateField(label=_("许可期限起"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -13,11 +13,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from listings.catalogue.models import LicenceKind
+from listings.catalogue.models import DealType, LicenceKind
 from marketplace.kernel.money import Money
 from marketplace.kernel.records import TransitionRecord
-from listings.catalogue.models import DealType
-
 
 #: licence kinds that exclude others (DOMAIN §4)
 EXCLUDING_KINDS = (LicenceKind.EXCLUSIVE, LicenceKind.SOLE)
@@ -176,7 +174,7 @@ class ListingTransition(TransitionRecord):
         return f"{self.listing_id}: {self.from_status} → {self.to_status} ({self.action})"
 
 
-def attachment_upload_to(instance: "ListingAttachment", filename: str) -> str:
+def attachment_upload_to(instance: ListingAttachment, filename: str) -> str:
     """Stored under a random name: the uploader's file name never reaches the file system."""
     extension = PurePosixPath(filename).suffix.lower()
     return f"listings/{instance.listing_id}/{uuid.uuid4().hex}{extension}"

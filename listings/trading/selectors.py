@@ -11,14 +11,21 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q, QuerySet
 
 from listings.catalogue.identifiers import IdentifierError, parse_application_number, parse_ipc
-from listings.catalogue.models import Industry, Patent, PatentIpc, Zone
-from listings.catalogue.models import LicenceKind
-from listings.trading.models import AttachmentKind, DealType, Listing, ListingAttachment, ListingStatus, PUBLIC_STATUSES, ReviewStatus
-from marketplace.kernel.errors import FilterError
-from marketplace import permissions
-from listings.trading import permissions as listing_permissions
-from marketplace.kernel.filters import choice_param, money_param
+from listings.catalogue.models import Industry, LicenceKind, Patent, PatentIpc, Zone
 from listings.catalogue.selectors import ipc_param
+from listings.trading import permissions as listing_permissions
+from listings.trading.models import (
+    PUBLIC_STATUSES,
+    AttachmentKind,
+    DealType,
+    Listing,
+    ListingAttachment,
+    ListingStatus,
+    ReviewStatus,
+)
+from marketplace import permissions
+from marketplace.kernel.errors import FilterError
+from marketplace.kernel.filters import choice_param, money_param
 
 
 @dataclass(frozen=True)
@@ -37,27 +44,27 @@ class ListingFilters:
     errors: tuple[FilterError, ...] = field(default=(), compare=False)
 
     @classmethod
-    def from_query(cls, params) -> "ListingFilters":
+    def from_query(cls, params) -> ListingFilters:
         errors: list[FilterError] = []
-        values = {
-            "deal_type": choice_param(params, "deal_type", DealType.values, errors),
-            "licence_kind": choice_param(params, "licence_kind", LicenceKind.values, errors),
-            "ipc": ipc_param(params, errors),
-            "industry": (params.get("industry") or "").strip(),
-            "zone": (params.get("zone") or "").strip(),
-            "price_min": money_param(params, "price_min", errors),
-            "price_max": money_param(params, "price_max", errors),
-            "include_negotiable": (params.get("negotiable") or "1") not in ("0", "false", "no"),
-            "q": (params.get("q") or "").strip()[:100],
-        }
-        if values["industry"] and not Industry.objects.filter(code=values["industry"]).exists():
-            errors.append(FilterError("industry", f"未知产业 / unknown industry {values['industry']!r}"))
-        if values["zone"] and not Zone.objects.filter(Q(code=values["zone"]) | Q(slug=values["zone"])).exists():
-            errors.append(FilterError("zone", f"未知实验区 / unknown zone {values['zone']!r}"))
-        low, high = values["price_min"], values["price_max"]
+        deal_type = choice_param(params, "deal_type", DealType.values, errors)
+        licence_kind = choice_param(params, "licence_kind", LicenceKind.values, errors)
+        ipc = ipc_param(params, errors)
+        industry: str = (params.get("industry") or "").strip()
+        zone: str = (params.get("zone") or "").strip()
+        low = money_param(params, "price_min", errors)
+        high = money_param(params, "price_max", errors)
+        include_negotiable = (params.get("negotiable") or "1") not in ("0", "false", "no")
+        q: str = (params.get("q") or "").strip()[:100]
+        if industry and not Industry.objects.filter(code=industry).exists():
+            errors.append(FilterError("industry", f"未知产业 / unknown industry {industry!r}"))
+        if zone and not Zone.objects.filter(Q(code=zone) | Q(slug=zone)).exists():
+            errors.append(FilterError("zone", f"未知实验区 / unknown zone {zone!r}"))
         if low is not None and high is not None and low > high:
             errors.append(FilterError("price_max", "最高价低于最低价 / the maximum is below the minimum"))
-        return cls(**values, errors=tuple(errors))
+        return cls(
+            deal_type=deal_type, licence_kind=licence_kind, ipc=ipc, industry=industry, zone=zone,
+            price_min=low, price_max=high, include_negotiable=include_negotiable, q=q, errors=tuple(errors),
+        )
 
     @property
     def is_valid(self) -> bool:

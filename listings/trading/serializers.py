@@ -1,17 +1,18 @@
 """Serializers of the listing, demand and review API. They parse and present; services decide."""
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from marketplace.kernel.money import Money
 from listings.catalogue.models import LicenceKind
+from listings.trading import permissions as listing_permissions
 from listings.trading.models import AttachmentKind, DealType, Listing, ListingAttachment, ListingTransition
 from listings.trading.selectors import patents_resolve
 from marketplace import permissions
-from marketplace.models import Organisation
-from listings.trading import permissions as listing_permissions
 from marketplace.kernel.api import ReasonSerializer
+from marketplace.kernel.money import Money
+from marketplace.models import Organisation
 from marketplace.serializers import OrganisationBriefSerializer
 
 
@@ -41,7 +42,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 class ListingTransitionSerializer(serializers.ModelSerializer):
-    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = ListingTransition

@@ -15,20 +15,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from listings.catalogue.selectors import filter_choices
+from listings.trading import permissions as listing_permissions
 from listings.trading import selectors
 from listings.trading.forms import AttachmentForm, ListingForm
-from marketplace.kernel.forms import ReasonForm, apply_rule_errors
 from listings.trading.models import AttachmentKind, DealType, Listing, ListingAttachment
+from listings.trading.services import attachments, open_licence
 from listings.trading.services import lifecycle as listing_services
-from marketplace.kernel.statemachine import IllegalTransition
 from marketplace import permissions
-from marketplace.models import Organisation
-from listings.trading.services import open_licence
-from listings.trading.services import attachments
-from listings.trading import permissions as listing_permissions
-from marketplace.services import require_operator
-from listings.catalogue.selectors import filter_choices
+from marketplace.kernel.forms import ReasonForm, apply_rule_errors
 from marketplace.kernel.pages import error_text, operator_actions, paginate, raise_404, redirect_back
+from marketplace.kernel.statemachine import IllegalTransition
+from marketplace.models import Organisation
+from marketplace.services import require_operator
 
 
 def _listing_or_404(request, pk) -> Listing:

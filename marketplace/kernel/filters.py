@@ -1,13 +1,14 @@
 """Parsing query parameters into filters: each bad value becomes a FilterError naming its parameter."""
 from __future__ import annotations
 
+from collections.abc import Container, Mapping
+from typing import Any
 
-
-from marketplace.kernel.money import Money
 from marketplace.kernel.errors import FilterError
+from marketplace.kernel.money import Money
 
 
-def money_param(params, name: str, errors: list[FilterError]) -> int | None:
+def money_param(params: Mapping[str, Any], name: str, errors: list[FilterError]) -> int | None:
     raw = (params.get(name) or "").strip()
     if not raw:
         return None
@@ -22,7 +23,7 @@ def money_param(params, name: str, errors: list[FilterError]) -> int | None:
     return amount
 
 
-def choice_param(params, name, choices, errors) -> str:
+def choice_param(params: Mapping[str, Any], name: str, choices: Container[str], errors: list[FilterError]) -> str:
     value = (params.get(name) or "").strip()
     if value and value not in choices:
         errors.append(FilterError(name, f"未知取值 / unknown value {value!r}"))

@@ -5,12 +5,13 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.kernel.money import Money
 
 
-def parse_yuan(value: str, field_label) -> Money | None:
+def parse_yuan(value: str, field_label: str | Promise) -> Money | None:
     text = (value or "").strip()
     if not text:
         return None

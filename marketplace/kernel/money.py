@@ -15,14 +15,14 @@ class Money:
     amount: int  # minor units
     currency: str = "CNY"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if isinstance(self.amount, bool) or not isinstance(self.amount, int):
             raise TypeError(f"Money amounts are integers of minor units, not {type(self.amount).__name__}")
         if self.currency not in MINOR_UNITS:
             raise ValueError(f"unsupported currency {self.currency!r}")
 
     @classmethod
-    def parse(cls, text: str, currency: str = "CNY") -> "Money":
+    def parse(cls, text: str, currency: str = "CNY") -> Money:
         """Parse a decimal string (``"12345.67"``, ``"1,000"``) exactly, without floats."""
         raw = str(text).strip().replace(",", "").replace("，", "")
         if raw.startswith(("¥", "￥")):
@@ -36,22 +36,22 @@ class Money:
         amount = int(whole) * 10**places + int((frac or "0").ljust(places, "0")[:places] or 0)
         return cls(-amount if negative else amount, currency)
 
-    def _check(self, other: "Money") -> None:
+    def _check(self, other: Money) -> None:
         if not isinstance(other, Money) or other.currency != self.currency:
             raise CurrencyMismatch(f"cannot combine {self.currency} with {getattr(other, 'currency', other)!r}")
 
-    def __add__(self, other: "Money") -> "Money":
+    def __add__(self, other: Money) -> Money:
         self._check(other)
         return Money(self.amount + other.amount, self.currency)
 
-    def __sub__(self, other: "Money") -> "Money":
+    def __sub__(self, other: Money) -> Money:
         self._check(other)
         return Money(self.amount - other.amount, self.currency)
 
-    def __neg__(self) -> "Money":
+    def __neg__(self) -> Money:
         return Money(-self.amount, self.currency)
 
-    def split_bps(self, basis_points: int) -> "Money":
+    def split_bps(self, basis_points: int) -> Money:
         """A share in basis points (1/100 of a percent), rounded half up to the minor unit."""
         return Money((self.amount * basis_points + 5000) // 10000, self.currency)
 

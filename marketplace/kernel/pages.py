@@ -1,18 +1,21 @@
 """Page helpers every domain uses: pagination, error text, operator actions in words, safe redirects back."""
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import Http404
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _lazy
 
-
+from marketplace.kernel.statemachine import StateMachine
 
 PAGE_SIZE = 20
 
 
-def paginate(request, items):
+def paginate(request: HttpRequest, items: Any) -> Page:
     return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
@@ -31,7 +34,7 @@ OPERATOR_ACTION_LABELS = {
 }
 
 
-def operator_actions(machine, status: str) -> list[tuple[str, str, bool, str]]:
+def operator_actions(machine: StateMachine, status: str) -> list[tuple[str, str | Promise, bool, str]]:
     """The review actions the state machine allows now: action, label, whether a reason is needed, URL-name slug."""
     return [
         (action, OPERATOR_ACTION_LABELS[action], machine[action].needs_reason, action.replace("_", "-"))
@@ -40,10 +43,10 @@ def operator_actions(machine, status: str) -> list[tuple[str, str, bool, str]]:
     ]
 
 
-def redirect_back(request, fallback: str):
+def redirect_back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
     target = request.POST.get("next") or ""
     return redirect(target if target.startswith("/") and not target.startswith("//") else fallback)
 
 
-def raise_404():
+def raise_404() -> NoReturn:
     raise Http404

@@ -70,7 +70,7 @@ class StateMachine:
         return result
 
 
-class RuleBroken(DomainError, ValidationError):
+class RuleBroken(DomainError, ValidationError):  # type: ignore[misc]  # DomainError's str code/message narrow ValidationError's
     """One or more trading rules are broken; each names its field and rule code. Nothing was changed.
 
     A ``ValidationError`` keyed by field, so forms show each message beside its field and the API

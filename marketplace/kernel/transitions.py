@@ -48,15 +48,16 @@ def apply_transition(
     Anything raised rolls the whole transition back. The caller's instance is refreshed and returned.
     """
     locked = lock(obj, related=related)
-    transition = machine.check(action, locked.status)
+    stateful: Any = locked  # any model with a ``status`` field; ``M`` can only be bound to Model
+    transition = machine.check(action, stateful.status)
     if not allowed(transition, locked):
         raise NotPermitted(f"您无权执行“{action}” / you may not {action} this {machine.name}")
     reason = (reason or "").strip()
     if transition.needs_reason and not reason:
         raise RuleBroken([("reason", "reason_required", "请填写原因 / a reason is required")])
     changed = list(effect(locked, transition) or ()) if effect else []
-    from_status = locked.status
-    locked.status = transition.target
+    from_status = stateful.status
+    stateful.status = transition.target
     fields = ["status", *changed]
     if any(f.name == "updated_at" for f in locked._meta.get_fields()):
         fields.append("updated_at")

@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 
 import filetype
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 
 MB = 1024 * 1024
 
@@ -49,7 +50,7 @@ def _error(message: str, code: str) -> ValidationError:
     return ValidationError({"file": [ValidationError(message, code=code)]})
 
 
-def check_upload(upload, *, kind: str) -> CheckedUpload:
+def check_upload(upload: File, *, kind: str) -> CheckedUpload:
     """Return what the file really is, or raise ``ValidationError`` on ``file`` with a rule code."""
     policy = POLICIES.get(kind)
     if policy is None:
@@ -87,7 +88,7 @@ def check_upload(upload, *, kind: str) -> CheckedUpload:
     return CheckedUpload(extension=detected.extension, mime=detected.mime, size=size, original_name=name[:255])
 
 
-def _check_image(upload) -> None:
+def _check_image(upload: File) -> None:
     """The magic bytes say image; Pillow must also be able to read it as one (no truncated/polyglot files)."""
     from PIL import Image, UnidentifiedImageError
 

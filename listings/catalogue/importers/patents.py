@@ -28,14 +28,13 @@ from django.conf import settings
 from django.db import transaction
 
 from listings.catalogue.identifiers import (
-    IdentifierError,
     PUBLICATION_KIND_CODES,
+    IdentifierError,
     parse_application_number,
     parse_ipc,
     parse_publication_number,
 )
-from listings.catalogue.models import IpcEntry, LegalStatus, Patent, PatentKind, PatentPublication
-from listings.catalogue.models import compute_expiry
+from listings.catalogue.models import IpcEntry, LegalStatus, Patent, PatentKind, PatentPublication, compute_expiry
 from listings.catalogue.services.classification import ScopeMatcher, patents_classify
 from listings.catalogue.services.patents import PatentRecord, Publication, patents_upsert_batch
 
@@ -384,7 +383,7 @@ class RowValidator:
         title = _text(values.get("title"))
         if not title:
             bad("title", "", "名称为空 / title is empty")
-        elif len(title) > TITLE_MAX:
+        elif TITLE_MAX is not None and len(title) > TITLE_MAX:
             bad("title", title, f"名称超过 {TITLE_MAX} 字 / title longer than {TITLE_MAX} characters")
 
         # dates -------------------------------------------------------------------------
@@ -399,8 +398,9 @@ class RowValidator:
                     bad(name, raw, str(exc))
         filed = dates["application_date"]
         for name in ("publication_date", "grant_date"):
-            if filed and dates[name] and dates[name] < filed:
-                bad(name, dates[name].isoformat(), f"早于申请日 {filed} / earlier than the filing date {filed}")
+            later = dates[name]
+            if filed and later and later < filed:
+                bad(name, later.isoformat(), f"早于申请日 {filed} / earlier than the filing date {filed}")
         if filed and app_number and len(app_number) == 14 and int(app_number[:4]) != filed.year:
             bad("application_date", filed.isoformat(),
                 f"申请日年份与申请号 {app_number} 的年份不一致 / filing year differs from the application number's year")

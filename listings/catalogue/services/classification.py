@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 
@@ -117,7 +118,7 @@ def _sync_m2m(through, owner_field: str, target_field: str, wanted: dict[int, se
     ):
         current[owner_id].add(target_id)
     changed: set[int] = set()
-    to_add = []
+    to_add: list[Any] = []  # rows of ``through``, whichever m2m table that is
     to_remove: list[tuple[int, set[int]]] = []
     for owner_id, targets in wanted.items():
         have = current.get(owner_id, set())

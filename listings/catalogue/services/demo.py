@@ -16,8 +16,7 @@ from django.db import transaction
 
 from listings.catalogue.fixtures_data import zone_directory as directory
 from listings.catalogue.identifiers import application_check_digit
-from listings.catalogue.models import LegalStatus, Patent, PatentKind
-from listings.catalogue.models import compute_expiry
+from listings.catalogue.models import LegalStatus, Patent, PatentKind, compute_expiry
 from listings.catalogue.services.classification import patents_classify
 from listings.catalogue.services.patents import BatchResult, PatentRecord, Publication, patents_upsert_batch
 
@@ -60,6 +59,7 @@ def demo_records(*, count: int, seed: int = 2013, today: dt.date | None = None) 
             grant_date = min(filed + _days(rng, 150, 300), today)
             publications.append(Publication(f"CN{serial}U", "U", grant_date))
         expiry = compute_expiry(kind, filed)
+        assert expiry is not None  # always filed, so always an expiry
         if grant_date is None:
             status = LegalStatus.PENDING if rng.random() < 0.85 else LegalStatus.WITHDRAWN
         elif expiry <= today:

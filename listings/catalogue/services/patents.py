@@ -14,8 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from listings.catalogue.identifiers import parse_ipc
-from listings.catalogue.models import Patent, PatentIpc, PatentPublication
-from listings.catalogue.models import compute_expiry
+from listings.catalogue.models import Patent, PatentIpc, PatentPublication, compute_expiry
 
 #: Patent fields a record may carry; a record only touches the fields its source supplied.
 SCALAR_FIELDS = (
@@ -115,8 +114,8 @@ def _find_existing(records: list[PatentRecord]) -> dict[str, Patent]:
     by_pub: dict[str, Patent] = {}
     for pub in PatentPublication.objects.filter(number__in=pub_numbers).select_related("patent"):
         by_pub[pub.number] = pub.patent
-    for patent in Patent.objects.filter(publication_number__in=pub_numbers):
-        by_pub.setdefault(patent.publication_number, patent)
+    for existing in Patent.objects.filter(publication_number__in=pub_numbers):
+        by_pub.setdefault(existing.publication_number, existing)
     found: dict[str, Patent] = {}
     for record in records:
         patent = by_app.get(record.application_number) if record.application_number else None

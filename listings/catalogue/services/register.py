@@ -40,7 +40,7 @@ def licence_grant_record(
     rules.raise_if_any()
     return LicenceGrant.objects.create(
         patent=patent, kind=kind, licensee=licensee, licensor=licensor,
-        licensee_name=(licensee_name or "").strip() or licensee.name, territory=territory,
+        licensee_name=(licensee_name or "").strip() or (licensee.name if licensee is not None else ""), territory=territory,
         field_of_use=field_of_use, term_start=term_start, term_end=term_end, record_number=record_number,
         recorded_by=by,
     )

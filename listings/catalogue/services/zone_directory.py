@@ -12,9 +12,10 @@ import csv
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 
 from listings.catalogue.fixtures_data import zone_directory as directory
 from listings.catalogue.models import Industry, IpcScopeRule, Zone
@@ -69,11 +70,14 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _upsert(model, lookup: dict, values: dict) -> tuple[object, str]:
+_M = TypeVar("_M", bound=models.Model)
+
+
+def _upsert(model: type[_M], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[_M, str]:
     """Create, update only the fields that differ, or leave alone: ``created`` / ``updated`` / ``unchanged``."""
-    obj = model.objects.filter(**lookup).first()
+    obj = model._default_manager.filter(**lookup).first()
     if obj is None:
-        return model.objects.create(**lookup, **values), "created"
+        return model._default_manager.create(**lookup, **values), "created"
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
     if changed:
         for name in changed:

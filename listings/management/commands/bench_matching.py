@@ -209,8 +209,8 @@ class Command(BaseCommand):
         drawn = rnd.sample(documents, min(max(sample, 200), len(documents)))
         drawn_ids = {d.id for d in drawn}
         drawn += [d for d in with_abstract if d.id not in drawn_ids]  # every real abstract is a case too
-        scores = {"matcher": [], "text-only": []}
-        misses = {"matcher": [], "text-only": []}
+        scores: dict[str, list[float]] = {"matcher": [], "text-only": []}
+        misses: dict[str, list[str]] = {"matcher": [], "text-only": []}
         for doc in tqdm(drawn, desc="self-retrieval", unit="demand"):
             text = first_sentence(doc.abstract) if doc.abstract else doc.title
             query = DemandQuery(text=text, ipc_codes=(doc.ipc_codes[0][:4],))

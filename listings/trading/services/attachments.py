@@ -1,22 +1,20 @@
 """Listing files: images, documents and the patentee's authorisation, and the operator's check of it."""
 from __future__ import annotations
 
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from listings.catalogue.models import Patent
+from listings.trading import permissions as listing_permissions
 from listings.trading.models import AttachmentKind, Listing, ListingAttachment, ReviewStatus
+from listings.trading.models import ListingStatus as S
+from listings.trading.services.lifecycle import lock_listing, tell_owner
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken
 from marketplace.kernel.uploads import check_upload
 from marketplace.notifications import notify
-from marketplace.services import NotPermitted, require_operator
-from listings.trading.models import ListingStatus as S
-from listings.trading.services.lifecycle import lock_listing, tell_owner
-from marketplace.services import operators
-from listings.trading import permissions as listing_permissions
+from marketplace.services import NotPermitted, operators, require_operator
 
 
 @transaction.atomic
@@ -46,7 +44,7 @@ def listing_attachment_add(
 
 
 #: statuses in which each kind of file may be added; an authorisation may follow a submission
-EDITABLE_FOR_UPLOAD = {
+EDITABLE_FOR_UPLOAD: dict[str, tuple[str, ...]] = {
     AttachmentKind.IMAGE: (S.DRAFT, S.REJECTED),
     AttachmentKind.DOCUMENT: (S.DRAFT, S.REJECTED),
     AttachmentKind.AUTHORISATION: (S.DRAFT, S.REJECTED, S.SUBMITTED, S.IN_REVIEW),
@@ -62,6 +60,7 @@ def listing_attachment_remove(*, attachment: ListingAttachment, by) -> None:
         raise IllegalTransition("listing", "remove_file", locked.status)
     attachment = ListingAttachment.objects.get(pk=attachment.pk, listing=locked)
     storage, name = attachment.file.storage, attachment.file.name
+    assert name is not None  # a stored attachment always has a file
     attachment.delete()
     transaction.on_commit(lambda: storage.delete(name))
 

@@ -14,23 +14,22 @@ from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.kernel.money import Money
-from listings.catalogue.models import Patent
-from listings.catalogue.models import LicenceGrant, LicenceKind
-from listings.trading.signals import listing_published
+from listings.catalogue.models import LicenceGrant, LicenceKind, Patent
+from listings.catalogue.signals import announce_patents_changed
+from listings.trading import permissions as listing_permissions
 from listings.trading.models import CloseOutcome, DealType, Listing, ListingPatent, ListingStatus, ListingTransition
-from marketplace.kernel.statemachine import Actor, IllegalTransition, RuleBroken, Rules, StateMachine, Transition
+from listings.trading.services.rules import Terms, check_patents, check_terms, full_check
+from listings.trading.signals import listing_published
 from marketplace import permissions
+from marketplace.kernel.money import Money
+from marketplace.kernel.statemachine import Actor, IllegalTransition, RuleBroken, Rules, StateMachine, Transition
 from marketplace.models import Organisation
 from marketplace.notifications import notify
-from marketplace.services import NotPermitted
-from listings.catalogue.signals import announce_patents_changed
-from listings.trading.services.rules import Terms, check_patents, check_terms, full_check
-from marketplace.services import operators, organisation_members
-from listings.trading import permissions as listing_permissions
+from marketplace.services import NotPermitted, operators, organisation_members
 
 S = ListingStatus
 
@@ -72,7 +71,7 @@ def _counterparty_members(listing: Listing) -> list:
     return users
 
 
-def tell_owner(listing: Listing, verb: str, title: str, body: str = "") -> None:
+def tell_owner(listing: Listing, verb: str, title: str | Promise, body: str = "") -> None:
     notify(users=organisation_members(listing.organisation), verb=verb, title=title, body=body, url=listing.get_absolute_url())
 
 
@@ -371,6 +370,7 @@ def listing_close(
     locked.close_outcome = outcome
     _record(locked, transition, by, reason, extra_fields=["close_outcome"])
     if expected == CloseOutcome.LICENSED:
+        assert licensee is not None  # checked by the rules above
         LicenceGrant.objects.bulk_create(
             [
                 LicenceGrant(

@@ -1,7 +1,6 @@
 """Open licences (开放许可, Patent Law art. 50–51): published terms any verified organisation may take."""
 from __future__ import annotations
 
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -9,14 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from listings.catalogue.models import Encumbrance, LicenceGrant, LicenceKind
 from listings.trading.models import DealType, Listing, ListingTransition
-from marketplace.kernel.statemachine import IllegalTransition, RuleBroken, Rules
-from marketplace import permissions
-from marketplace.models import Organisation
-from marketplace.notifications import notify
-from marketplace.services import NotPermitted
 from listings.trading.models import ListingStatus as S
 from listings.trading.services.lifecycle import lock_listing, tell_owner
-from marketplace.services import organisation_members
+from marketplace import permissions
+from marketplace.kernel.statemachine import IllegalTransition, RuleBroken, Rules
+from marketplace.models import Organisation
+from marketplace.notifications import notify
+from marketplace.services import NotPermitted, organisation_members
 
 
 @transaction.atomic

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
-
-from listings.catalogue.models import LegalStatus, Patent
-from listings.catalogue.models import Encumbrance, LicenceGrant, LicenceKind
-from listings.trading.models import AttachmentKind, DealType, EXCLUDING_KINDS, LIVE_LISTING_STATUSES, Listing, ReviewStatus
+from listings.catalogue.models import Encumbrance, LegalStatus, LicenceGrant, LicenceKind, Patent
+from listings.trading.models import EXCLUDING_KINDS, LIVE_LISTING_STATUSES, AttachmentKind, DealType, Listing, ReviewStatus
 from marketplace.kernel.statemachine import Rules
 from marketplace.models import Organisation
 
@@ -46,12 +45,26 @@ class Terms:
         "sublicensing_allowed", "price_amount", "price_currency", "royalty_rate_bps", "expires_on",
     )
 
-    def __init__(self, **values):
+    title: str
+    description: str
+    deal_type: str
+    licence_kind: str
+    territory: str
+    field_of_use: str
+    term_start: dt.date | None
+    term_end: dt.date | None
+    sublicensing_allowed: bool
+    price_amount: int | None
+    price_currency: str
+    royalty_rate_bps: int | None
+    expires_on: dt.date | None
+
+    def __init__(self, **values: Any) -> None:
         for name in self.FIELDS:
             setattr(self, name, values.get(name))
 
     @classmethod
-    def of(cls, listing: Listing) -> "Terms":
+    def of(cls, listing: Listing) -> Terms:
         return cls(**{name: getattr(listing, name) for name in cls.FIELDS})
 
 
@@ -150,12 +163,10 @@ def _check_licence_conflicts(rules: Rules, t: Terms, patents: Sequence[Patent], 
     new_excludes = t.deal_type == DealType.LICENCE and t.licence_kind in EXCLUDING_KINDS
     ids = [p.pk for p in patents]
     by_id = {p.pk: p.publication_number for p in patents}
-    others = (
-        Listing.objects.filter(patents__in=ids, status__in=LIVE_LISTING_STATUSES)
-        .exclude(pk=exclude_listing)
-        .prefetch_related("listing_patents")
-        .distinct()
-    )
+    live = Listing.objects.filter(patents__in=ids, status__in=LIVE_LISTING_STATUSES)
+    if exclude_listing is not None:  # exclude(pk=None) would exclude nothing
+        live = live.exclude(pk=exclude_listing)
+    others = live.prefetch_related("listing_patents").distinct()
     grants = LicenceGrant.objects.filter(patent_id__in=ids, active=True)
     if t.deal_type == DealType.OPEN_LICENCE:
         for grant in grants:

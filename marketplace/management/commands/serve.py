@@ -41,7 +41,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"  database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} · "
-            f"channel layer: {settings.CHANNEL_LAYERS['default']['BACKEND'].rsplit('.', 1)[-1]} · "
+            f"channel layer: {str(settings.CHANNEL_LAYERS['default']['BACKEND']).rsplit('.', 1)[-1]} · "
             f"search: {settings.SEARCH_BACKEND.rsplit('.', 1)[-1]} · celery broker: {broker}"
             + ("" if worker else " (worker not started)")
         )
