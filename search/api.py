@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from search import get_search_backend
+from search.facets import VALUE_FACETS
 from search.interface import FACETS, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS
 from search.params import MAX_PAGE, MAX_YEAR, MIN_YEAR, SearchParamError, parse_search_params
 from search.presentation import facet_labels, patent_url
@@ -59,11 +60,15 @@ def _bad(error: SearchParamError) -> Response:
 SEARCH_PARAMETERS = [
     OpenApiParameter("q", OpenApiTypes.STR, description=f"full text (Chinese or English), at most {MAX_QUERY_LENGTH} characters"),
     OpenApiParameter("ipc", OpenApiTypes.STR, description="IPC code at any level: H, H04, H04B, H04B 10/00, H04B 10/25"),
-    OpenApiParameter("zone", OpenApiTypes.STR, description="experimental zone code"),
-    OpenApiParameter("industry", OpenApiTypes.STR, description="industry code"),
-    OpenApiParameter("applicant", OpenApiTypes.STR, description="applicant name, exactly as in the facet"),
-    OpenApiParameter("status", OpenApiTypes.STR, enum=["pending", "in_force", "expired", "lapsed", "invalidated", "withdrawn", "rejected"]),
-    OpenApiParameter("kind", OpenApiTypes.STR, enum=["invention", "utility_model", "design"]),
+    *[
+        OpenApiParameter(
+            facet.param,
+            OpenApiTypes.STR,
+            enum=[v for v, _ in facet.choices()] if facet.choices else None,
+            description=f"{facet.label_zh} / {facet.description or facet.label_en}",
+        )
+        for facet in VALUE_FACETS
+    ],
     OpenApiParameter("year_from", OpenApiTypes.INT, description=f"application year, {MIN_YEAR}–{MAX_YEAR}"),
     OpenApiParameter("year_to", OpenApiTypes.INT, description=f"application year, {MIN_YEAR}–{MAX_YEAR}, not before year_from"),
     OpenApiParameter("sort", OpenApiTypes.STR, enum=list(SORTS), description="relevance (default), newest, oldest"),

@@ -10,19 +10,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-#: the facets every engine computes, in display order
-FACETS = (
-    "ipc_section",
-    "ipc_class",
-    "ipc_subclass",
-    "ipc_main_group",
-    "zone",
-    "industry",
-    "applicant",
-    "legal_status",
-    "kind",
-    "application_year",
-)
+from search.facets import COUNTED_NAMES
+
+#: the facets every engine computes, in display order (from the registry in ``search.facets``)
+FACETS = COUNTED_NAMES
 SORTS = ("relevance", "newest", "oldest")
 MAX_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 500

@@ -37,7 +37,8 @@ from elasticsearch.dsl import (
 from elasticsearch.helpers import bulk
 
 from search import analysis
-from search.backends.embedded import IPC_FACET_BY_LEVEL, _ipc_levels
+from search.facets import BY_NAME, COUNTED, IPC_FACET_BY_LEVEL, VALUE_FACETS
+from search.facets import ipc_levels as _ipc_levels
 from search.interface import (
     FACETS,
     MAX_PAGE_SIZE,
@@ -129,19 +130,8 @@ class PatentIndexDoc(Document):
         )
 
 
-#: facet name → the field aggregated for it
-FACET_FIELDS = {
-    "ipc_section": "ipc_section",
-    "ipc_class": "ipc_class",
-    "ipc_subclass": "ipc_subclass",
-    "ipc_main_group": "ipc_main_group",
-    "zone": "zone",
-    "industry": "industry",
-    "applicant": "applicants",
-    "legal_status": "legal_status",
-    "kind": "kind",
-    "application_year": "application_year",
-}
+#: facet name → the field aggregated for it (from the registry)
+FACET_FIELDS = {facet.name: facet.es_field for facet in COUNTED}
 
 
 class Backend(SearchBackend):
@@ -257,15 +247,10 @@ class Backend(SearchBackend):
             levels = _ipc_levels(filters.ipc)
             field = IPC_FACET_BY_LEVEL[parse_ipc(filters.ipc).level]
             clauses.append(Q("term", **{field: levels[field]}))
-        for field, value in (
-            ("zone", filters.zone),
-            ("industry", filters.industry),
-            ("applicants", filters.applicant),
-            ("legal_status", filters.legal_status),
-            ("kind", filters.kind),
-        ):
+        for facet in VALUE_FACETS:
+            value = getattr(filters, facet.filter_attr)
             if value:
-                clauses.append(Q("term", **{field: value}))
+                clauses.append(Q("term", **{facet.es_field: value}))
         if filters.year_from is not None or filters.year_to is not None:
             bounds = {}
             if filters.year_from is not None:
@@ -303,7 +288,7 @@ class Backend(SearchBackend):
             s = s.sort("_score", {"patent_id": "asc"})
         if query.facets:
             for name in FACETS:
-                order = {"_key": "desc"} if name == "application_year" else [{"_count": "desc"}, {"_key": "asc"}]
+                order = {"_key": "desc"} if BY_NAME[name].kind == "year" else [{"_count": "desc"}, {"_key": "asc"}]
                 s.aggs.bucket(name, "terms", field=FACET_FIELDS[name], size=FACET_LIMIT, order=order)
             s.aggs.bucket(
                 "application_date_histogram",

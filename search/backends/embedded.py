@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from search import analysis
+from search.facets import IPC_FACET_BY_LEVEL, REGISTRY, document_facets, filter_pairs, ipc_levels
 from search.interface import (
     FACETS,
     MAX_PAGE_SIZE,
@@ -62,14 +63,7 @@ MLT_MAX_DF_SHARE = 0.05
 BATCH = 500
 CHANGELOG_KEEP = 50_000
 #: facets that are filters only (not reported), so that a full subgroup code can filter
-FILTER_ONLY = ("ipc_subgroup",)
-IPC_FACET_BY_LEVEL = {
-    "section": "ipc_section",
-    "class": "ipc_class",
-    "subclass": "ipc_subclass",
-    "main_group": "ipc_main_group",
-    "subgroup": "ipc_subgroup",
-}
+FILTER_ONLY = tuple(f.name for f in REGISTRY if not f.counted)
 FACET_LIMIT = 200
 FACET_INDEX = {name: i for i, name in enumerate(FACETS)}
 #: a query whose rarest term is in more documents than this is "broad": counted and faceted exactly,
@@ -78,31 +72,7 @@ BROAD_SHARE = 0.10
 BROAD_MIN_DOCS = 2_000
 
 
-def _ipc_levels(code: str) -> dict[str, str]:
-    from listings.identifiers import IdentifierError, parse_ipc
-
-    try:
-        parsed = parse_ipc(code)
-    except IdentifierError:
-        return {}
-    return {IPC_FACET_BY_LEVEL[level]: value for level, value in parsed.levels.items() if value}
-
-
-def document_facets(doc: PatentDocument) -> list[tuple[str, str]]:
-    """Every (facet, value) of a document, each once."""
-    pairs: list[tuple[str, str]] = []
-    for code in doc.ipc_codes:
-        pairs.extend(_ipc_levels(code).items())
-    pairs += [("zone", z) for z in doc.zones]
-    pairs += [("industry", i) for i in doc.industries]
-    pairs += [("applicant", a) for a in doc.applicants if a]
-    if doc.legal_status:
-        pairs.append(("legal_status", doc.legal_status))
-    if doc.kind:
-        pairs.append(("kind", doc.kind))
-    if doc.application_date:
-        pairs.append(("application_year", str(doc.application_date.year)))
-    return list(dict.fromkeys(pairs))
+_ipc_levels = ipc_levels  # kept for importers of the old name
 
 
 @dataclass
@@ -486,24 +456,9 @@ class Backend(SearchBackend):
     def _filter_predicate(self, cache: _FacetCache, filters: SearchFilters):
         """A function doc id → bool for the filters, or None when a filter value is unknown (no hits)."""
         required: list[int] = []
-        pairs = []
-        if filters.ipc:
-            levels = _ipc_levels(filters.ipc)
-            if not levels:
-                return None
-            from listings.identifiers import parse_ipc
-
-            level = parse_ipc(filters.ipc).level
-            pairs.append((IPC_FACET_BY_LEVEL[level], levels[IPC_FACET_BY_LEVEL[level]]))
-        for facet, value in (
-            ("zone", filters.zone),
-            ("industry", filters.industry),
-            ("applicant", filters.applicant),
-            ("legal_status", filters.legal_status),
-            ("kind", filters.kind),
-        ):
-            if value:
-                pairs.append((facet, value))
+        pairs = filter_pairs(filters)
+        if pairs is None:
+            return None
         required_extra: list[int] = []
         for pair in pairs:
             vid = cache.ids.get(pair)
