@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from search import get_search_backend
+from search.selectors import search_patents
 from search.facets import REGISTRY, facet_params
 from search.interface import SearchResult
 from search.params import PARAMS, SearchParamError, parse_search_params
@@ -38,7 +38,7 @@ def search_page(request):
         query = None
     result = SearchResult(total=0, hits=[])
     if query is not None:
-        result = get_search_backend().search(query)
+        result = search_patents(query)
     labels = facet_labels(result.facets) if result.facets else {}
     sidebar = []
     english = (get_language() or "").lower().startswith("en")
@@ -77,6 +77,12 @@ def search_page(request):
             {"value": v, "label": label, "url": _url(params, sort=v), "selected": (params["sort"] or "relevance") == v}
             for v, label in (("relevance", _("相关度")), ("newest", _("最新")), ("oldest", _("最早")))
         ],
+        "suggestions": [
+            {"kind": s.kind, "label": s.label_en if english else s.label_zh, "total": s.total,
+             "url": _url(params, **s.params)}
+            for s in result.suggestions
+        ],
+        "fields": [{"code": f.code, "title": f.title, "url": _url(params, ipc=f.code)} for f in result.suggested_fields],
         "page": page,
         "last_page": last_page,
         "prev_url": _url(params, page=page - 1) if page > 1 else None,
