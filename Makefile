@@ -50,7 +50,7 @@ check: $(VENV)/.installed
 	DJANGO_SETTINGS_MODULE=marketplace.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
 bench-search: bootstrap
-	$(BIN)/python manage.py bench_search
+	$(BIN)/python manage.py bench_search --size $(or $(SIZE),100000)
 
 bench-matching: bootstrap
 	$(BIN)/python manage.py bench_matching

@@ -1,6 +1,7 @@
 """GET /api/search/patents (field search with facets) and GET /api/search/autocomplete."""
 from __future__ import annotations
 
+from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -9,9 +10,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from search import get_search_backend
+from search.facets import VALUE_FACETS
 from search.interface import FACETS, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS
 from search.params import MAX_PAGE, MAX_YEAR, MIN_YEAR, SearchParamError, parse_search_params
 from search.presentation import facet_labels, patent_url
+from search.selectors import search_patents
 
 
 class FacetValueSerializer(serializers.Serializer):
@@ -32,10 +35,31 @@ class HitSerializer(serializers.Serializer):
     url = serializers.CharField(allow_null=True)
 
 
+class SuggestionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["drop_word", "widen", "ipc"])
+    label = serializers.CharField(help_text="in the active language (Chinese first)")
+    params = serializers.DictField(child=serializers.CharField(allow_blank=True),
+                                   help_text="query parameters to change; an empty value removes the parameter")
+    total = serializers.IntegerField(allow_null=True, help_text="results it would give, when known")
+
+
+class FieldSuggestionSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="IPC subclass")
+    title = serializers.CharField(help_text="its Chinese title")
+    score = serializers.FloatField()
+
+
 class SearchResponseSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     page = serializers.IntegerField()
     page_size = serializers.IntegerField()
+    partial = serializers.BooleanField(help_text="some hits hold only part of the words (部分匹配 / showing partial matches)")
+    words = serializers.ListField(child=serializers.CharField(), help_text="the informative words searched")
+    dropped_words = serializers.ListField(child=serializers.CharField(), help_text="stop-words left out")
+    ipc_from_query = serializers.CharField(allow_blank=True, help_text="an IPC code typed in q, applied as the IPC filter")
+    numbers_found = serializers.ListField(child=serializers.IntegerField(), help_text="patents found by number")
+    suggestions = SuggestionSerializer(many=True)
+    suggested_fields = FieldSuggestionSerializer(many=True, help_text="predicted IPC subclasses for a sentence query")
     hits = HitSerializer(many=True)
     facets = serializers.DictField(
         child=FacetValueSerializer(many=True), help_text="every facet: " + ", ".join(FACETS)
@@ -57,13 +81,17 @@ def _bad(error: SearchParamError) -> Response:
 
 
 SEARCH_PARAMETERS = [
-    OpenApiParameter("q", OpenApiTypes.STR, description=f"full text (Chinese or English), at most {MAX_QUERY_LENGTH} characters"),
+    OpenApiParameter("q", OpenApiTypes.STR, description=f"full text (Chinese or English), at most {MAX_QUERY_LENGTH} characters; a publication or application number in any common form finds that patent first; an IPC code (H01M, H01M 10/0525) becomes the IPC filter"),
     OpenApiParameter("ipc", OpenApiTypes.STR, description="IPC code at any level: H, H04, H04B, H04B 10/00, H04B 10/25"),
-    OpenApiParameter("zone", OpenApiTypes.STR, description="experimental zone code"),
-    OpenApiParameter("industry", OpenApiTypes.STR, description="industry code"),
-    OpenApiParameter("applicant", OpenApiTypes.STR, description="applicant name, exactly as in the facet"),
-    OpenApiParameter("status", OpenApiTypes.STR, enum=["pending", "in_force", "expired", "lapsed", "invalidated", "withdrawn", "rejected"]),
-    OpenApiParameter("kind", OpenApiTypes.STR, enum=["invention", "utility_model", "design"]),
+    *[
+        OpenApiParameter(
+            facet.param,
+            OpenApiTypes.STR,
+            enum=[v for v, _ in facet.choices()] if facet.choices else None,
+            description=f"{facet.label_zh} / {facet.description or facet.label_en}",
+        )
+        for facet in VALUE_FACETS
+    ],
     OpenApiParameter("year_from", OpenApiTypes.INT, description=f"application year, {MIN_YEAR}–{MAX_YEAR}"),
     OpenApiParameter("year_to", OpenApiTypes.INT, description=f"application year, {MIN_YEAR}–{MAX_YEAR}, not before year_from"),
     OpenApiParameter("sort", OpenApiTypes.STR, enum=list(SORTS), description="relevance (default), newest, oldest"),
@@ -96,13 +124,26 @@ class PatentSearchView(APIView):
             query = parse_search_params(request.query_params)
         except SearchParamError as error:
             return _bad(error)
-        result = get_search_backend().search(query)
+        result = search_patents(query)
         labels = facet_labels(result.facets)
+        english = (get_language() or "").lower().startswith("en")
         return Response(
             {
                 "total": result.total,
                 "page": result.page,
                 "page_size": result.page_size,
+                "partial": result.partial,
+                "words": list(result.words),
+                "dropped_words": list(result.dropped_words),
+                "ipc_from_query": result.ipc_from_query,
+                "numbers_found": list(result.numbers_found),
+                "suggestions": [
+                    {"kind": s.kind, "label": s.label_en if english else s.label_zh, "params": s.params, "total": s.total}
+                    for s in result.suggestions
+                ],
+                "suggested_fields": [
+                    {"code": f.code, "title": f.title, "score": f.score} for f in result.suggested_fields
+                ],
                 "hits": [
                     {
                         "id": hit.id,

@@ -28,6 +28,7 @@ def patent_document(patent: Patent) -> PatentDocument:
         kind=patent.kind,
         application_date=patent.application_date,
         listed=listed,
+        application_number=patent.application_number or "",
     )
 
 

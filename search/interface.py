@@ -10,19 +10,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-#: the facets every engine computes, in display order
-FACETS = (
-    "ipc_section",
-    "ipc_class",
-    "ipc_subclass",
-    "ipc_main_group",
-    "zone",
-    "industry",
-    "applicant",
-    "legal_status",
-    "kind",
-    "application_year",
-)
+from search.facets import COUNTED_NAMES
+
+#: the facets every engine computes, in display order (from the registry in ``search.facets``)
+FACETS = COUNTED_NAMES
 SORTS = ("relevance", "newest", "oldest")
 MAX_PAGE_SIZE = 100
 MAX_QUERY_LENGTH = 500
@@ -46,6 +37,7 @@ class PatentDocument:
     kind: str = ""
     application_date: dt.date | None = None
     listed: bool = False  # has a published listing on the exchange
+    application_number: str = ""  # found by number search with or without its check digit
 
 
 @dataclass(frozen=True)
@@ -89,12 +81,43 @@ class FacetValue:
 
 
 @dataclass(frozen=True)
+class Suggestion:
+    """Another search worth trying when the result is empty or thin.
+
+    ``kind``: ``drop_word`` (search without one word), ``widen`` (remove a filter), ``ipc`` (search in the IPC
+    subclass most common among the hits). ``params`` are the query parameters to change ("" removes one).
+    """
+
+    kind: str
+    params: dict[str, str]
+    label_zh: str
+    label_en: str
+    total: int | None = None  # results it would give, when known
+
+
+@dataclass(frozen=True)
+class FieldSuggestion:
+    """A technology field (IPC subclass) predicted for a sentence query, with its Chinese title."""
+
+    code: str
+    title: str
+    score: float
+
+
+@dataclass(frozen=True)
 class SearchResult:
     total: int
     hits: list[Hit]
-    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)  # counts over the results shown
     page: int = 1
     page_size: int = 20
+    partial: bool = False  # some results hold only part of the words (部分匹配)
+    words: tuple[str, ...] = ()  # the informative words searched (after stop-words and numbers)
+    dropped_words: tuple[str, ...] = ()  # stop-words left out of the query
+    ipc_from_query: str = ""  # an IPC code typed in the query and applied as the IPC filter
+    numbers_found: tuple[int, ...] = ()  # patents found by their publication or application number
+    suggestions: tuple[Suggestion, ...] = ()
+    suggested_fields: tuple[FieldSuggestion, ...] = ()
 
 
 class Unsupported(NotImplementedError):

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from search.facets import REGISTRY, VALUE_FACETS
 from search.interface import MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS, SearchFilters, SearchQuery
 
 MIN_YEAR, MAX_YEAR = 1985, 2100  # the Chinese patent system starts on 1985-04-01
 MAX_PAGE = 500
 MAX_VALUE_LENGTH = 200
-PARAMS = ("q", "ipc", "zone", "industry", "applicant", "status", "kind", "year_from", "year_to", "sort", "page", "page_size")
+#: every query parameter, the facet parameters taken from the registry (``search.facets``)
+PARAMS = tuple(
+    dict.fromkeys(["q", *(f.param for f in REGISTRY), "year_to", "sort", "page", "page_size"])
+)
 
 
 @dataclass
@@ -48,7 +52,6 @@ def _text(params, name: str, limit: int = MAX_VALUE_LENGTH) -> str:
 
 def parse_search_params(params, *, default_page_size: int = 20) -> SearchQuery:
     from listings.catalogue.identifiers import IdentifierError, parse_ipc
-    from listings.catalogue.models import LegalStatus, PatentKind
 
     text = _text(params, "q", MAX_QUERY_LENGTH)
     ipc = _text(params, "ipc", 40)
@@ -57,12 +60,18 @@ def parse_search_params(params, *, default_page_size: int = 20) -> SearchQuery:
             ipc = str(parse_ipc(ipc))
         except IdentifierError as exc:
             raise SearchParamError("ipc", str(exc)) from None
-    status = _text(params, "status", 40)
-    if status and status not in LegalStatus.values:
-        raise SearchParamError("status", f"应为 {', '.join(LegalStatus.values)} 之一 / unknown legal status {status!r}")
-    kind = _text(params, "kind", 40)
-    if kind and kind not in PatentKind.values:
-        raise SearchParamError("kind", f"应为 {', '.join(PatentKind.values)} 之一 / unknown kind {kind!r}")
+    values: dict[str, str] = {}
+    for facet in VALUE_FACETS:
+        if facet.choices is not None:
+            value = _text(params, facet.param, 40)
+            allowed = [v for v, _ in facet.choices()]
+            if value and value not in allowed:
+                raise SearchParamError(
+                    facet.param, f"应为 {', '.join(allowed)} 之一 / unknown {facet.label_en.lower()} {value!r}"
+                )
+        else:
+            value = _text(params, facet.param)
+        values[facet.filter_attr] = value
     year_from = _int(params, "year_from", None, MIN_YEAR, MAX_YEAR)
     year_to = _int(params, "year_to", None, MIN_YEAR, MAX_YEAR)
     if year_from is not None and year_to is not None and year_from > year_to:
@@ -74,16 +83,7 @@ def parse_search_params(params, *, default_page_size: int = 20) -> SearchQuery:
     page_size = _int(params, "page_size", default_page_size, 1, MAX_PAGE_SIZE)
     return SearchQuery(
         text=text,
-        filters=SearchFilters(
-            ipc=ipc,
-            zone=_text(params, "zone"),
-            industry=_text(params, "industry"),
-            applicant=_text(params, "applicant"),
-            legal_status=status,
-            kind=kind,
-            year_from=year_from,
-            year_to=year_to,
-        ),
+        filters=SearchFilters(ipc=ipc, year_from=year_from, year_to=year_to, **values),
         sort=sort,
         page=page,
         page_size=page_size,

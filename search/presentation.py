@@ -7,9 +7,8 @@ from __future__ import annotations
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 
+from search.facets import IPC_FACETS, REGISTRY
 from search.interface import FacetValue, Hit, SearchFilters, SearchResult
-
-IPC_FACETS = ("ipc_section", "ipc_class", "ipc_subclass", "ipc_main_group")
 
 
 def _english() -> bool:
@@ -17,7 +16,7 @@ def _english() -> bool:
 
 
 def facet_labels(facets: dict[str, list[FacetValue]]) -> dict[str, dict[str, str]]:
-    from listings.catalogue.models import Industry, IpcEntry, LegalStatus, PatentKind, Zone
+    from listings.catalogue.models import Industry, IpcEntry, Zone
 
     labels: dict[str, dict[str, str]] = {name: {} for name in facets}
     codes = {fv.value for name in IPC_FACETS for fv in facets.get(name, ())}
@@ -25,16 +24,14 @@ def facet_labels(facets: dict[str, list[FacetValue]]) -> dict[str, dict[str, str
         titles = {e.code: e.title for e in IpcEntry.objects.filter(code__in=codes).only("code", "title_zh", "title_en")}
         for name in IPC_FACETS:
             labels[name] = {fv.value: titles.get(fv.value, "") for fv in facets.get(name, ())}
-    zone_codes = [fv.value for fv in facets.get("zone", ())]
-    if zone_codes:
-        labels["zone"] = {z.code: z.name for z in Zone.objects.filter(code__in=zone_codes)}
-    industry_codes = [fv.value for fv in facets.get("industry", ())]
-    if industry_codes:
-        labels["industry"] = {i.code: i.name for i in Industry.objects.filter(code__in=industry_codes)}
-    status = dict(LegalStatus.choices)
-    kind = dict(PatentKind.choices)
-    labels["legal_status"] = {fv.value: str(status.get(fv.value, fv.value)) for fv in facets.get("legal_status", ())}
-    labels["kind"] = {fv.value: str(kind.get(fv.value, fv.value)) for fv in facets.get("kind", ())}
+    models = {"zone": Zone, "industry": Industry}
+    for facet in REGISTRY:
+        values = [fv.value for fv in facets.get(facet.name, ())]
+        if facet.titles in models and values:
+            labels[facet.name] = {o.code: o.name for o in models[facet.titles].objects.filter(code__in=values)}
+        elif facet.titles == "choices":
+            names = dict(facet.choices())
+            labels[facet.name] = {v: str(names.get(v, v)) for v in values}
     return labels
 
 

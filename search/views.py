@@ -4,29 +4,15 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from search import get_search_backend
-from search.interface import FACETS, SearchResult
+from search.facets import REGISTRY, facet_params
+from search.interface import SearchResult
 from search.params import PARAMS, SearchParamError, parse_search_params
 from search.presentation import facet_labels, ipc_drilldown, patent_url
+from search.selectors import search_patents
 
-FACET_TITLES = {
-    "zone": "实验区",
-    "industry": "产业",
-    "applicant": "申请人",
-    "legal_status": "法律状态",
-    "kind": "专利类型",
-    "application_year": "申请年份",
-}
-#: facet → the query parameter that filters by it
-FACET_PARAMS = {
-    "zone": "zone",
-    "industry": "industry",
-    "applicant": "applicant",
-    "legal_status": "status",
-    "kind": "kind",
-}
 SIDEBAR_VALUES = 12
 
 
@@ -52,27 +38,25 @@ def search_page(request):
         query = None
     result = SearchResult(total=0, hits=[])
     if query is not None:
-        result = get_search_backend().search(query)
+        result = search_patents(query)
     labels = facet_labels(result.facets) if result.facets else {}
     sidebar = []
-    for name in FACETS:
-        if name.startswith("ipc_"):
+    english = (get_language() or "").lower().startswith("en")
+    for facet in REGISTRY:
+        if not facet.sidebar:
             continue
+        name = facet.name
         values = result.facets.get(name, [])[:SIDEBAR_VALUES]
-        param = FACET_PARAMS.get(name)
         items = []
         for fv in values:
-            if name == "application_year":
-                selected = params["year_from"] == fv.value and params["year_to"] == fv.value
-                url = _url(params, year_from="" if selected else fv.value, year_to="" if selected else fv.value)
-            else:
-                selected = params[param] == fv.value
-                url = _url(params, **{param: "" if selected else fv.value})
+            wanted = facet_params(name, fv.value)
+            selected = all(params.get(k) == v for k, v in wanted.items())
+            url = _url(params, **{k: "" if selected else v for k, v in wanted.items()})
             items.append(
                 {"value": fv.value, "label": labels.get(name, {}).get(fv.value) or fv.value, "count": fv.count,
                  "url": url, "selected": selected}
             )
-        sidebar.append({"name": name, "title": _(FACET_TITLES[name]), "items": items})
+        sidebar.append({"name": name, "title": facet.label_en if english else facet.label_zh, "items": items})
     ipc = ipc_drilldown(result, query.filters, labels) if query else {"path": [], "children": [], "level": ""}
     for node in ipc["path"]:
         node["url"] = _url(params, ipc=node["code"])
@@ -93,6 +77,12 @@ def search_page(request):
             {"value": v, "label": label, "url": _url(params, sort=v), "selected": (params["sort"] or "relevance") == v}
             for v, label in (("relevance", _("相关度")), ("newest", _("最新")), ("oldest", _("最早")))
         ],
+        "suggestions": [
+            {"kind": s.kind, "label": s.label_en if english else s.label_zh, "total": s.total,
+             "url": _url(params, **s.params)}
+            for s in result.suggestions
+        ],
+        "fields": [{"code": f.code, "title": f.title, "url": _url(params, ipc=f.code)} for f in result.suggested_fields],
         "page": page,
         "last_page": last_page,
         "prev_url": _url(params, page=page - 1) if page > 1 else None,

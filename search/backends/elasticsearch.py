@@ -37,7 +37,8 @@ from elasticsearch.dsl import (
 from elasticsearch.helpers import bulk
 
 from search import analysis
-from search.backends.embedded import IPC_FACET_BY_LEVEL, _ipc_levels
+from search.facets import BY_NAME, COUNTED, IPC_FACET_BY_LEVEL, VALUE_FACETS
+from search.facets import ipc_levels as _ipc_levels
 from search.interface import (
     FACETS,
     MAX_PAGE_SIZE,
@@ -50,6 +51,16 @@ from search.interface import (
     SearchQuery,
     SearchResult,
 )
+from search.synonyms import default_table
+from search.understanding import (
+    PARTIAL_BELOW,
+    QUERY_EN_STOPWORDS,
+    QUERY_STOPWORDS,
+    apply_ipc,
+    document_number_keys,
+    informative_groups,
+    understand,
+)
 
 FACET_LIMIT = 200
 BULK_CHUNK = 500
@@ -58,10 +69,20 @@ TEXT_FIELDS = ("title^10", "abstract^4", "applicants_text^2", "claims^1")
 HIGHLIGHT_FIELDS = ("title", "abstract", "claims")
 
 patent_stop = token_filter("patent_stop", "stop", stopwords=sorted(analysis.CJK_STOPWORDS | analysis.EN_STOPWORDS))
+#: query side only: patent boilerplate and request language (需要, 我们, 希望, 提高…)
+query_stop = token_filter(
+    "query_stop",
+    "stop",
+    stopwords=sorted(QUERY_STOPWORDS | QUERY_EN_STOPWORDS | analysis.EN_STOPWORDS),
+)
+#: the curated table (search/synonyms/zh_en_v1.txt), expanded at search time only (synonym_graph)
+zh_synonyms = token_filter("zh_synonyms", "synonym_graph", synonyms=list(default_table().rules), lenient=True)
 #: index analyser: every token is kept
 zh_index = analyzer("zh_index", tokenizer="smartcn_tokenizer", filter=["lowercase", "porter_stem"])
-#: search analyser: boilerplate removed
-zh_search = analyzer("zh_search", tokenizer="smartcn_tokenizer", filter=["lowercase", patent_stop, "porter_stem"])
+#: search analyser: boilerplate and request words removed, synonyms expanded
+zh_search = analyzer(
+    "zh_search", tokenizer="smartcn_tokenizer", filter=["lowercase", query_stop, zh_synonyms, "porter_stem"]
+)
 
 
 class PatentIndexDoc(Document):
@@ -69,6 +90,7 @@ class PatentIndexDoc(Document):
 
     patent_id = Long()
     publication_number = Keyword()
+    numbers = Keyword()  # publication digits and application number without its check digit
     title = Text(analyzer=zh_index, search_analyzer=zh_search, fields={"raw": Keyword(ignore_above=512)})
     abstract = Text(analyzer=zh_index, search_analyzer=zh_search)
     claims = Text(analyzer=zh_index, search_analyzer=zh_search)
@@ -109,6 +131,7 @@ class PatentIndexDoc(Document):
             meta={"id": doc.id},
             patent_id=doc.id,
             publication_number=doc.publication_number,
+            numbers=list(document_number_keys(doc.publication_number, doc.application_number)),
             title=doc.title,
             abstract=doc.abstract,
             claims=doc.claims,
@@ -129,19 +152,8 @@ class PatentIndexDoc(Document):
         )
 
 
-#: facet name → the field aggregated for it
-FACET_FIELDS = {
-    "ipc_section": "ipc_section",
-    "ipc_class": "ipc_class",
-    "ipc_subclass": "ipc_subclass",
-    "ipc_main_group": "ipc_main_group",
-    "zone": "zone",
-    "industry": "industry",
-    "applicant": "applicants",
-    "legal_status": "legal_status",
-    "kind": "kind",
-    "application_year": "application_year",
-}
+#: facet name → the field aggregated for it (from the registry)
+FACET_FIELDS = {facet.name: facet.es_field for facet in COUNTED}
 
 
 class Backend(SearchBackend):
@@ -257,15 +269,10 @@ class Backend(SearchBackend):
             levels = _ipc_levels(filters.ipc)
             field = IPC_FACET_BY_LEVEL[parse_ipc(filters.ipc).level]
             clauses.append(Q("term", **{field: levels[field]}))
-        for field, value in (
-            ("zone", filters.zone),
-            ("industry", filters.industry),
-            ("applicants", filters.applicant),
-            ("legal_status", filters.legal_status),
-            ("kind", filters.kind),
-        ):
+        for facet in VALUE_FACETS:
+            value = getattr(filters, facet.filter_attr)
             if value:
-                clauses.append(Q("term", **{field: value}))
+                clauses.append(Q("term", **{facet.es_field: value}))
         if filters.year_from is not None or filters.year_to is not None:
             bounds = {}
             if filters.year_from is not None:
@@ -277,24 +284,52 @@ class Backend(SearchBackend):
             clauses.append(Q("ids", values=[str(i) for i in filters.ids]))
         return clauses
 
-    def _text_query(self, text: str):
+    def _text_query(self, text: str, *, operator: str = "and", minimum_should_match: str | None = None):
         # boilerplate alone: search it with the index analyser, since the search analyser would remove it all
-        only_boilerplate = analysis.query_tokens(text).only_stopwords
-        params = {"query": text, "fields": list(TEXT_FIELDS), "type": "best_fields", "operator": "and"}
+        only_boilerplate = understand(text).only_stopwords
+        params = {"query": text, "fields": list(TEXT_FIELDS), "type": "best_fields", "operator": operator}
+        if minimum_should_match:
+            params["minimum_should_match"] = minimum_should_match
         if only_boilerplate:
             params["analyzer"] = "zh_index"
         return Q("multi_match", **params)
 
-    def build_search(self, query: SearchQuery) -> Search:
+    def build_full_count(self, text: str) -> dict:
+        """The ``_count`` body for documents holding every word (filters aside): fewer than ``PARTIAL_BELOW``
+        switches the search to partial matches, exactly as the embedded engine decides."""
+        return {"query": self._text_query(understand(text).text).to_dict()}
+
+    def build_search(self, query: SearchQuery, *, partial: bool = False) -> Search:
+        """The search body. ``partial``: documents holding at least half the words (``minimum_should_match``
+        50%), those holding all of them boosted first, and a ``full_matches`` count to flag the result."""
         page_size = max(1, min(int(query.page_size), MAX_PAGE_SIZE))
         page = max(1, int(query.page))
         s = Search(index=self.alias)
-        text = query.text.strip()
-        filters = self._filter_clauses(query.filters)
-        if text:
-            s = s.query(Q("bool", must=[self._text_query(text)], filter=filters))
+        u = understand(query.text) if query.text.strip() else None
+        filters_in = apply_ipc(query.filters, u)[0] if u is not None else query.filters
+        text = u.text.strip() if u is not None and (u.numbers or u.ipc) else query.text.strip()
+        if u is not None and not u.groups:
+            text = ""
+        filters = self._filter_clauses(filters_in)
+        must = []
+        if text and partial:
+            must.append(self._text_query(text, operator="or", minimum_should_match="50%"))
+        elif text:
+            must.append(self._text_query(text))
+        if u is not None and u.numbers:
+            numbers = Q("terms", numbers=list(u.numbers), boost=1000)
+            must = [Q("bool", should=[*must, numbers], minimum_should_match=1)]
+        if must:
+            params = {"must": must, "filter": filters}
+            if partial and text:
+                params["should"] = [Q("multi_match", query=text, fields=list(TEXT_FIELDS), type="best_fields",
+                                      operator="and", boost=10)]
+            s = s.query(Q("bool", **params))
+            if partial and text:
+                s.aggs.bucket("full_matches", "filter", filter=self._text_query(text))
         elif filters:
             s = s.query(Q("bool", filter=filters))
+        text = text or (" ".join(u.numbers) if u is not None and u.numbers else "")
         if query.sort == "newest" or (query.sort == "relevance" and not text):
             s = s.sort({"application_date": {"order": "desc", "missing": "_last"}}, {"patent_id": "asc"})
         elif query.sort == "oldest":
@@ -303,7 +338,7 @@ class Backend(SearchBackend):
             s = s.sort("_score", {"patent_id": "asc"})
         if query.facets:
             for name in FACETS:
-                order = {"_key": "desc"} if name == "application_year" else [{"_count": "desc"}, {"_key": "asc"}]
+                order = {"_key": "desc"} if BY_NAME[name].kind == "year" else [{"_count": "desc"}, {"_key": "asc"}]
                 s.aggs.bucket(name, "terms", field=FACET_FIELDS[name], size=FACET_LIMIT, order=order)
             s.aggs.bucket(
                 "application_date_histogram",
@@ -374,23 +409,32 @@ class Backend(SearchBackend):
     def search(self, query: SearchQuery) -> SearchResult:
         page_size = max(1, min(int(query.page_size), MAX_PAGE_SIZE))
         page = max(1, int(query.page))
-        if query.text.strip() and analysis.query_tokens(query.text).empty:
-            return SearchResult(total=0, hits=[], facets={n: [] for n in FACETS} if query.facets else {}, page=page, page_size=page_size)
-        if query.filters.ipc and not _ipc_levels(query.filters.ipc):
-            return SearchResult(total=0, hits=[], facets={n: [] for n in FACETS} if query.facets else {}, page=page, page_size=page_size)
-        response = self._execute(self.build_search(query))
+        u = understand(query.text) if query.text.strip() else None
+        filters, ipc_from_query = apply_ipc(query.filters, u) if u is not None else (query.filters, "")
+        info = dict(words=u.words if u else (), dropped_words=u.dropped if u else (), ipc_from_query=ipc_from_query)
+        empty = SearchResult(total=0, hits=[], facets={n: [] for n in FACETS} if query.facets else {}, page=page,
+                             page_size=page_size, **info)
+        if u is not None and u.empty and not ipc_from_query:
+            return empty
+        if filters.ipc and not _ipc_levels(filters.ipc):
+            return empty
+        partial = False
+        if u is not None and len(informative_groups(u)) >= 2 and not u.only_stopwords:
+            counted = self.client.count(index=self.alias, query=self.build_full_count(query.text)["query"])
+            partial = int(counted["count"]) < PARTIAL_BELOW
+        response = self._execute(self.build_search(query, partial=partial))
         facets = {}
         if query.facets:
             for name in FACETS:
                 buckets = getattr(response.aggregations, name).buckets
                 facets[name] = [FacetValue(str(b.key), int(b.doc_count)) for b in buckets]
-        return SearchResult(
-            total=int(response.hits.total.value),
-            hits=[self._hit(raw) for raw in response],
-            facets=facets,
-            page=page,
-            page_size=page_size,
-        )
+        total = int(response.hits.total.value)
+        if partial:
+            partial = int(response.aggregations.full_matches.doc_count) < total
+        hits = [self._hit(raw) for raw in response]
+        numbers = tuple(h.id for h in hits if u is not None and u.numbers and h.score >= 1000)
+        return SearchResult(total=total, hits=hits, facets=facets, page=page, page_size=page_size,
+                            partial=partial, numbers_found=numbers, **info)
 
     def date_histogram(self, query: SearchQuery) -> list[FacetValue]:
         """Filings per year for the query (the aggregation the embedded engine gives as ``application_year``)."""

@@ -22,6 +22,7 @@ value returns. See docs/search.md for the figures.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import heapq
 import itertools
@@ -37,6 +38,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from search import analysis
+from search.facets import REGISTRY, document_facets, filter_pairs, ipc_levels
 from search.interface import (
     FACETS,
     MAX_PAGE_SIZE,
@@ -48,6 +50,14 @@ from search.interface import (
     SearchFilters,
     SearchQuery,
     SearchResult,
+)
+from search.understanding import (
+    PARTIAL_BELOW,
+    Understanding,
+    apply_ipc,
+    document_number_keys,
+    informative_groups,
+    understand,
 )
 
 #: BM25 weights in FTS5 column order: title, abstract, claims, applicants
@@ -62,14 +72,7 @@ MLT_MAX_DF_SHARE = 0.05
 BATCH = 500
 CHANGELOG_KEEP = 50_000
 #: facets that are filters only (not reported), so that a full subgroup code can filter
-FILTER_ONLY = ("ipc_subgroup",)
-IPC_FACET_BY_LEVEL = {
-    "section": "ipc_section",
-    "class": "ipc_class",
-    "subclass": "ipc_subclass",
-    "main_group": "ipc_main_group",
-    "subgroup": "ipc_subgroup",
-}
+FILTER_ONLY = tuple(f.name for f in REGISTRY if not f.counted)
 FACET_LIMIT = 200
 FACET_INDEX = {name: i for i, name in enumerate(FACETS)}
 #: a query whose rarest term is in more documents than this is "broad": counted and faceted exactly,
@@ -78,31 +81,7 @@ BROAD_SHARE = 0.10
 BROAD_MIN_DOCS = 2_000
 
 
-def _ipc_levels(code: str) -> dict[str, str]:
-    from listings.catalogue.identifiers import IdentifierError, parse_ipc
-
-    try:
-        parsed = parse_ipc(code)
-    except IdentifierError:
-        return {}
-    return {IPC_FACET_BY_LEVEL[level]: value for level, value in parsed.levels.items() if value}
-
-
-def document_facets(doc: PatentDocument) -> list[tuple[str, str]]:
-    """Every (facet, value) of a document, each once."""
-    pairs: list[tuple[str, str]] = []
-    for code in doc.ipc_codes:
-        pairs.extend(_ipc_levels(code).items())
-    pairs += [("zone", z) for z in doc.zones]
-    pairs += [("industry", i) for i in doc.industries]
-    pairs += [("applicant", a) for a in doc.applicants if a]
-    if doc.legal_status:
-        pairs.append(("legal_status", doc.legal_status))
-    if doc.kind:
-        pairs.append(("kind", doc.kind))
-    if doc.application_date:
-        pairs.append(("application_year", str(doc.application_date.year)))
-    return list(dict.fromkeys(pairs))
+_ipc_levels = ipc_levels  # kept for importers of the old name
 
 
 @dataclass
@@ -207,10 +186,15 @@ class Backend(SearchBackend):
             f"CREATE TABLE IF NOT EXISTS facet_{s} (doc_id INTEGER PRIMARY KEY, day INTEGER NOT NULL, "
             "vals BLOB NOT NULL)"
         )
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS numbers_{s} (key TEXT NOT NULL, doc_id INTEGER NOT NULL, "
+            "PRIMARY KEY (key, doc_id)) WITHOUT ROWID"
+        )
+        conn.execute(f"CREATE INDEX IF NOT EXISTS numbers_{s}_doc ON numbers_{s} (doc_id)")
 
     @staticmethod
     def _drop_tables(conn: sqlite3.Connection, s: str) -> None:
-        for table in (f"vocab_{s}", f"fts_{s}", f"docs_{s}", f"facet_{s}"):
+        for table in (f"vocab_{s}", f"fts_{s}", f"docs_{s}", f"facet_{s}", f"numbers_{s}"):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
 
     @staticmethod
@@ -267,6 +251,7 @@ class Backend(SearchBackend):
             ),
             day,
             document_facets(doc),
+            document_number_keys(doc.publication_number, doc.application_number),
         )
 
     def _write(self, conn: sqlite3.Connection, s: str, prepared: list[tuple], *, log: bool) -> None:
@@ -278,10 +263,14 @@ class Backend(SearchBackend):
             f"INSERT INTO fts_{s} (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?)", [p[1] for p in prepared]
         )
         facet_rows = []
-        for doc_row, _, day, pairs in prepared:
+        number_rows = []
+        for doc_row, _, day, pairs, keys in prepared:
             vals = array("i", self._value_ids(conn, pairs))
             facet_rows.append((doc_row[0], day, vals.tobytes()))
+            number_rows.extend((key, doc_row[0]) for key in keys)
         conn.executemany(f"INSERT OR REPLACE INTO facet_{s} VALUES (?, ?, ?)", facet_rows)
+        conn.executemany(f"DELETE FROM numbers_{s} WHERE doc_id=?", ids)
+        conn.executemany(f"INSERT OR IGNORE INTO numbers_{s} VALUES (?, ?)", number_rows)
         if log:
             conn.executemany("INSERT INTO changelog (doc_id) VALUES (?)", ids)
 
@@ -319,7 +308,8 @@ class Backend(SearchBackend):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 s = self._state(conn)[0]
-                for table in (f"fts_{s} WHERE rowid=?", f"docs_{s} WHERE id=?", f"facet_{s} WHERE doc_id=?"):
+                for table in (f"fts_{s} WHERE rowid=?", f"docs_{s} WHERE id=?", f"facet_{s} WHERE doc_id=?",
+                              f"numbers_{s} WHERE doc_id=?"):
                     conn.execute(f"DELETE FROM {table}", (patent_id,))
                 conn.execute("INSERT INTO changelog (doc_id) VALUES (?)", (patent_id,))
                 conn.execute("COMMIT")
@@ -364,7 +354,8 @@ class Backend(SearchBackend):
                 ]
                 for chunk in _batches(changed, 500):
                     marks = ",".join("?" * len(chunk))
-                    for table, key in ((f"fts_{new}", "rowid"), (f"docs_{new}", "id"), (f"facet_{new}", "doc_id")):
+                    for table, key in ((f"fts_{new}", "rowid"), (f"docs_{new}", "id"), (f"facet_{new}", "doc_id"),
+                                       (f"numbers_{new}", "doc_id")):
                         conn.execute(f"DELETE FROM {table} WHERE {key} IN ({marks})", chunk)
                     conn.execute(
                         f"INSERT INTO fts_{new} (rowid, {', '.join(COLUMNS)}) "
@@ -373,6 +364,9 @@ class Backend(SearchBackend):
                     )
                     conn.execute(f"INSERT INTO docs_{new} SELECT * FROM docs_{old} WHERE id IN ({marks})", chunk)
                     conn.execute(f"INSERT INTO facet_{new} SELECT * FROM facet_{old} WHERE doc_id IN ({marks})", chunk)
+                    conn.execute(
+                        f"INSERT OR IGNORE INTO numbers_{new} SELECT * FROM numbers_{old} WHERE doc_id IN ({marks})", chunk
+                    )
                 conn.execute(f"INSERT INTO fts_{new} (fts_{new}) VALUES ('optimize')")
                 conn.execute("UPDATE meta SET value=? WHERE key='active'", (new,))
                 conn.execute("UPDATE meta SET value=CAST(value AS INTEGER) + 1 WHERE key='epoch'")
@@ -486,24 +480,9 @@ class Backend(SearchBackend):
     def _filter_predicate(self, cache: _FacetCache, filters: SearchFilters):
         """A function doc id → bool for the filters, or None when a filter value is unknown (no hits)."""
         required: list[int] = []
-        pairs = []
-        if filters.ipc:
-            levels = _ipc_levels(filters.ipc)
-            if not levels:
-                return None
-            from listings.catalogue.identifiers import parse_ipc
-
-            level = parse_ipc(filters.ipc).level
-            pairs.append((IPC_FACET_BY_LEVEL[level], levels[IPC_FACET_BY_LEVEL[level]]))
-        for facet, value in (
-            ("zone", filters.zone),
-            ("industry", filters.industry),
-            ("applicant", filters.applicant),
-            ("legal_status", filters.legal_status),
-            ("kind", filters.kind),
-        ):
-            if value:
-                pairs.append((facet, value))
+        pairs = filter_pairs(filters)
+        if pairs is None:
+            return None
         required_extra: list[int] = []
         for pair in pairs:
             vid = cache.ids.get(pair)
@@ -536,43 +515,109 @@ class Backend(SearchBackend):
 
         return keep
 
-    def _terms(self, conn, s: str, tokens: tuple[str, ...], total_docs: int) -> tuple[tuple[str, ...], int]:
-        """The terms worth matching and the document frequency of the rarest.
+    def _group_df(self, conn, s: str, groups) -> dict[str, int]:
+        tokens = sorted({t for g in groups for t in g.tokens})
+        df: dict[str, int] = {}
+        for chunk in _batches(tokens, 400):
+            marks = ",".join("?" * len(chunk))
+            df.update(conn.execute(f"SELECT term, doc FROM vocab_{s} WHERE term IN ({marks})", chunk).fetchall())
+        return df
 
-        A term found in more than ``MAX_DF_SHARE`` of the documents is dropped when the query has other
-        terms (an AND with it changes almost nothing, and its long posting list costs time).
+    @staticmethod
+    def _estimate(group, df: dict[str, int]) -> int:
+        """Documents a group can match at most (the sum over its alternatives of their rarest token)."""
+        return sum(min(df.get(t, 0) for t in alt) for alt in group.alternatives)
+
+    def _terms(self, conn, s: str, groups, total_docs: int):
+        """The groups worth matching and the estimated document frequency of the rarest.
+
+        A single-word group found in more than ``MAX_DF_SHARE`` of the documents is dropped when the query has
+        other words (an AND with it changes almost nothing, and its long posting list costs time).
         """
-        if len(tokens) < 2 or total_docs < IDF_MIN_DOCS:
-            marks = ",".join("?" * len(tokens))
-            df = dict(conn.execute(f"SELECT term, doc FROM vocab_{s} WHERE term IN ({marks})", tokens).fetchall())
-            return tokens, min(df.get(t, 0) for t in tokens)
-        marks = ",".join("?" * len(tokens))
-        df = dict(conn.execute(f"SELECT term, doc FROM vocab_{s} WHERE term IN ({marks})", tokens).fetchall())
-        kept = tuple(t for t in tokens if df.get(t, 0) <= MAX_DF_SHARE * total_docs)
-        if not kept:
-            kept = (min(tokens, key=lambda t: df.get(t, 0)),)
-        return kept, min(df.get(t, 0) for t in kept)
+        df = self._group_df(conn, s, groups)
+        estimates = {g.word: self._estimate(g, df) for g in groups}
+        kept = groups
+        if len(groups) >= 2 and total_docs >= IDF_MIN_DOCS:
+            kept = tuple(g for g in groups if estimates[g.word] <= MAX_DF_SHARE * total_docs)
+            if not kept:
+                kept = (min(groups, key=lambda g: estimates[g.word]),)
+        return kept, min(estimates[g.word] for g in kept)
+
+    @staticmethod
+    def _group_expression(group) -> str:
+        alts = []
+        for alt in group.alternatives:
+            body = analysis.match_expression(alt)
+            if body:
+                alts.append(f"({body})" if len(alt) > 1 else body)
+        if not alts:
+            return ""
+        return alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")"
+
+    def _expression(self, groups) -> str:
+        return " AND ".join(e for e in (self._group_expression(g) for g in groups) if e)
+
+    def _number_matches(self, conn, s: str, keys) -> list[int]:
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        rows = conn.execute(f"SELECT DISTINCT doc_id FROM numbers_{s} WHERE key IN ({marks})", list(keys))
+        return sorted(r[0] for r in rows)
+
+    def _partial(self, conn, s: str, groups, min_cov: int, keep) -> tuple[list[tuple[int, float]], set[int]]:
+        """Documents holding at least ``min_cov`` of the groups, as (id, key) ordered by coverage then summed
+        BM25, and the ids holding every group."""
+        coverage: Counter = Counter()
+        score: dict[int, float] = {}
+        for group in groups:
+            expression = self._group_expression(group)
+            if not expression:
+                continue
+            for d, sc in conn.execute(
+                f"SELECT rowid, bm25(fts_{s}, {', '.join(map(str, WEIGHTS))}) FROM fts_{s} WHERE fts_{s} MATCH ?",
+                (expression,),
+            ):
+                coverage[d] += 1
+                score[d] = score.get(d, 0.0) + sc
+        n = len(groups)
+        rows = [(d, score[d] - 1_000.0 * c) for d, c in coverage.items() if c >= min_cov and keep(d)]
+        full = {d for d, c in coverage.items() if c == n}
+        return rows, full
 
     def search(self, query: SearchQuery) -> SearchResult:
         page_size = max(1, min(int(query.page_size), MAX_PAGE_SIZE))
         page = max(1, int(query.page))
-        analysed = analysis.query_tokens(query.text) if query.text.strip() else None
+        u: Understanding | None = understand(query.text) if query.text.strip() else None
+        filters, ipc_from_query = apply_ipc(query.filters, u) if u is not None else (query.filters, "")
+        info = dict(
+            words=u.words if u else (),
+            dropped_words=u.dropped if u else (),
+            ipc_from_query=ipc_from_query,
+        )
+
+        def empty() -> SearchResult:
+            return SearchResult(total=0, hits=[], facets=self._empty_facets() if query.facets else {},
+                                page=page, page_size=page_size, **info)
+
         with self._read() as conn:
             s, cache = self._refresh(conn)
-            keep = self._filter_predicate(cache, query.filters)
+            keep = self._filter_predicate(cache, filters)
             if keep is None:
-                return SearchResult(total=0, hits=[], facets=self._empty_facets() if query.facets else {},
-                                    page=page, page_size=page_size)
+                return empty()
             scores: dict[int, float] = {}
             tokens: tuple[str, ...] = ()
-            filtered = query.filters != SearchFilters()
+            filtered = filters != SearchFilters()
             upto = page * page_size
-            if analysed is not None:
-                if analysed.empty:
-                    return SearchResult(total=0, hits=[], facets=self._empty_facets() if query.facets else {},
-                                        page=page, page_size=page_size)
-                tokens, rarest = self._terms(conn, s, analysed.tokens, len(cache.docvals))
-                expression = analysis.match_expression(tokens)
+            partial = False
+            by_number: list[int] = []
+            if u is not None and not u.groups and not u.numbers and not ipc_from_query:
+                return empty()
+            if u is not None and u.numbers:
+                by_number = [d for d in self._number_matches(conn, s, u.numbers) if keep(d)]
+            if u is not None and u.groups:
+                groups, rarest = self._terms(conn, s, u.groups, len(cache.docvals))
+                tokens = tuple(dict.fromkeys(t for g in groups for t in g.tokens))
+                expression = self._expression(groups)
                 broad = rarest > max(BROAD_MIN_DOCS, BROAD_SHARE * len(cache.docvals))
                 if broad:
                     # Boilerplate alone (一种, 方法…) matches a large share of the corpus and BM25 carries no
@@ -586,7 +631,14 @@ class Backend(SearchBackend):
                         f"WHERE fts_{s} MATCH ?",
                         (expression,),
                     ).fetchall()
-                    if not filtered:
+                    informative = informative_groups(dataclasses.replace(u, groups=groups))
+                    if len(rows) < PARTIAL_BELOW and len(informative) >= 2 and not u.only_stopwords:
+                        # Few documents hold every word (filters aside, so facet counts stay filter totals):
+                        # show those holding at least half of the informative words, full matches first.
+                        min_cov = max(1, math.ceil(len(informative) / 2))
+                        rows, full = self._partial(conn, s, informative, min_cov, keep)
+                        partial = any(d not in full for d, _ in rows)
+                    elif not filtered:
                         rows = [r for r in rows if r[0] in cache.docvals]
                     else:
                         rows = [r for r in rows if keep(r[0])]
@@ -594,17 +646,30 @@ class Backend(SearchBackend):
                     scores = dict(rows)
                     if query.sort == "relevance":
                         # FTS5 returns rowids in ascending order, so ties stay in id order
-                        order = [r[0] for r in heapq.nsmallest(upto, rows, key=itemgetter(1))]
+                        order = [r[0] for r in heapq.nsmallest(upto, rows, key=itemgetter(1, 0))]
                     else:
                         order = self._date_page(cache, matches, newest=query.sort != "oldest", upto=upto)
+            elif u is not None and not by_number:
+                # only an IPC code was typed: browse that field
+                by_date = self._oldest(cache) if query.sort == "oldest" else self._newest(cache)
+                order = matches = [d for d in by_date if keep(d)]
+            elif u is not None:
+                order = matches = []
             else:
                 by_date = self._oldest(cache) if query.sort == "oldest" else self._newest(cache)
                 order = [d for d in by_date if keep(d)] if filtered else by_date
                 matches = order
+            if by_number:
+                # a patent named by its number comes first, then whatever the rest of the query finds
+                found = set(by_number)
+                order = by_number + [d for d in order if d not in found]
+                matches = by_number + [d for d in matches if d not in found]
+                for d in by_number:
+                    scores.setdefault(d, -1e6)
             total = len(matches)
             facets = {}
             if query.facets:
-                if analysed is None and len(matches) == len(cache.docvals):
+                if u is None and len(matches) == len(cache.docvals):
                     if cache.all_counts is None:
                         cache.all_counts = self._count(cache, matches)
                     facets = self._facet_lists(cache, cache.all_counts)
@@ -613,7 +678,8 @@ class Backend(SearchBackend):
             start = (page - 1) * page_size
             page_ids = order[start : start + page_size]
             hits = self._hits(conn, s, page_ids, scores, tokens, highlight=query.highlight)
-        return SearchResult(total=total, hits=hits, facets=facets, page=page, page_size=page_size)
+        return SearchResult(total=total, hits=hits, facets=facets, page=page, page_size=page_size, partial=partial,
+                            numbers_found=tuple(by_number), **info)
 
     def _date_page(self, cache: _FacetCache, ids: list[int], *, newest: bool, upto: int) -> list[int]:
         """The first ``upto`` of ``ids`` by date (undated last), ties by id; walks the process's date order

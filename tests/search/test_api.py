@@ -166,3 +166,35 @@ def test_rebuild_index_command(patents, capsys):
     assert get_search_backend().count() == 3
     call_command("rebuild_index", "--if-empty", "--no-progress")
     assert "already holds 3" in capsys.readouterr().out
+
+
+def test_api_reports_partial_matches_suggestions_numbers_and_ipc_from_the_query(client, patents):
+    a, b, c = patents
+    body = client.get(URL, {"q": a.publication_number}).json()
+    assert body["hits"][0]["id"] == a.id and body["numbers_found"] == [a.id]
+    body = client.get(URL, {"q": "G02B 光纤"}).json()
+    assert body["ipc_from_query"] == "G02B" and {h["id"] for h in body["hits"]} == {a.id, b.id}
+    body = client.get(URL, {"q": "光纤连接器温度补偿"}).json()
+    assert body["partial"] is True and body["hits"][0]["id"] == a.id
+    body = client.get(URL, {"q": "光纤", "applicant": "华中科技大学", "kind": "invention"}).json()
+    assert body["total"] == 0
+    widen = [s for s in body["suggestions"] if s["kind"] == "widen"]
+    assert widen and widen[0]["total"] > 0 and set(widen[0]["params"].values()) == {""}
+
+
+def test_openapi_schema_documents_partial_and_suggestions(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    props = schema["components"]["schemas"]["SearchResponse"]["properties"]
+    assert {"partial", "suggestions", "suggested_fields", "ipc_from_query", "numbers_found", "words"} <= set(props)
+
+
+def test_search_page_shows_partial_flag_and_suggestions(client, patents):
+    html = client.get("/search/", {"q": "光纤连接器温度补偿"}).content.decode()
+    assert "部分匹配" in html
+    html = client.get("/search/", {"q": "光纤", "applicant": "华中科技大学", "kind": "invention"}).content.decode()
+    assert 'data-kind="widen"' in html
+
+
+@pytest.mark.parametrize("text", ["H0", "/", "H01M/", "CN 2020-1-0486123.4", "混合 mixed 文字 123-456 H01M 10/"])
+def test_odd_queries_answer_200(client, patents, text):
+    assert client.get(URL, {"q": text}).status_code == 200

@@ -48,8 +48,8 @@ class TestSearchBackendContract:
 
     def test_chinese_word_finds_records_with_highlights(self, loaded):
         result = loaded.search(SearchQuery(text="光纤"))
-        assert set(ids(result)) == {1, 2, 6}
-        assert result.total == 3
+        assert set(ids(result)) == {1, 2, 4, 6}  # 4 says "optical fibre", a synonym in the table
+        assert result.total == 4
         first = {hit.id: hit for hit in result.hits}[1]
         assert "<mark>光纤</mark>" in first.highlights["title"]
 
@@ -59,12 +59,16 @@ class TestSearchBackendContract:
         assert order.index(1) < order.index(6) and order.index(2) < order.index(6)  # 6 has 光纤 only in claims
 
     def test_longer_chinese_words_are_segmented(self, loaded):
-        found = ids(loaded.search(SearchQuery(text="光纤传感器")))
-        assert found[0] == 1 and set(found) == {1, 6}  # 6 says 光纤温度传感器 in its claims
-        assert set(ids(loaded.search(SearchQuery(text="传感器")))) == {1, 3, 6, 8}
+        result = loaded.search(SearchQuery(text="光纤传感器"))
+        found = ids(result)
+        # 6 says 光纤温度传感器 in its claims; 4 is "Optical fibre sensors" (synonyms of both words);
+        # so few hold both words that those holding one follow, flagged as partial
+        assert 1 in found[:2] and set(found[:3]) == {1, 4, 6}
+        assert result.partial and set(found[3:]) == {2, 3, 8}
+        assert set(ids(loaded.search(SearchQuery(text="传感器")))) == {1, 3, 4, 6, 8}
 
     def test_english_is_lowercased_and_stemmed(self, loaded):
-        for text in ("sensors", "SENSOR", "sensing"):
+        for text in ("monitoring", "MONITOR", "monitors", "Temperatures"):
             assert ids(loaded.search(SearchQuery(text=text))) == [4], text
 
     def test_boilerplate_does_not_change_a_real_query(self, loaded):
@@ -202,5 +206,5 @@ class TestSearchBackendContract:
         assert loaded.more_like_this(patent_id=9999) == []
 
     def test_search_restricted_to_ids(self, loaded):
-        result = loaded.search(SearchQuery(text="传感器", filters=SearchFilters(ids=(3, 4, 5))))
+        result = loaded.search(SearchQuery(text="传感器", filters=SearchFilters(ids=(3, 5, 7))))
         assert ids(result) == [3]

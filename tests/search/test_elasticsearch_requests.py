@@ -5,21 +5,31 @@ over a recording node that answers with canned responses, so the bytes on the wi
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from elastic_transport import ApiResponseMeta, BaseNode, HttpHeaders
 from elastic_transport._node._base import NodeApiResponse
 from elasticsearch import Elasticsearch
 
+import search
 from search.analysis import CJK_STOPWORDS, EN_STOPWORDS
 from search.backends.elasticsearch import Backend
 from search.interface import FACETS, SearchFilters, SearchQuery
+from search.understanding import QUERY_EN_STOPWORDS, QUERY_STOPWORDS
 from tests.factories import corpus
 
 ALIAS = "zonepatent-patents"
 NEW_INDEX = "zonepatent-patents-20240101000000000000"
 OLD_INDEX = "zonepatent-patents-20230101000000000000"
 STOPWORDS = sorted(CJK_STOPWORDS | EN_STOPWORDS)
+QUERY_STOPS = sorted(QUERY_STOPWORDS | QUERY_EN_STOPWORDS | EN_STOPWORDS)
+#: the synonym table's rule lines, read straight from the file (not through the loader)
+SYNONYM_LINES = [
+    line.strip()
+    for line in (Path(search.__file__).parent / "synonyms" / "zh_en_v1.txt").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.lstrip().startswith("#")
+]
 TEXT = {"analyzer": "zh_index", "search_analyzer": "zh_search", "type": "text"}
 KEYWORD = {"type": "keyword"}
 
@@ -34,16 +44,20 @@ EXPECTED_INDEX = {
                 "zh_search": {
                     "type": "custom",
                     "tokenizer": "smartcn_tokenizer",
-                    "filter": ["lowercase", "patent_stop", "porter_stem"],
+                    "filter": ["lowercase", "query_stop", "zh_synonyms", "porter_stem"],
                 },
             },
-            "filter": {"patent_stop": {"type": "stop", "stopwords": STOPWORDS}},
+            "filter": {
+                "query_stop": {"type": "stop", "stopwords": QUERY_STOPS},
+                "zh_synonyms": {"type": "synonym_graph", "synonyms": SYNONYM_LINES, "lenient": True},
+            },
         },
     },
     "mappings": {
         "properties": {
             "patent_id": {"type": "long"},
             "publication_number": KEYWORD,
+            "numbers": KEYWORD,
             "title": {**TEXT, "fields": {"raw": {"type": "keyword", "ignore_above": 512}}},
             "abstract": TEXT,
             "claims": TEXT,
@@ -337,3 +351,58 @@ def test_hostile_input_is_sent_as_plain_text_never_as_query_syntax(recorded):
     body = backend.build_search(SearchQuery(text=text, facets=False, highlight=False)).to_dict()
     assert body["query"]["bool"]["must"][0]["multi_match"]["query"] == text  # multi_match does not parse syntax
     assert "query_string" not in json.dumps(body)
+
+
+def test_partial_search_body_and_full_match_count(recorded):
+    backend, node = recorded
+    text = "光伏板自动清洗"
+    assert backend.build_full_count(text) == {
+        "query": {"multi_match": {"query": text, "fields": MULTI_MATCH_FIELDS, "type": "best_fields", "operator": "and"}}
+    }
+    body = backend.build_search(SearchQuery(text=text, facets=False, highlight=False), partial=True).to_dict()
+    assert body["query"] == {
+        "bool": {
+            "must": [{"multi_match": {"query": text, "fields": MULTI_MATCH_FIELDS, "type": "best_fields",
+                                      "operator": "or", "minimum_should_match": "50%"}}],
+            "should": [{"multi_match": {"query": text, "fields": MULTI_MATCH_FIELDS, "type": "best_fields",
+                                        "operator": "and", "boost": 10}}],
+        }
+    }
+    assert body["aggs"] == {
+        "full_matches": {"filter": {"multi_match": {"query": text, "fields": MULTI_MATCH_FIELDS,
+                                                    "type": "best_fields", "operator": "and"}}}
+    }
+    # the engine asks _count first (no filters) and goes partial when fewer than 10 hold every word
+    node.responses[("POST", f"/{ALIAS}/_count")] = {"count": 3}
+    node.responses[("POST", f"/{ALIAS}/_search")] = {
+        "hits": {"total": {"value": 5, "relation": "eq"}, "hits": []},
+        "aggregations": {"full_matches": {"doc_count": 3}, **{n: {"buckets": []} for n in FACETS}},
+    }
+    result = backend.search(SearchQuery(text=text, filters=SearchFilters(zone="Z6")))
+    count_call = [c for c in node.calls if c[1].split("?")[0] == f"/{ALIAS}/_count"][0]
+    assert count_call[2] == backend.build_full_count(text)
+    assert result.partial and result.total == 5 and result.words == ("光伏板", "自动", "清洗")
+
+
+def test_numbers_and_ipc_codes_in_the_query(recorded):
+    backend, _ = recorded
+    body = backend.build_search(SearchQuery(text="CN 111600024 B", facets=False, highlight=False)).to_dict()
+    assert body["query"] == {
+        "bool": {
+            "must": [{"bool": {"should": [{"terms": {"numbers": ["111600024", "11160002"], "boost": 1000}}],
+                               "minimum_should_match": 1}}],
+        }
+    }
+    body = backend.build_search(SearchQuery(text="电池 H01M 10/0525", facets=False, highlight=False)).to_dict()
+    assert body["query"]["bool"]["filter"] == [{"term": {"ipc_subgroup": "H01M10/0525"}}]
+    assert body["query"]["bool"]["must"][0]["multi_match"]["query"] == "电池"
+    only_ipc = backend.build_search(SearchQuery(text="H01M", facets=False, highlight=False)).to_dict()
+    assert only_ipc["query"] == {"bool": {"filter": [{"term": {"ipc_subclass": "H01M"}}]}}
+
+
+def test_documents_carry_their_number_keys():
+    from search.backends.elasticsearch import PatentIndexDoc
+    from tests.factories import PatentDocumentFactory
+
+    doc = PatentDocumentFactory(id=5, publication_number="CN111600024B", application_number="202010486123.4")
+    assert PatentIndexDoc.from_document(doc).to_dict()["numbers"] == ["111600024", "202010486123"]

@@ -1,0 +1,97 @@
+"""Reading search results for the page and the API: the engine's result plus suggestions for an empty or thin
+result (drop a word, widen a filter, search in the IPC subclass most common among the hits) and suggested
+fields for sentence queries (``search.classifier``)."""
+from __future__ import annotations
+
+import dataclasses
+
+from search import get_search_backend
+from search.facets import VALUE_FACETS
+from search.interface import FieldSuggestion, SearchFilters, SearchQuery, SearchResult, Suggestion
+from search.understanding import understand
+
+#: suggestions are offered below this many results (or when the results are partial)
+THIN = 3
+MAX_DROP_TRIES = 6
+
+
+def _ipc_titles(codes) -> dict[str, str]:
+    from listings.catalogue.models import IpcEntry
+
+    return {e.code: e.title_zh for e in IpcEntry.objects.filter(code__in=list(codes)).only("code", "title_zh")}
+
+
+def _count(backend, query: SearchQuery) -> int:
+    return backend.search(dataclasses.replace(query, page=1, page_size=1, facets=False, highlight=False)).total
+
+
+def suggestions_for(backend, query: SearchQuery, result: SearchResult) -> tuple[Suggestion, ...]:
+    """What to try instead when ``result`` is empty, thin or partial (each tried with a count)."""
+    if result.total >= THIN and not result.partial:
+        return ()
+    out: list[Suggestion] = []
+    words = result.words
+    if len(words) >= 2:
+        best = None
+        for word in words[:MAX_DROP_TRIES]:
+            text = " ".join(w for w in words if w != word)
+            total = _count(backend, dataclasses.replace(query, text=text))
+            if total > result.total and (best is None or total > best[1]):
+                best = (word, total, text)
+        if best:
+            out.append(Suggestion("drop_word", {"q": best[2]}, f"去掉“{best[0]}”再试", f"Try without “{best[0]}”", best[1]))
+    filters = query.filters
+    widened = []
+    if filters.ipc:
+        widened.append(("ipc", dataclasses.replace(filters, ipc=""), "IPC"))
+    for facet in VALUE_FACETS:
+        if getattr(filters, facet.filter_attr):
+            widened.append((facet.param, dataclasses.replace(filters, **{facet.filter_attr: ""}), facet.label_zh))
+    if filters.year_from is not None or filters.year_to is not None:
+        widened.append(("year", dataclasses.replace(filters, year_from=None, year_to=None), "申请年份"))
+    best = None
+    for param, wider, label in widened:
+        total = _count(backend, dataclasses.replace(query, filters=wider))
+        if total > result.total and (best is None or total > best[1]):
+            best = (param, total, label)
+    if best:
+        param, total, label = best
+        params = {"year_from": "", "year_to": ""} if param == "year" else {param: ""}
+        out.append(Suggestion("widen", params, f"取消“{label}”筛选", f"Remove the {label} filter", total))
+    if not filters.ipc and not result.ipc_from_query:
+        subclasses = result.facets.get("ipc_subclass") or []
+        if subclasses and (result.partial or result.total < THIN):
+            top = subclasses[0]
+            title = _ipc_titles([top.value]).get(top.value, "")
+            out.append(Suggestion("ipc", {"ipc": top.value}, f"在 {top.value} {title} 中检索？".replace("  ", " "),
+                                  f"Search in {top.value} {title}?", top.count))
+    return tuple(out)
+
+
+def suggested_fields(query: SearchQuery, result: SearchResult, *, k: int = 3) -> tuple[FieldSuggestion, ...]:
+    """IPC subclasses predicted for a sentence query with no IPC filter ([] without a trained model)."""
+    if query.filters.ipc or result.ipc_from_query or not query.text.strip():
+        return ()
+    if not understand(query.text).is_sentence:
+        return ()
+    from search.classifier import predict_fields
+
+    predicted = predict_fields(query.text, k=k)
+    if not predicted:
+        return ()
+    titles = _ipc_titles(code for code, _ in predicted)
+    return tuple(FieldSuggestion(code, titles.get(code, ""), round(score, 3)) for code, score in predicted)
+
+
+def search_patents(query: SearchQuery, *, backend=None) -> SearchResult:
+    """The engine's result with suggestions and suggested fields filled in."""
+    backend = backend or get_search_backend()
+    result = backend.search(query)
+    return dataclasses.replace(
+        result,
+        suggestions=suggestions_for(backend, query, result),
+        suggested_fields=suggested_fields(query, result),
+    )
+
+
+__all__ = ["search_patents", "suggestions_for", "suggested_fields", "SearchFilters"]
