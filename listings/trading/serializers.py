@@ -144,10 +144,6 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class NegotiationSerializer(ReasonSerializer):
-    counterparty = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
-
-
 class CloseSerializer(ReasonSerializer):
     outcome = serializers.ChoiceField(choices=["assigned", "licensed"])
     licensee = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), required=False, allow_null=True)
