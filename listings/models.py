@@ -27,3 +27,16 @@ from listings.trading.models import (  # noqa: F401
     ListingTransition,
     ReviewStatus,
 )
+from listings.deals.models import (  # noqa: F401
+    ContractConfirmation,
+    Deal,
+    DealBroker,
+    DealDocument,
+    DealMessage,
+    DealOffer,
+    DealStatus,
+    DealTransition,
+    IpFinding,
+    IpReview,
+    NdaAcceptance,
+)
