@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from listings.trading import views
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("listings/<int:pk>/files/<int:attachment_id>/", views.listing_file, name="listing-file"),
     path("listings/<int:pk>/files/<int:attachment_id>/delete/", views.listing_file_delete, name="listing-file-delete"),
     path("listings/<int:pk>/open-licence/", views.open_licence_take, name="open-licence-take"),
+    path("", include("listings.deals.urls")),
     path("listings/<int:pk>/<str:action>/", views.listing_action, name="listing-action"),
     path("demands/", views.demand_board, name="demand-board"),
     path("demands/new/", views.demand_create, name="demand-create"),

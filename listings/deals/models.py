@@ -143,7 +143,7 @@ class Deal(models.Model):
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
-        return reverse("deals:deal-room", args=[self.pk])
+        return reverse("listings:deals:deal-room", args=[self.pk])
 
     @property
     def title(self) -> str:
