@@ -53,7 +53,11 @@ def offer_diff(offer: DealOffer) -> list[dict]:
 
 
 def deal_offers(deal: Deal) -> list[DealOffer]:
-    return list(deal.offers.select_related("answers", "made_by").order_by("version"))
+    """The deal's offers in version order, each with ``diff`` against the offer it answers."""
+    rows = list(deal.offers.select_related("answers", "made_by").order_by("version"))
+    for offer in rows:
+        offer.diff = offer_diff(offer)
+    return rows
 
 
 def messages_since(deal: Deal, last_seq: int, *, limit: int = 1000) -> list[DealMessage]:

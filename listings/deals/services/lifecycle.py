@@ -65,7 +65,7 @@ DEAL_MACHINE = StateMachine(
         Transition("pause", frozenset({D.ENQUIRY, D.NEGOTIATING}), D.PAUSED, DealActor.SYSTEM),
         Transition("resume", frozenset({D.PAUSED}), D.NEGOTIATING, DealActor.SYSTEM),
         Transition("resume_enquiry", frozenset({D.PAUSED}), D.ENQUIRY, DealActor.SYSTEM),
-        Transition("agree", frozenset({D.NEGOTIATING}), D.TERMS_AGREED, DealActor.SYSTEM),
+        Transition("agree", frozenset({D.NEGOTIATING}), D.TERMS_AGREED, DealActor.PARTY),
         Transition("review_open", frozenset({D.TERMS_AGREED}), D.IP_REVIEW, DealActor.SYSTEM),
         Transition("revise", frozenset({D.TERMS_AGREED, D.IP_REVIEW}), D.NEGOTIATING, DealActor.PARTY),
         Transition("confirm", frozenset({D.IP_REVIEW}), D.CONTRACT_CONFIRMED, DealActor.SYSTEM),
@@ -94,7 +94,7 @@ def _allowed(by: User | None):
             return side is not None and side != deal.opened_by_side
         if transition.actor == DealActor.SELLER_OR_OPERATOR:
             return by is None or operator or side == Side.SELLER
-        return side is not None or operator  # PARTY
+        return by is None or side is not None or operator  # PARTY (by=None: the deals services themselves)
 
     return check
 
