@@ -123,3 +123,13 @@ def test_confidential_document_needs_the_nda(client, started, holder, demander):
     assert client.get(f"/deals/{started.pk}/documents/{document.pk}/").status_code == 403
     parties.nda_accept(deal=started, by=demander, text_sha256=started.nda_sha256)
     assert client.get(f"/deals/{started.pk}/documents/{document.pk}/").status_code == 200
+
+
+def test_api_hides_other_deals_and_resumes_messages(client, started, outsider, demander):
+    client.force_login(outsider)
+    assert client.get(f"/api/deals/{started.pk}/").status_code == 404
+    assert client.post(f"/api/deals/{started.pk}/chat/", {"body": "hi"}).status_code == 404
+    client.force_login(demander)
+    assert client.post(f"/api/deals/{started.pk}/chat/", {"body": "API 消息"}).json()["seq"] == 3
+    assert [m["seq"] for m in client.get(f"/api/deals/{started.pk}/messages/?last_seq=1").json()] == [2, 3]
+    assert client.post(f"/api/deals/{started.pk}/actions/close/").status_code == 409
