@@ -36,7 +36,7 @@ class ChatSerializer(serializers.Serializer):
     client_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
 
-class ReasonSerializer(serializers.Serializer):
+class DealReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
@@ -82,14 +82,14 @@ class DealViewSet(TradingExceptionsMixin, mixins.ListModelMixin, mixins.Retrieve
     def offers(self, request, pk=None):
         return Response([selectors.offer_payload(o) for o in selectors.deal_offers(self.get_object())])
 
-    @extend_schema(summary="Lifecycle action: accept, decline, cancel or close", request=ReasonSerializer,
+    @extend_schema(summary="Lifecycle action: accept, decline, cancel or close", request=DealReasonSerializer,
                    responses={200: DealSerializer}, parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH,
                                                                                  enum=list(ACTIONS))])
     @action(detail=True, methods=["post"], url_path=r"actions/(?P<name>[a-z_]+)")
     def transition(self, request, pk=None, name=None):
         if name not in ACTIONS:
             return Response({"detail": f"unknown action {name!r}"}, status=status.HTTP_404_NOT_FOUND)
-        data = ReasonSerializer(data=request.data)
+        data = DealReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         deal = ACTIONS[name](self.get_object(), request.user, data.validated_data["reason"])
         return Response(DealSerializer(deal).data)
