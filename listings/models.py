@@ -14,6 +14,19 @@ from listings.catalogue.models import (  # noqa: F401
     PatentPublication,
     Zone,
 )
+from listings.deals.models import (  # noqa: F401
+    ContractConfirmation,
+    Deal,
+    DealBroker,
+    DealDocument,
+    DealMessage,
+    DealOffer,
+    DealStatus,
+    DealTransition,
+    IpFinding,
+    IpReview,
+    NdaAcceptance,
+)
 from listings.demands.models import Demand, DemandStatus, DemandTransition, Visibility  # noqa: F401
 from listings.matching.models import AlertFrequency, DemandMatch, MatchSource, SavedSearch, SavedSearchScope  # noqa: F401
 from listings.trading.models import (  # noqa: F401

@@ -1,5 +1,5 @@
-"""The listings app's pages: trading and demands, one URL (and one URL name) per action."""
-from django.urls import path
+"""The listings app's pages: trading, demands and deals, one URL (and one URL name) per action."""
+from django.urls import include, path
 
 from listings.demands import views as demand_views
 from listings.trading import views as trading_views
@@ -24,6 +24,7 @@ urlpatterns = [
     path("listings/<int:pk>/files/<int:attachment_id>/", trading_views.listing_file, name="listing-file"),
     path("listings/<int:pk>/files/<int:attachment_id>/delete/", trading_views.listing_file_delete, name="listing-file-delete"),
     path("listings/<int:pk>/open-licence/", trading_views.open_licence_take, name="open-licence-take"),
+    path("", include("listings.deals.urls")),
     *_actions("listings", trading_views.listing_action, trading_views.OWNER_LISTING_ACTIONS, "listing"),
     path("demands/", demand_views.demand_board, name="demand-board"),
     path("demands/new/", demand_views.demand_create, name="demand-create"),

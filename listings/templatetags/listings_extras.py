@@ -43,7 +43,7 @@ ACTION_LABELS = {  # past-tense log words, distinct from the buttons' labels ("�
     "review_start": gettext_lazy("审核开始"), "approve": gettext_lazy("审核通过"), "reject": gettext_lazy("退回修改"),
     "withdraw": gettext_lazy("已撤回"), "suspend": gettext_lazy("已暂停"), "reinstate": gettext_lazy("已恢复"),
     "expire": gettext_lazy("到期"), "close": gettext_lazy("已关闭"), "negotiation_open": gettext_lazy("进入洽谈"),
-    "negotiation_end": gettext_lazy("洽谈结束"), "open_licence_taken": gettext_lazy("取得开放许可"),
+    "negotiation_end": gettext_lazy("洽谈结束"), "negotiation_join": gettext_lazy("新洽谈方加入"), "open_licence_taken": gettext_lazy("取得开放许可"),
 }
 PART_LABELS = {
     "text": gettext_lazy("文本相关度"), "ipc": gettext_lazy("IPC 邻近度"), "field": gettext_lazy("产业/实验区"),

@@ -29,7 +29,6 @@ from listings.trading.serializers import (
     ListingTransitionSerializer,
     ListingUpdateSerializer,
     ListingWriteSerializer,
-    NegotiationSerializer,
     OpenLicenceTakeSerializer,
     UploadSerializer,
 )
@@ -104,7 +103,7 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             return [drf_permissions.IsAuthenticated(), IsOperator()]
         if self.action in ("transitions",):
             return [drf_permissions.IsAuthenticated(), CanManageOrOperate()]
-        if self.action in ("create", "negotiation_open", "negotiation_end", "close", "open_licence_take"):
+        if self.action in ("create", "close", "open_licence_take"):
             return [drf_permissions.IsAuthenticated()]
         return [drf_permissions.AllowAny()]
 
@@ -164,23 +163,6 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self._out(listing_services.listing_reinstate(listing=self.get_object(), by=request.user, reason=reason_from(request)))
 
     # Trading -------------------------------------------------------------------------------
-    @extend_schema(summary="Start negotiation with a counterparty", request=NegotiationSerializer,
-                   responses={200: ListingSerializer, 400: RULE_ERROR, 403: None, 409: CONFLICT})
-    @action(detail=True, methods=["post"], url_path="negotiation-open")
-    def negotiation_open(self, request, pk=None):
-        serializer = NegotiationSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        listing = listing_services.listing_negotiation_open(
-            listing=self.get_object(), by=request.user, counterparty=serializer.validated_data["counterparty"],
-            reason=serializer.validated_data["reason"],
-        )
-        return self._out(listing)
-
-    @extend_schema(summary="End negotiation; the listing is back on the board", **REASON_ACTION)
-    @action(detail=True, methods=["post"], url_path="negotiation-end")
-    def negotiation_end(self, request, pk=None):
-        return self._out(listing_services.listing_negotiation_end(listing=self.get_object(), by=request.user, reason=reason_from(request)))
-
     @extend_schema(summary="Close: assigned or licensed", request=CloseSerializer,
                    responses={200: ListingSerializer, 400: RULE_ERROR, 409: CONFLICT})
     @action(detail=True, methods=["post"])

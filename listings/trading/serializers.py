@@ -136,8 +136,6 @@ class ListingUpdateSerializer(ListingWriteSerializer):
         self.fields.pop("organisation", None)
 
 
-class NegotiationSerializer(ReasonSerializer):
-    counterparty = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
 
 
 class CloseSerializer(ReasonSerializer):

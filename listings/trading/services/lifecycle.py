@@ -88,6 +88,8 @@ def lock_listing(listing: Listing) -> Listing:
 
 
 def _check_actor(transition: Transition, listing: Listing, by, counterparty: Organisation | None = None) -> None:
+    if by is None and transition.actor in (Actor.OWNER_OR_OPERATOR, Actor.PARTY):
+        return  # the system acting for a deal (``listings.deals`` drives negotiation and closing)
     if transition.actor == Actor.SYSTEM:
         if by is not None and not permissions.is_operator(by):
             raise NotPermitted("仅运营人员或系统可以执行此操作 / only operators or the system may do this")
@@ -337,6 +339,25 @@ def listing_negotiation_open(*, listing: Listing, by, counterparty: Organisation
 
 
 @transaction.atomic
+def listing_negotiation_join(*, listing: Listing, by, counterparty: Organisation, reason: str = "") -> Listing:
+    """Another organisation starts a deal on a listing already under negotiation (parallel licence talks):
+    it becomes a counterparty; the status stays, a ``negotiation_join`` row records who joined."""
+    locked = lock_listing(listing)
+    if locked.status != S.UNDER_NEGOTIATION:
+        raise IllegalTransition("listing", "negotiation_join", locked.status)
+    if by is not None and not (permissions.can_manage_listing(by, locked) or permissions.is_operator(by)):
+        raise NotPermitted("您无权为此挂牌增加洽谈方 / you may not add a counterparty to this listing")
+    if counterparty.pk == locked.organisation_id:
+        raise RuleBroken([("counterparty", "counterparty_is_owner", "不能与自己的机构洽谈 / the counterparty cannot be the listing's own organisation")])
+    locked.counterparties.add(counterparty)
+    ListingTransition.objects.create(
+        listing=locked, action="negotiation_join", from_status=locked.status, to_status=locked.status, by=by,
+        reason=(reason or "").strip() or str(counterparty),
+    )
+    return _sync(listing, locked)
+
+
+@transaction.atomic
 def listing_negotiation_end(*, listing: Listing, by, reason: str = "") -> Listing:
     """Talks broke off: the listing is back on the board."""
     locked, transition = _begin(listing, "negotiation_end", by, reason)
@@ -350,9 +371,13 @@ def listing_negotiation_end(*, listing: Listing, by, reason: str = "") -> Listin
 
 @transaction.atomic
 def listing_close(
-    *, listing: Listing, by, outcome: str, licensee: Organisation | None = None, reason: str = ""
+    *, listing: Listing, by, outcome: str, licensee: Organisation | None = None, reason: str = "",
+    grant_terms: dict | None = None,
 ) -> Listing:
-    """The deal is done: assigned, or licensed (which records the licence so later ones are checked against it)."""
+    """The deal is done: assigned, or licensed (which records the licence so later ones are checked against it).
+
+    ``grant_terms`` (``kind``, ``territory``, ``field_of_use``, ``term_start``, ``term_end``) are the licence
+    actually agreed in a deal; without them the listing's own terms are recorded."""
     locked, transition = _begin(listing, "close", by, reason)
     rules = Rules()
     expected = CloseOutcome.ASSIGNED if locked.deal_type == DealType.ASSIGNMENT else CloseOutcome.LICENSED
@@ -371,13 +396,16 @@ def listing_close(
     _record(locked, transition, by, reason, extra_fields=["close_outcome"])
     if expected == CloseOutcome.LICENSED:
         assert licensee is not None  # checked by the rules above
+        agreed = {
+            "kind": locked.licence_kind or LicenceKind.NON_EXCLUSIVE, "territory": locked.territory,
+            "field_of_use": locked.field_of_use, "term_start": locked.term_start, "term_end": locked.term_end,
+            **(grant_terms or {}),
+        }
         LicenceGrant.objects.bulk_create(
             [
                 LicenceGrant(
-                    patent=patent, listing=locked, kind=locked.licence_kind or LicenceKind.NON_EXCLUSIVE,
-                    licensor=locked.organisation, licensee=licensee, licensee_name=licensee.name,
-                    territory=locked.territory, field_of_use=locked.field_of_use, term_start=locked.term_start,
-                    term_end=locked.term_end, recorded_by=by,
+                    patent=patent, listing=locked, licensor=locked.organisation, licensee=licensee,
+                    licensee_name=licensee.name, recorded_by=by, **agreed,
                 )
                 for patent in locked.patents.all()
             ]

@@ -1,0 +1,82 @@
+"""Who may see and act in a deal: the parties' members, their accepted brokers, and operators."""
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.db.models import Q, QuerySet
+
+from listings.deals.models import BrokerStatus, Deal, DealDocument, Side
+from marketplace import permissions
+from marketplace.models import Membership
+
+
+def _authenticated(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def party_side(user: User | None, deal: Deal) -> str | None:
+    """``seller`` or ``buyer`` for a member of that organisation (its own people), else ``None``."""
+    if not _authenticated(user):
+        return None
+    orgs = set(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
+    if deal.seller_id in orgs:
+        return Side.SELLER
+    if deal.buyer_id in orgs:
+        return Side.BUYER
+    return None
+
+
+def broker_side(user: User | None, deal: Deal) -> str | None:
+    """The side an accepted broker organisation of ``user`` acts for in ``deal``."""
+    if not _authenticated(user):
+        return None
+    row = (
+        deal.brokers.filter(
+            status=BrokerStatus.ACCEPTED,
+            organisation__memberships__user=user,
+            organisation__memberships__role=Membership.Role.BROKER,
+        )
+        .values_list("side", flat=True)
+        .first()
+    )
+    return row
+
+
+def acting_side(user: User | None, deal: Deal) -> str | None:
+    """The side ``user`` negotiates for: their own organisation's, or the one their accepted broker represents."""
+    return party_side(user, deal) or broker_side(user, deal)
+
+
+def can_view_deal(user: User | None, deal: Deal) -> bool:
+    """The room, its messages and documents: parties, accepted brokers, operators."""
+    return acting_side(user, deal) is not None or permissions.is_operator(user)
+
+
+def visible_deals_q(user: User | None) -> Q:
+    if permissions.is_operator(user):
+        return Q()
+    if not _authenticated(user):
+        return Q(pk__in=[])
+    orgs = Membership.objects.filter(user=user).values("organisation_id")
+    brokered = Membership.objects.filter(user=user, role=Membership.Role.BROKER).values("organisation_id")
+    return (
+        Q(seller__in=orgs)
+        | Q(buyer__in=orgs)
+        | Q(brokers__status=BrokerStatus.ACCEPTED, brokers__organisation__in=brokered)
+    )
+
+
+def deals_visible_to(user: User | None) -> QuerySet[Deal]:
+    return Deal.objects.filter(visible_deals_q(user)).distinct()
+
+
+def can_see_document(user: User | None, document: DealDocument) -> bool:
+    """Operators and the uploading side always; the other side only after accepting the current NDA if confidential."""
+    deal = document.deal
+    if permissions.is_operator(user):
+        return True
+    side = acting_side(user, deal)
+    if side is None:
+        return False
+    if side == document.side or not document.confidential:
+        return True
+    return deal.nda_acceptances.filter(user=user, text_sha256=deal.nda_sha256).exists()

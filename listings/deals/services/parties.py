@@ -1,0 +1,213 @@
+"""People in the room: chat, brokers (invited, requested, assigned, accepted), commission, documents and the NDA."""
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from listings.deals import access
+from listings.deals.models import (
+    MAX_AMOUNT,
+    ROOM_OPEN_STATUSES,
+    BrokerStatus,
+    CommissionPayer,
+    Deal,
+    DealBroker,
+    DealDocument,
+    DealStatus,
+    MessageKind,
+    NdaAcceptance,
+    Side,
+)
+from listings.deals.services.room import MAX_CHAT, room_event, room_record
+from marketplace import permissions
+from marketplace.kernel.errors import NotPermitted, validation_errors
+from marketplace.kernel.statemachine import IllegalTransition, RuleBroken
+from marketplace.kernel.uploads import check_upload
+from marketplace.models import Membership, Organisation
+from marketplace.notifications import notify
+from marketplace.services import operators, organisation_members
+
+
+def _require_viewer(by: User | None, deal: Deal) -> None:
+    if not access.can_view_deal(by, deal):
+        raise NotPermitted("您不是本交易的参与方 / you are not a party to this deal")
+
+
+def chat_post(*, deal: Deal, by: User, body: str, client_id: str = ""):
+    """A chat message (parties, their accepted brokers, operators), stored with the next sequence number."""
+    _require_viewer(by, deal)
+    text = (body or "").strip()
+    if not text:
+        raise RuleBroken([("body", "required", "消息不能为空 / the message is empty")])
+    if len(text) > MAX_CHAT:
+        raise RuleBroken([("body", "too_long", f"消息最长 {MAX_CHAT} 字 / at most {MAX_CHAT} characters")])
+    if deal.status not in ROOM_OPEN_STATUSES:
+        raise IllegalTransition("deal", "chat", deal.status)
+    return room_record(deal=deal, kind=MessageKind.CHAT, author=by, body=text, client_id=(client_id or "")[:64])
+
+
+# --------------------------------------------------------------------------------------------
+# Brokers
+# --------------------------------------------------------------------------------------------
+def _is_broker_org(organisation: Organisation) -> bool:
+    return organisation.memberships.filter(role=Membership.Role.BROKER).exists()
+
+
+def _own_side(by: User, deal: Deal, side: str) -> None:
+    if side not in Side.values:
+        raise RuleBroken([("side", "invalid_choice", f"未知的一方 / unknown side {side!r}")])
+    if access.party_side(by, deal) != side:
+        raise NotPermitted("只能为本方邀请或申请经纪人 / you may only invite a broker for your own side")
+
+
+def _check_broker_org(deal: Deal, organisation: Organisation, side: str) -> None:
+    problems = []
+    if organisation.pk in (deal.seller_id, deal.buyer_id):
+        problems.append(("organisation", "broker_is_party", "经纪机构不能是交易一方 / a broker cannot be a party"))
+    if not organisation.is_verified:
+        problems.append(("organisation", "organisation_not_verified", f"机构“{organisation}”尚未通过认证 / not verified"))
+    if not _is_broker_org(organisation):
+        problems.append(("organisation", "not_a_broker", f"“{organisation}”没有技术经纪人 / {organisation} has no broker members"))
+    if deal.brokers.filter(side=side, status__in=(BrokerStatus.INVITED, BrokerStatus.ACCEPTED)).exists():
+        problems.append(("side", "broker_exists", "本方已有经纪人或待答复的邀请 / this side already has a broker"))
+    if problems:
+        raise RuleBroken(problems)
+
+
+@transaction.atomic
+def broker_invite(*, deal: Deal, by: User, side: str, organisation: Organisation) -> DealBroker:
+    deal = Deal.objects.select_for_update().get(pk=deal.pk)
+    _own_side(by, deal, side)
+    _check_broker_org(deal, organisation, side)
+    row = DealBroker.objects.create(deal=deal, side=side, organisation=organisation, status=BrokerStatus.INVITED, invited_by=by)
+    room_event(deal, "broker_invited", by=by, side=side, organisation=organisation.name, broker=row.pk)
+    notify(users=organisation_members(organisation), verb="deal.broker_invited",
+           title=f"您被邀请担任交易 #{deal.pk} 的技术经纪人", url=f"/deals/{deal.pk}/")
+    return row
+
+
+@transaction.atomic
+def broker_request(*, deal: Deal, by: User, side: str, note: str = "") -> DealBroker:
+    """Ask the operator to assign a broker for this side."""
+    deal = Deal.objects.select_for_update().get(pk=deal.pk)
+    _own_side(by, deal, side)
+    if deal.brokers.filter(side=side, status__in=(BrokerStatus.REQUESTED, BrokerStatus.INVITED, BrokerStatus.ACCEPTED)).exists():
+        raise RuleBroken([("side", "broker_exists", "本方已有经纪人或待处理的申请 / this side already has a broker or request")])
+    row = DealBroker.objects.create(deal=deal, side=side, status=BrokerStatus.REQUESTED, invited_by=by, note=(note or "").strip())
+    room_event(deal, "broker_requested", by=by, side=side, broker=row.pk)
+    notify(users=operators(), verb="deal.broker_requested", title=f"交易 #{deal.pk} 申请指派技术经纪人", url="/deals/operator/")
+    return row
+
+
+@transaction.atomic
+def broker_assign(*, broker: DealBroker, by: User, organisation: Organisation) -> DealBroker:
+    """An operator answers a request by naming a broker organisation, which then accepts or declines."""
+    if not permissions.is_operator(by):
+        raise NotPermitted("仅运营人员可以指派经纪人 / only operators assign brokers")
+    row = DealBroker.objects.select_for_update().select_related("deal").get(pk=broker.pk)
+    if row.status != BrokerStatus.REQUESTED:
+        raise IllegalTransition("broker", "assign", row.status)
+    row.status = BrokerStatus.DECLINED  # frees the side for the check below, restored at once
+    row.save(update_fields=["status"])
+    _check_broker_org(row.deal, organisation, row.side)
+    row.organisation, row.status, row.decided_by = organisation, BrokerStatus.INVITED, by
+    row.save(update_fields=["organisation", "status", "decided_by"])
+    room_event(row.deal, "broker_assigned", by=by, side=row.side, organisation=organisation.name, broker=row.pk)
+    notify(users=organisation_members(organisation), verb="deal.broker_invited",
+           title=f"运营人员指派您担任交易 #{row.deal_id} 的技术经纪人", url=f"/deals/{row.deal_id}/")
+    return row
+
+
+@transaction.atomic
+def broker_answer(*, broker: DealBroker, by: User, accept: bool) -> DealBroker:
+    row = DealBroker.objects.select_for_update().select_related("deal", "organisation").get(pk=broker.pk)
+    if row.organisation is None or not permissions.has_role(by, row.organisation, [Membership.Role.BROKER]):
+        raise NotPermitted("只有受邀经纪机构的经纪人可以答复 / only the invited broker organisation's brokers answer")
+    if row.status != BrokerStatus.INVITED:
+        raise IllegalTransition("broker", "accept" if accept else "decline", row.status)
+    row.status = BrokerStatus.ACCEPTED if accept else BrokerStatus.DECLINED
+    row.decided_by, row.decided_at = by, timezone.now()
+    row.save(update_fields=["status", "decided_by", "decided_at"])
+    room_event(row.deal, "broker_accepted" if accept else "broker_declined", by=by, side=row.side,
+               organisation=row.organisation.name, broker=row.pk)
+    return row
+
+
+@transaction.atomic
+def commission_set(*, deal: Deal, by: User, payer: str, bps: int | None = None, fixed_amount: int | None = None) -> Deal:
+    """The broker commission (basis points of the price, or a fixed amount in fen) and who pays it; shown to
+    both sides in the room before any offer can be accepted."""
+    deal = Deal.objects.select_for_update().get(pk=deal.pk)
+    if not (access.acting_side(by, deal) or permissions.is_operator(by)):
+        raise NotPermitted("您不是本交易的参与方 / you are not a party to this deal")
+    if deal.status not in (DealStatus.ENQUIRY, DealStatus.NEGOTIATING, DealStatus.PAUSED):
+        raise IllegalTransition("deal", "commission_set", deal.status)
+    problems = []
+    if payer not in CommissionPayer.values:
+        problems.append(("payer", "invalid_choice", f"未知支付方 / unknown payer {payer!r}"))
+    if (bps is None) == (fixed_amount is None):
+        problems.append(("commission", "commission_one_basis", "请填写费率或固定金额之一 / give either a rate or a fixed amount"))
+    if bps is not None and (isinstance(bps, bool) or not isinstance(bps, int) or not 0 <= bps <= 10000):
+        problems.append(("bps", "royalty_rate_out_of_range", "佣金费率须为 0–10000 基点 / 0–10000 basis points"))
+    if fixed_amount is not None and (isinstance(fixed_amount, bool) or not isinstance(fixed_amount, int)
+                                     or not 0 <= fixed_amount <= MAX_AMOUNT):
+        problems.append(("fixed_amount", "amount_out_of_range", "金额须为 0 至 2^53−1 的整数（分）/ integer fen in range"))
+    if problems:
+        raise RuleBroken(problems)
+    deal.commission_bps, deal.commission_fixed_amount = bps, fixed_amount
+    deal.commission_payer, deal.commission_set_at = payer, timezone.now()
+    deal.save(update_fields=["commission_bps", "commission_fixed_amount", "commission_payer", "commission_set_at", "updated_at"])
+    room_event(deal, "commission", by=by, bps=bps, fixed_amount=fixed_amount, payer=payer)
+    return deal
+
+
+# --------------------------------------------------------------------------------------------
+# Documents and the NDA
+# --------------------------------------------------------------------------------------------
+@transaction.atomic
+def document_upload(*, deal: Deal, by: User, upload, confidential: bool = False) -> DealDocument:
+    """A file in the room, checked by magic bytes (``check_upload``); only the seller marks one confidential."""
+    side = access.acting_side(by, deal)
+    if side is None:
+        raise NotPermitted("您不是本交易的参与方 / you are not a party to this deal")
+    if confidential and side != Side.SELLER:
+        raise RuleBroken([("confidential", "seller_only", "只有卖方可以上传保密资料 / only the seller marks documents confidential")])
+    try:
+        checked = check_upload(upload, kind="document")
+    except ValidationError as exc:
+        raise RuleBroken(validation_errors(exc)) from None
+    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks() if hasattr(upload, "chunks") else [upload.read()]:
+        digest.update(chunk)
+    upload.seek(0)
+    document = DealDocument(deal=deal, original_name=checked.original_name, content_type=checked.mime, size=checked.size,
+                            sha256=digest.hexdigest(), confidential=bool(confidential), side=side, uploaded_by=by)
+    document.file.save(f"upload.{checked.extension}", upload, save=False)
+    document.save()
+    room_record(deal=deal, kind=MessageKind.ATTACHMENT, author=by, body=checked.original_name,
+                payload={"event": "document", "document": document.pk, "name": checked.original_name,
+                         "confidential": document.confidential, "size": checked.size})
+    return document
+
+
+@transaction.atomic
+def nda_accept(*, deal: Deal, by: User, text_sha256: str) -> NdaAcceptance:
+    """The buyer's member accepts the NDA text they were shown (its sha256 must match the current text)."""
+    deal = Deal.objects.select_for_update().get(pk=deal.pk)
+    side = access.acting_side(by, deal)
+    if side != Side.BUYER:
+        raise NotPermitted("保密条款由买方接受 / the buyer's side accepts the NDA")
+    if text_sha256 != deal.nda_sha256:
+        raise RuleBroken([("text_sha256", "nda_changed", "保密条款文本已变化，请重新阅读 / the NDA text changed: read it again")])
+    organisation = deal.buyer if access.party_side(by, deal) else deal.brokers.filter(
+        status=BrokerStatus.ACCEPTED, side=side).first().organisation
+    row, created = NdaAcceptance.objects.get_or_create(deal=deal, user=by, text_sha256=text_sha256,
+                                                       defaults={"organisation": organisation})
+    if created:
+        room_event(deal, "nda_accepted", by=by, sha256=text_sha256)
+    return row
