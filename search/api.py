@@ -20,7 +20,9 @@ from search.selectors import search_patents
 class FacetValueSerializer(serializers.Serializer):
     value = serializers.CharField()
     count = serializers.IntegerField(help_text="hits when filtering by this value (与按此值筛选的结果数相同)")
-    label = serializers.CharField(help_text="IPC title (Chinese, or English when the language is English), zone or industry name, status or kind label")
+    label = serializers.CharField(  # type: ignore[assignment]  # a field named "label"; stubs see Field.label
+        help_text="IPC title (Chinese, or English when the language is English), zone or industry name, status or kind label"
+    )
 
 
 class HitSerializer(serializers.Serializer):
@@ -37,7 +39,7 @@ class HitSerializer(serializers.Serializer):
 
 class SuggestionSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["drop_word", "widen", "ipc"])
-    label = serializers.CharField(help_text="in the active language (Chinese first)")
+    label = serializers.CharField(help_text="in the active language (Chinese first)")  # type: ignore[assignment]  # a field named "label"; stubs see Field.label
     params = serializers.DictField(child=serializers.CharField(allow_blank=True),
                                    help_text="query parameters to change; an empty value removes the parameter")
     total = serializers.IntegerField(allow_null=True, help_text="results it would give, when known")
@@ -53,7 +55,9 @@ class SearchResponseSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     page = serializers.IntegerField()
     page_size = serializers.IntegerField()
-    partial = serializers.BooleanField(help_text="some hits hold only part of the words (部分匹配 / showing partial matches)")
+    partial = serializers.BooleanField(  # type: ignore[assignment]  # a field named "partial"; stubs see BaseSerializer.partial
+        help_text="some hits hold only part of the words (部分匹配 / showing partial matches)"
+    )
     words = serializers.ListField(child=serializers.CharField(), help_text="the informative words searched")
     dropped_words = serializers.ListField(child=serializers.CharField(), help_text="stop-words left out")
     ipc_from_query = serializers.CharField(allow_blank=True, help_text="an IPC code typed in q, applied as the IPC filter")

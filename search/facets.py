@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.utils.functional import Promise
+
 #: IPC level (``listings.catalogue.identifiers.IPC_LEVELS``) → facet name
 IPC_FACET_BY_LEVEL = {
     "section": "ipc_section",
@@ -38,13 +40,13 @@ def _ipc_values(level: str) -> Callable:
     return values
 
 
-def _legal_status_choices() -> list[tuple[str, str]]:
+def _legal_status_choices() -> list[tuple[str, str | Promise]]:
     from listings.catalogue.models import LegalStatus
 
     return list(LegalStatus.choices)
 
 
-def _kind_choices() -> list[tuple[str, str]]:
+def _kind_choices() -> list[tuple[str, str | Promise]]:
     from listings.catalogue.models import PatentKind
 
     return list(PatentKind.choices)
@@ -78,7 +80,7 @@ class Facet:
     multi: bool
     values: Callable = field(compare=False, repr=False)
     titles: str = ""
-    choices: Callable[[], list[tuple[str, str]]] | None = field(default=None, compare=False, repr=False)
+    choices: Callable[[], list[tuple[str, str | Promise]]] | None = field(default=None, compare=False, repr=False)
     counted: bool = True
     sidebar: bool = True
     description: str = ""
@@ -128,7 +130,7 @@ def document_facets(doc) -> list[tuple[str, str]]:
     return list(dict.fromkeys(pairs))
 
 
-def filter_pairs(filters) -> list[tuple[str, str]]:
+def filter_pairs(filters) -> list[tuple[str, str]] | None:
     """The (facet, value) pairs a ``SearchFilters`` requires (the IPC filter at its own level; years apart).
 
     Returns ``None`` when the IPC filter does not parse (nothing can match)."""

@@ -6,6 +6,7 @@ reaches the index and the worker never reads rows that are not yet visible.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from django.db import transaction
 
@@ -18,7 +19,7 @@ def index_patents_on_commit(patent_ids: Iterable[int]) -> None:
     ids = sorted({int(i) for i in patent_ids})
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        transaction.on_commit(lambda chunk=chunk: index_patents.delay(chunk))
+        transaction.on_commit(partial(index_patents.delay, chunk))
 
 
 def remove_patents_on_commit(patent_ids: Iterable[int]) -> None:

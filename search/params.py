@@ -6,6 +6,7 @@ the message); values that are well-formed but unknown (a zone nobody has) simply
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, overload
 
 from search.facets import REGISTRY, VALUE_FACETS
 from search.interface import MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS, SearchFilters, SearchQuery
@@ -28,6 +29,10 @@ class SearchParamError(ValueError):
         return f"{self.param}: {self.message}"
 
 
+@overload
+def _int(params, name: str, default: int, low: int, high: int) -> int: ...
+@overload
+def _int(params, name: str, default: None, low: int, high: int) -> int | None: ...
 def _int(params, name: str, default: int | None, low: int, high: int) -> int | None:
     raw = (params.get(name) or "").strip()
     if not raw:
@@ -60,7 +65,7 @@ def parse_search_params(params, *, default_page_size: int = 20) -> SearchQuery:
             ipc = str(parse_ipc(ipc))
         except IdentifierError as exc:
             raise SearchParamError("ipc", str(exc)) from None
-    values: dict[str, str] = {}
+    values: dict[str, Any] = {}  # SearchFilters attribute (named by the facet registry) → value
     for facet in VALUE_FACETS:
         if facet.choices is not None:
             value = _text(params, facet.param, 40)

@@ -24,12 +24,13 @@ def facet_labels(facets: dict[str, list[FacetValue]]) -> dict[str, dict[str, str
         titles = {e.code: e.title for e in IpcEntry.objects.filter(code__in=codes).only("code", "title_zh", "title_en")}
         for name in IPC_FACETS:
             labels[name] = {fv.value: titles.get(fv.value, "") for fv in facets.get(name, ())}
-    models = {"zone": Zone, "industry": Industry}
+    models: dict[str, type[Zone] | type[Industry]] = {"zone": Zone, "industry": Industry}
     for facet in REGISTRY:
         values = [fv.value for fv in facets.get(facet.name, ())]
         if facet.titles in models and values:
             labels[facet.name] = {o.code: o.name for o in models[facet.titles].objects.filter(code__in=values)}
         elif facet.titles == "choices":
+            assert facet.choices is not None  # every "choices" facet declares them
             names = dict(facet.choices())
             labels[facet.name] = {v: str(names.get(v, v)) for v in values}
     return labels

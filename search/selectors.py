@@ -4,6 +4,7 @@ fields for sentence queries (``search.classifier``)."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from search import get_search_backend
 from search.facets import VALUE_FACETS
@@ -46,7 +47,8 @@ def suggestions_for(backend, query: SearchQuery, result: SearchResult) -> tuple[
         widened.append(("ipc", dataclasses.replace(filters, ipc=""), "IPC"))
     for facet in VALUE_FACETS:
         if getattr(filters, facet.filter_attr):
-            widened.append((facet.param, dataclasses.replace(filters, **{facet.filter_attr: ""}), facet.label_zh))
+            cleared: dict[str, Any] = {facet.filter_attr: ""}  # the attribute is named by the facet registry
+            widened.append((facet.param, dataclasses.replace(filters, **cleared), facet.label_zh))
     if filters.year_from is not None or filters.year_to is not None:
         widened.append(("year", dataclasses.replace(filters, year_from=None, year_to=None), "申请年份"))
     best = None

@@ -170,7 +170,7 @@ def understand(text: str, *, synonyms=None) -> Understanding:
     canon = canonical(rest)
     groups: list[TermGroup] = []
     dropped: list[str] = []
-    pieces: list[tuple[int, object]] = []  # (position, TermGroup | plain text)
+    pieces: list[tuple[int, TermGroup | str]] = []  # (position, TermGroup | plain text)
     cursor = 0
     for start, end, term in table.find(canon):
         if start > cursor:

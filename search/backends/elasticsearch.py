@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from elasticsearch import Elasticsearch, NotFoundError
 from elasticsearch.dsl import (
@@ -330,12 +331,14 @@ class Backend(SearchBackend):
         elif filters:
             s = s.query(Q("bool", filter=filters))
         text = text or (" ".join(u.numbers) if u is not None and u.numbers else "")
+        # the tie-break; Elasticsearch takes the short {field: order} form, the DSL annotates only {field: {…}}
+        by_id: dict[str, Any] = {"patent_id": "asc"}
         if query.sort == "newest" or (query.sort == "relevance" and not text):
-            s = s.sort({"application_date": {"order": "desc", "missing": "_last"}}, {"patent_id": "asc"})
+            s = s.sort({"application_date": {"order": "desc", "missing": "_last"}}, by_id)
         elif query.sort == "oldest":
-            s = s.sort({"application_date": {"order": "asc", "missing": "_last"}}, {"patent_id": "asc"})
+            s = s.sort({"application_date": {"order": "asc", "missing": "_last"}}, by_id)
         else:
-            s = s.sort("_score", {"patent_id": "asc"})
+            s = s.sort("_score", by_id)
         if query.facets:
             for name in FACETS:
                 order = {"_key": "desc"} if BY_NAME[name].kind == "year" else [{"_count": "desc"}, {"_key": "asc"}]
@@ -411,9 +414,11 @@ class Backend(SearchBackend):
         page = max(1, int(query.page))
         u = understand(query.text) if query.text.strip() else None
         filters, ipc_from_query = apply_ipc(query.filters, u) if u is not None else (query.filters, "")
-        info = dict(words=u.words if u else (), dropped_words=u.dropped if u else (), ipc_from_query=ipc_from_query)
+        words: tuple[str, ...] = u.words if u else ()
+        dropped_words: tuple[str, ...] = u.dropped if u else ()
         empty = SearchResult(total=0, hits=[], facets={n: [] for n in FACETS} if query.facets else {}, page=page,
-                             page_size=page_size, **info)
+                             page_size=page_size, words=words, dropped_words=dropped_words,
+                             ipc_from_query=ipc_from_query)
         if u is not None and u.empty and not ipc_from_query:
             return empty
         if filters.ipc and not _ipc_levels(filters.ipc):
@@ -434,7 +439,8 @@ class Backend(SearchBackend):
         hits = [self._hit(raw) for raw in response]
         numbers = tuple(h.id for h in hits if u is not None and u.numbers and h.score >= 1000)
         return SearchResult(total=total, hits=hits, facets=facets, page=page, page_size=page_size,
-                            partial=partial, numbers_found=numbers, **info)
+                            partial=partial, words=words, dropped_words=dropped_words,
+                            ipc_from_query=ipc_from_query, numbers_found=numbers)
 
     def date_histogram(self, query: SearchQuery) -> list[FacetValue]:
         """Filings per year for the query (the aggregation the embedded engine gives as ``application_year``)."""

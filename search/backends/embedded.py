@@ -263,7 +263,7 @@ class Backend(SearchBackend):
             f"INSERT INTO fts_{s} (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?)", [p[1] for p in prepared]
         )
         facet_rows = []
-        number_rows = []
+        number_rows: list[tuple[str, int]] = []
         for doc_row, _, day, pairs, keys in prepared:
             vals = array("i", self._value_ids(conn, pairs))
             facet_rows.append((doc_row[0], day, vals.tobytes()))
@@ -589,15 +589,13 @@ class Backend(SearchBackend):
         page = max(1, int(query.page))
         u: Understanding | None = understand(query.text) if query.text.strip() else None
         filters, ipc_from_query = apply_ipc(query.filters, u) if u is not None else (query.filters, "")
-        info = dict(
-            words=u.words if u else (),
-            dropped_words=u.dropped if u else (),
-            ipc_from_query=ipc_from_query,
-        )
+        words: tuple[str, ...] = u.words if u else ()
+        dropped_words: tuple[str, ...] = u.dropped if u else ()
 
         def empty() -> SearchResult:
             return SearchResult(total=0, hits=[], facets=self._empty_facets() if query.facets else {},
-                                page=page, page_size=page_size, **info)
+                                page=page, page_size=page_size, words=words, dropped_words=dropped_words,
+                                ipc_from_query=ipc_from_query)
 
         with self._read() as conn:
             s, cache = self._refresh(conn)
@@ -679,7 +677,8 @@ class Backend(SearchBackend):
             page_ids = order[start : start + page_size]
             hits = self._hits(conn, s, page_ids, scores, tokens, highlight=query.highlight)
         return SearchResult(total=total, hits=hits, facets=facets, page=page, page_size=page_size, partial=partial,
-                            numbers_found=tuple(by_number), **info)
+                            words=words, dropped_words=dropped_words, ipc_from_query=ipc_from_query,
+                            numbers_found=tuple(by_number))
 
     def _date_page(self, cache: _FacetCache, ids: list[int], *, newest: bool, upto: int) -> list[int]:
         """The first ``upto`` of ``ids`` by date (undated last), ties by id; walks the process's date order

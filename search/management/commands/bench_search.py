@@ -11,6 +11,7 @@ import datetime as dt
 import shutil
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -88,18 +89,18 @@ class Command(BaseCommand):
         for group, query in tqdm(queries, desc="queries", unit="query"):
             key = (group, query.text, query.filters)
             totals[key] = backend.search(query).total
-            engine[key] = timed(lambda q=query: backend.search(q), repeat)
+            engine[key] = timed(partial(backend.search, query), repeat)
             light = SearchQuery(text=query.text, filters=query.filters, facets=False, highlight=False)
-            plain[key] = timed(lambda q=light: backend.search(q), repeat)
-            floor[key] = timed(lambda t=query.text: backend.raw_match(t, 20), repeat)
-            baseline[key] = timed(lambda q=query: _baseline_search(q), baseline_repeat)
+            plain[key] = timed(partial(backend.search, light), repeat)
+            floor[key] = timed(partial(backend.raw_match, query.text, 20), repeat)
+            baseline[key] = timed(partial(_baseline_search, query), baseline_repeat)
 
         # what matching does: more-like-this for a demand's text, and a search restricted to ids
         sample = documents[:: max(1, size // 40)][:40]
         mlt = []
         for doc in tqdm(sample, desc="more_like_this", unit="query"):
             text = f"{doc.title} {doc.abstract}"
-            mlt += timed(lambda t=text: backend.more_like_this(text=t, limit=50), 3)
+            mlt += timed(partial(backend.more_like_this, text=text, limit=50), 3)
         ids = tuple(d.id for d in documents[: min(size, 2000)])
         restricted = timed(
             lambda: backend.search(SearchQuery(text="装置 控制", filters=SearchFilters(ids=ids), facets=False)), repeat
@@ -226,7 +227,7 @@ def _fmt(ms: float) -> str:
 
 
 def _report(**r) -> str:
-    groups = {}
+    groups: dict[str, list[tuple[str, str, SearchFilters]]] = {}
     for group, query in r["queries"]:
         groups.setdefault(group, []).append((group, query.text, query.filters))
     all_keys = [k for keys in groups.values() for k in keys]
