@@ -11,7 +11,10 @@ from listings.catalogue.models import (  # noqa: F401
     Patent,
     PatentIpc,
     PatentKind,
+    PatentPatentee,
     PatentPublication,
+    Patentee,
+    PatenteeRole,
     Zone,
 )
 from listings.demands.models import Demand, DemandStatus, DemandTransition, Visibility  # noqa: F401
