@@ -85,7 +85,7 @@ def test_import_counts_report_and_idempotency(kexintong):
 def test_cn101464896b_and_a_listed_company(kexintong, client):
     import_patents_file(path=kexintong, skip_bad_rows=True, progress=False, index=False)
     patent = Patent.objects.get(publication_number="CN101464896B")
-    assert [p.name for p in patent.patentees.order_by("patentee_links__position")] == ["科大讯飞股份有限公司", "清华大学"]
+    assert [link.patentee.name for link in patent.patentee_links.order_by("position")] == ["科大讯飞股份有限公司", "清华大学"]
     assert patent.display_application_number == "CN200910001164.5"
     assert patent.legal_status_text == "专利权转移" and patent.is_transfer_record
     assert patent.application_year == 2009 and patent.expiry_year == 2029 and patent.expiry_date is None
