@@ -206,3 +206,14 @@ def database_totals() -> dict[str, int]:
         "zones": Zone.objects.count(),
         "demo_patents": Patent.objects.filter(is_demo=True).count(),
     }
+
+
+def patentee_candidates(*, patentee: Patentee):
+    """Registered organisations that show they are this patentee: the same name (either bracket width) or credit code."""
+    from marketplace.models import Organisation
+
+    spellings = {patentee.name, patentee.name.replace("（", "(").replace("）", ")")}
+    match = Q(name__in=spellings)
+    if patentee.uscc:
+        match |= Q(uscc=patentee.uscc)
+    return Organisation.objects.filter(match).order_by("name")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 
 from listings.catalogue.models import LegalStatus, Patent
-from listings.catalogue.models import Encumbrance, LicenceGrant, LicenceKind
+from listings.catalogue.models import Encumbrance, LicenceGrant, LicenceKind, PatenteeRole, PatentPatentee
 from listings.trading.models import AttachmentKind, DealType, EXCLUDING_KINDS, LIVE_LISTING_STATUSES, Listing, ReviewStatus
 from marketplace.kernel.statemachine import Rules
 from marketplace.models import Organisation
@@ -131,7 +131,7 @@ def check_patents(
                 "patents", "patent_not_in_force",
                 f"{label} 的专利权不在有效状态（{patent.get_legal_status_display()}），不能挂牌 / {label} is not in force",
             )
-        if patent.pk in encumbered:
+        if patent.pk in encumbered or patent.is_pledge_record:  # the source's latest status is a registered pledge
             rules.add(
                 "patents", "patent_encumbered",
                 f"{label} 存在质押或其他权利限制，不能转让或许可 / {label} is pledged or otherwise encumbered",
@@ -197,11 +197,36 @@ def _check_licence_conflicts(rules: Rules, t: Terms, patents: Sequence[Patent], 
 
 
 def _check_ownership(rules: Rules, listing: Listing, patents: Sequence[Patent], *, need_verified: bool) -> None:
-    """The lister is the patentee, or has uploaded the patentee's authorisation (verified by an operator before publishing)."""
-    held = set(listing.organisation.patents.filter(pk__in=[p.pk for p in patents]).values_list("pk", flat=True))
+    """The lister is the patentee, or has uploaded the patentee's authorisation (verified by an operator before publishing).
+
+    The lister is the patentee when it holds the patent, or when an operator confirmed it is one of the
+    patent's named patentees (``patentee_link_confirm``). After a transfer (专利权转移) the named
+    patentees may be the former owners: nobody lists the patent until an operator records the new owner,
+    and then only the new owner counts as the patentee.
+    """
+    organisation = listing.organisation
+    ids = [p.pk for p in patents]
+    held = set(organisation.patents.filter(pk__in=ids).values_list("pk", flat=True))
+    links = list(
+        PatentPatentee.objects.filter(patent_id__in=ids).values_list("patent_id", "role", "patentee__organisation_id")
+    )
+    owner_recorded = {pid for pid, role, _org in links if role == PatenteeRole.RECORDED_OWNER}
+    mine = {(pid, role) for pid, role, org in links if org == organisation.pk}
     authorisations = list(listing.attachments.filter(kind=AttachmentKind.AUTHORISATION))
     for patent in patents:
         if patent.pk in held:
+            continue
+        if patent.pk in owner_recorded:
+            if (patent.pk, PatenteeRole.RECORDED_OWNER) in mine:
+                continue
+        elif patent.is_transfer_record:
+            rules.add(
+                "patents", "transfer_owner_unrecorded",
+                f"{patent.publication_number} 的专利权已转移（{patent.legal_status_text}），新权利人登记前不能挂牌 / "
+                f"{patent.publication_number} changed owner: it cannot be listed until the new owner is recorded",
+            )
+            continue
+        elif (patent.pk, PatenteeRole.APPLICANT) in mine:
             continue
         covering = [a for a in authorisations if a.patent_id in (None, patent.pk)]
         accepted = [a for a in covering if a.review_status == ReviewStatus.ACCEPTED]
