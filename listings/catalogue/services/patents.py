@@ -248,9 +248,6 @@ def patents_upsert_batch(*, records: list[PatentRecord], source: str, is_demo: b
             dirty.add(name)
             if name == "applicants":
                 applicants_sync[patent.pk] = list(record.applicants)
-        if source not in (patent.sources or []):
-            patent.sources = [*(patent.sources or []), source]
-            dirty.add("sources")
         codes = stored_codes.get(patent.pk, [])
         if "ipc_codes" in record.supplied and list(record.ipc_codes) != codes:
             if not (record.ipc_coarse and _codes_covered(list(record.ipc_codes), codes)):
@@ -268,6 +265,10 @@ def patents_upsert_batch(*, records: list[PatentRecord], source: str, is_demo: b
                 for p in new_pubs
             )
             dirty.add("publications")
+        if dirty and source not in (patent.sources or []):
+            # sources are the files that contributed data; one that only confirms what is stored adds nothing
+            patent.sources = [*(patent.sources or []), source]
+            dirty.add("sources")
         if dirty:
             before = tuple(getattr(patent, name) for name in DERIVED_FIELDS)
             patent.derive_term()
