@@ -15,7 +15,6 @@ from .helpers import database_fingerprint, read_report
 pytestmark = pytest.mark.django_db
 
 KEXINTONG = "cn_patents_kexintong_mit.csv"
-TITLE_FILE = "cn_patents_title_ipc.csv"
 
 
 @pytest.fixture
@@ -109,17 +108,20 @@ def test_cn101464896b_and_a_listed_company(kexintong, client):
     assert by_year.context["page_obj"].paginator.count == xunfei.patents.filter(application_year=2009).count() > 0
 
 
-def test_merge_with_the_title_file_keeps_one_patent(kexintong, shared_data):
-    """A grant number both files carry is one patent: merged, with both sources."""
-    titles = {r["publication_number"] for r in _rows(shared_data / TITLE_FILE)}
-    shared = sorted(titles & {r["grant_number"] for r in _rows(kexintong)})
-    import_patents_file(path=shared_data / TITLE_FILE, progress=False, index=False)
-    count = Patent.objects.count()
+def test_a_record_already_present_is_merged_not_duplicated(kexintong, tmp_path):
+    """The same grant number from a file without application number (the title file's form) is one patent."""
+    earlier = tmp_path / "earlier.csv"
+    with open(earlier, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["publication_number", "kind_code", "title", "ipc_subclasses"])
+        writer.writerow(["CN101464896B", "B", "语音模糊检索方法及装置", "G06F|G10L"])
+    import_patents_file(path=earlier, progress=False, index=False)
     summary = import_patents_file(path=kexintong, skip_bad_rows=True, progress=False, index=False)
-    assert summary.updated == len(shared)
-    assert Patent.objects.count() == count + summary.created
-    if shared:
-        merged = Patent.objects.get(publication_number=shared[0])
-        assert merged.sources == [TITLE_FILE, KEXINTONG] and merged.application_number
-    again = import_patents_file(path=shared_data / TITLE_FILE, progress=False, index=False)
-    assert again.updated == 0
+    assert (summary.created, summary.updated) == (3909, 1)
+    merged = Patent.objects.get(publication_number="CN101464896B")
+    assert Patent.objects.count() == 3910
+    assert merged.sources == ["earlier.csv", KEXINTONG] and merged.application_number == "200910001164.5"
+    assert merged.legal_status_text == "专利权转移" and [c.code for c in merged.ipc_codes.all()] == ["G06F17/30", "G10L15/00"]
+    # the earlier file again: its subclasses do not erase the finer codes, its assumed status does not overwrite
+    again = import_patents_file(path=earlier, progress=False, index=False)
+    assert (again.updated, again.unchanged) == (0, 1)
