@@ -103,10 +103,6 @@ def check_terms(rules: Rules, t: Terms, *, today: dt.date) -> None:
         rules.add("expires_on", "expires_in_past", "有效期须晚于今天 / the listing must expire in the future")
 
 
-def _patent_in_force(patent: Patent, today: dt.date) -> bool:
-    return patent.legal_status == LegalStatus.IN_FORCE and not (patent.expiry_date and patent.expiry_date < today)
-
-
 def check_patents(
     rules: Rules, t: Terms, patents: Sequence[Patent], *, exclude_listing: int | None, today: dt.date
 ) -> None:
@@ -141,6 +137,13 @@ def check_patents(
                 rules.add(
                     "term_end", "term_beyond_expiry",
                     f"许可期限超过 {label} 的届满日 {patent.expiry_date} / the term outlasts {label}",
+                )
+        elif t.deal_type in (DealType.LICENCE, DealType.OPEN_LICENCE) and t.term_end and patent.expiry_year:
+            # only the filing year is known: the term surely outlasts the patent after its expiry year
+            if t.term_end.year > patent.expiry_year:
+                rules.add(
+                    "term_end", "term_beyond_expiry",
+                    f"许可期限超过 {label} 的届满年份 {patent.expiry_year} / the term outlasts {label} (expires {patent.expiry_year})",
                 )
     if t.deal_type in (DealType.LICENCE, DealType.OPEN_LICENCE):
         _check_licence_conflicts(rules, t, patents, exclude_listing=exclude_listing)
