@@ -18,6 +18,7 @@ from wagtail.models import Page, PageManager
 from cms import selectors as cms_selectors
 from listings.catalogue import selectors as listing_selectors
 from listings.catalogue.models import Zone
+from listings.catalogue.selectors import PatentFilters
 
 
 def _english() -> bool:
@@ -150,6 +151,9 @@ class ZonePage(BilingualIntroMixin, Page):
             "labels": [str(year) for year, _n in stats.by_year],
             "counts": [n for _year, n in stats.by_year],
         }
+        patent_map = cms_selectors.patent_map(filters=PatentFilters(zone=self.zone.code))
+        context["patent_map"] = patent_map
+        context["patent_map_charts"] = patent_map.charts()
         return context
 
 

@@ -8,22 +8,25 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import ExtractYear
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from listings.catalogue.identifiers import IPC_LEVELS, PUBLICATION_KIND_CODES, IdentifierError, parse_ipc
+from listings.catalogue.importers.sources import SourceLabel, source_labels
 from listings.catalogue.models import (
     Industry,
     IpcEntry,
     IpcScopeRule,
     LegalStatus,
     Patent,
+    PatenteeRole,
     PatentIpc,
     PatentKind,
+    PatentPatentee,
     Zone,
     in_force_q,
 )
-from listings.catalogue.selectors import PatentFilters, ipc_titles
+from listings.catalogue.selectors import PatentFilters, ipc_titles, patents_filtered
 from marketplace.kernel.errors import FilterError
 from marketplace.models import Organisation
 
@@ -209,11 +212,10 @@ def zone_stats(*, zone: Zone, top_subclasses: int = 15) -> ZoneStats:
     )
     subclass_titles = ipc_titles([row["subclass"] for row in subclass_rows])
     years = (
-        patents.filter(application_date__isnull=False)
-        .annotate(year=ExtractYear("application_date"))
-        .values_list("year")
+        patents.filter(application_year__isnull=False)  # the date's year, else the application number's
+        .values_list("application_year")
         .annotate(n=Count("id"))
-        .order_by("year")
+        .order_by("application_year")
     )
     return ZoneStats(
         total=totals["total"],
@@ -236,6 +238,108 @@ def zone_stats(*, zone: Zone, top_subclasses: int = 15) -> ZoneStats:
 def in_force_total() -> int:
     """Patents in force across the whole database (a patent in two zones counts once)."""
     return Patent.objects.filter(in_force_q()).count()
+
+
+# --------------------------------------------------------------------------------------------
+# Patent maps (DOMAIN §9): filing trend, top applicants, IPC distribution, legal-status mix
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class YearRow:
+    year: int
+    count: int
+    year_only: int  # of which only the filing year is known (from the application number)
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    status: str
+    label: str
+    count: int
+    wordings: list[tuple[str, int]]  # the sources' own wording (专利权转移 …) and its count
+
+
+@dataclass(frozen=True)
+class PatentMap:
+    total: int
+    by_year: list[YearRow]
+    year_unknown: int
+    top_applicants: list[tuple[str, int]]
+    by_subclass: list[tuple[str, str, int]]  # (subclass, title, count)
+    by_status: list[StatusRow]
+
+    @property
+    def year_only(self) -> int:
+        return sum(row.year_only for row in self.by_year)
+
+    def charts(self) -> dict[str, dict]:
+        """The chart data the page hands to ECharts (json_script)."""
+        return {
+            "year": {"labels": [str(r.year) for r in self.by_year], "counts": [r.count for r in self.by_year]},
+            "applicants": {
+                "labels": [name for name, _n in self.top_applicants], "titles": ["" for _ in self.top_applicants],
+                "counts": [n for _name, n in self.top_applicants],
+            },
+            "subclass": {
+                "labels": [code for code, _t, _n in self.by_subclass], "titles": [t for _c, t, _n in self.by_subclass],
+                "counts": [n for _c, _t, n in self.by_subclass],
+            },
+            "status": {"labels": [r.label for r in self.by_status], "keys": [r.status for r in self.by_status],
+                       "counts": [r.count for r in self.by_status]},
+        }
+
+
+def patent_map(*, filters: PatentFilters | None = None, top: int = 15) -> PatentMap:
+    """The four patent-map charts for the patents ``filters`` select: one query per chart (plus IPC titles)."""
+    patents = patents_filtered(filters).order_by()
+    selected = patents.values("pk")
+    year_rows = list(
+        patents.values_list("application_year")
+        .annotate(n=Count("id"), year_only=Count("id", filter=Q(application_date__isnull=True)))
+        .order_by("application_year")
+    )
+    applicants = list(
+        PatentPatentee.objects.filter(patent__in=selected, role=PatenteeRole.APPLICANT)
+        .values_list("patentee__name")
+        .annotate(n=Count("patent", distinct=True))
+        .order_by("-n", "patentee__name")[:top]
+    )
+    subclasses = list(
+        PatentIpc.objects.filter(patent__in=selected)
+        .exclude(subclass="")
+        .values_list("subclass")
+        .annotate(n=Count("patent", distinct=True))
+        .order_by("-n", "subclass")[:top]
+    )
+    titles = ipc_titles([code for code, _n in subclasses])
+    status_rows = list(
+        patents.values_list("legal_status", "legal_status_text").annotate(n=Count("id")).order_by("legal_status")
+    )
+    labels = dict(LegalStatus.choices)
+    statuses: dict[str, list] = {}
+    for status, wording, n in status_rows:
+        entry = statuses.setdefault(status, [0, []])
+        entry[0] += n
+        if wording:
+            entry[1].append((wording, n))
+    by_status = sorted(
+        (StatusRow(s, str(labels.get(s, s)), n, sorted(w, key=lambda x: -x[1])) for s, (n, w) in statuses.items()),
+        key=lambda row: -row.count,
+    )
+    by_year = [YearRow(int(y), n, only) for y, n, only in year_rows if y is not None]
+    return PatentMap(
+        total=sum(n for _y, n, _o in year_rows),
+        by_year=by_year,
+        year_unknown=sum(n for y, n, _o in year_rows if y is None),
+        top_applicants=[(name, n) for name, n in applicants],
+        by_subclass=[(code, titles[code].title if code in titles else "", n) for code, n in subclasses],
+        by_status=by_status,
+    )
+
+
+def patent_sources(*, patent: Patent) -> list[SourceLabel]:
+    """Where the patent's data came from, as human labels with their licences (not file names)."""
+    keys = list(patent.sources or ([patent.source] if patent.source else []))
+    return source_labels(keys, english=(get_language() or "").lower().startswith("en"))
 
 
 # --------------------------------------------------------------------------------------------

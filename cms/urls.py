@@ -6,5 +6,6 @@ from cms import views
 app_name = "cms"
 urlpatterns = [
     path("patents/", views.patent_list, name="patent-list"),
+    path("patents/map/", views.patent_map, name="patent-map"),
     path("patents/<str:publication_number>/", views.patent_detail, name="patent-detail"),
 ]

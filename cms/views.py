@@ -13,7 +13,19 @@ from listings.trading.models import PUBLIC_STATUSES, Listing
 from marketplace import permissions
 
 PATENTS_PER_PAGE = 20
-FILTER_PARAMS = ("zone", "industry", "section", "ipc", "kind", "status")
+FILTER_PARAMS = ("zone", "industry", "section", "ipc", "kind", "status", "applicant", "year_from", "year_to")
+
+
+def _filter_context(request: HttpRequest, filters) -> dict:
+    """What the shared filter form needs: the values sent, the options, and any named errors."""
+    return {
+        "filters": filters,
+        "filter_errors": filters.errors,
+        "selected": {name: (request.GET.get(name) or "").strip() for name in FILTER_PARAMS},
+        "choices": cms_selectors.patent_filter_choices(),
+        "applicant_choices": listing_selectors.patentee_choices(),
+        "is_filtered": any((request.GET.get(name) or "").strip() for name in FILTER_PARAMS),
+    }
 
 
 def patent_list(request: HttpRequest) -> HttpResponse:
@@ -22,16 +34,27 @@ def patent_list(request: HttpRequest) -> HttpResponse:
     kept = request.GET.copy()
     kept.pop("page", None)
     context = {
+        **_filter_context(request, filters),
         "page_obj": page,
         "patents": page.object_list,
-        "filters": filters,
-        "filter_errors": filters.errors,
-        "selected": {name: (request.GET.get(name) or "").strip() for name in FILTER_PARAMS},
-        "choices": cms_selectors.patent_filter_choices(),
         "query_without_page": kept.urlencode(),
-        "is_filtered": any((request.GET.get(name) or "").strip() for name in FILTER_PARAMS),
     }
     return render(request, "cms/patent_list.html", context, status=200 if filters.is_valid else 400)
+
+
+def patent_map(request: HttpRequest) -> HttpResponse:
+    """专利地图: filing trend, top applicants, IPC distribution and legal-status mix, with the list's filters."""
+    filters = cms_selectors.patent_filters_from_query(request.GET)
+    kept = request.GET.copy()
+    kept.pop("page", None)
+    patent_map = cms_selectors.patent_map(filters=filters)
+    context = {
+        **_filter_context(request, filters),
+        "map": patent_map,
+        "charts": patent_map.charts(),
+        "query": kept.urlencode(),
+    }
+    return render(request, "cms/patent_map.html", context, status=200 if filters.is_valid else 400)
 
 
 def patent_detail(request: HttpRequest, publication_number: str) -> HttpResponse:
@@ -43,6 +66,7 @@ def patent_detail(request: HttpRequest, publication_number: str) -> HttpResponse
         "patent": patent,
         "ipc_lines": cms_selectors.patent_ipc_lines(patent=patent),
         "publications": cms_selectors.patent_publication_lines(patent=patent),
+        "sources": cms_selectors.patent_sources(patent=patent),
         # the trading side: this patent's public listings, and a "list it" link for those who may list
         "listings": Listing.objects.filter(patents=patent, status__in=PUBLIC_STATUSES).select_related("organisation"),
         "lister_organisations": permissions.organisations_for(request.user, listing_permissions.LISTING_ROLES),

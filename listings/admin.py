@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from listings.catalogue.models import (
     Encumbrance,
@@ -7,12 +8,15 @@ from listings.catalogue.models import (
     IpcScopeRule,
     LicenceGrant,
     Patent,
+    Patentee,
     PatentIpc,
+    PatentPatentee,
     PatentPublication,
     Zone,
 )
 from listings.demands.models import Demand, DemandTransition
 from listings.trading.models import Listing, ListingAttachment, ListingTransition
+from marketplace.kernel.errors import DomainError
 
 
 class PatentIpcInline(admin.TabularInline):
@@ -26,14 +30,80 @@ class PatentPublicationInline(admin.TabularInline):
     extra = 0
 
 
+class PatentPatenteeInline(admin.TabularInline):
+    """Applicants come from the sources; new owners are recorded with ``patent_owner_record``: shown, not edited."""
+
+    model = PatentPatentee
+    extra = 0
+    can_delete = False
+    fields = ["position", "patentee", "role", "recorded_by", "recorded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Patent)
 class PatentAdmin(admin.ModelAdmin):
-    list_display = ["publication_number", "title", "kind", "legal_status", "application_date", "expiry_date", "is_demo"]
-    list_filter = ["kind", "legal_status", "is_demo", "zones"]
+    list_display = [
+        "publication_number", "title", "kind", "legal_status", "legal_status_text", "application_year", "expiry_date",
+        "expiry_year", "is_demo",
+    ]
+    list_filter = ["kind", "legal_status", "legal_status_text", "is_demo", "zones"]
     search_fields = ["publication_number", "application_number", "title"]
-    readonly_fields = ["expiry_date", "created_at", "updated_at"]
-    inlines = [PatentPublicationInline, PatentIpcInline]
+    readonly_fields = ["application_year", "expiry_date", "expiry_year", "sources", "created_at", "updated_at"]
+    inlines = [PatentPublicationInline, PatentIpcInline, PatentPatenteeInline]
     filter_horizontal = ["holders", "industries", "zones"]
+
+
+@admin.register(Patentee)
+class PatenteeAdmin(admin.ModelAdmin):
+    """Operators confirm here that a registered organisation is a patentee (an action, through the service)."""
+
+    list_display = ["name", "uscc", "organisation", "linked_by", "linked_at"]
+    list_filter = [("organisation", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "normalised_name", "uscc", "organisation__name"]
+    readonly_fields = ["name", "normalised_name", "organisation", "linked_by", "linked_at", "created_at"]
+    fields = ["name", "normalised_name", "uscc", "organisation", "linked_by", "linked_at", "created_at"]
+    actions = ["confirm_link", "revoke_link"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("确认与同名或同统一社会信用代码的会员机构关联"))
+    def confirm_link(self, request, queryset):
+        from listings.catalogue.selectors import patentee_candidates
+        from listings.catalogue.services.patentees import patentee_link_confirm
+
+        for patentee in queryset:
+            candidates = list(patentee_candidates(patentee=patentee))
+            if len(candidates) != 1:
+                self.message_user(
+                    request,
+                    _("“%(name)s”：找到 %(n)d 个同名或同代码的机构，需恰好一个") % {"name": patentee.name, "n": len(candidates)},
+                    messages.WARNING,
+                )
+                continue
+            try:
+                patentee_link_confirm(organisation=candidates[0], patentee=patentee, by=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{patentee.name}: {exc}", messages.ERROR)
+                continue
+            self.message_user(
+                request, _("已确认：%(org)s 是申请人 %(name)s") % {"org": candidates[0].name, "name": patentee.name},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("撤销与会员机构的关联"))
+    def revoke_link(self, request, queryset):
+        from listings.catalogue.services.patentees import patentee_link_revoke
+
+        for patentee in queryset.exclude(organisation=None):
+            patentee_link_revoke(patentee=patentee, by=request.user)
+        self.message_user(request, _("已撤销所选申请人的机构关联"), messages.SUCCESS)
 
 
 @admin.register(IpcEntry)

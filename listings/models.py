@@ -9,8 +9,11 @@ from listings.catalogue.models import (  # noqa: F401
     LicenceGrant,
     LicenceKind,
     Patent,
+    Patentee,
+    PatenteeRole,
     PatentIpc,
     PatentKind,
+    PatentPatentee,
     PatentPublication,
     Zone,
 )

@@ -12,6 +12,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from listings.catalogue.identifiers import IPC_LEVELS, parse_ipc, validate_application_number
+from listings.catalogue.names import display_name, normalise_name
+from marketplace.identifiers import validate_uscc
 
 
 class PatentKind(models.TextChoices):
@@ -28,6 +30,13 @@ class LegalStatus(models.TextChoices):
     INVALIDATED = "invalidated", _("无效")
     WITHDRAWN = "withdrawn", _("撤回")
     REJECTED = "rejected", _("驳回")
+    ABANDONED = "abandoned", _("放弃专利权")
+
+
+#: CNIPA's wording of a change of owner; the source's applicants may then be the former owners
+TRANSFER_PHRASES = ("专利权转移", "申请权转移")
+#: CNIPA's wording of a registered pledge (DOMAIN §5)
+PLEDGE_PHRASES = ("质押合同登记生效",)
 
 
 #: statuses in which a right (or, for pending, an application right) still exists
@@ -41,7 +50,11 @@ def in_force_q(day: dt.date | None = None, prefix: str = "") -> Q:
     """
     day = day or timezone.localdate()
     return Q(**{f"{prefix}legal_status": LegalStatus.IN_FORCE}) & (
-        Q(**{f"{prefix}expiry_date__isnull": True}) | Q(**{f"{prefix}expiry_date__gte": day})
+        Q(**{f"{prefix}expiry_date__gte": day})
+        | (
+            Q(**{f"{prefix}expiry_date__isnull": True})
+            & (Q(**{f"{prefix}expiry_year__isnull": True}) | Q(**{f"{prefix}expiry_year__gte": day.year}))
+        )
     )
 
 DESIGN_15_YEARS_FROM = dt.date(2021, 6, 1)
@@ -68,6 +81,35 @@ def compute_expiry(kind: str, application_date: dt.date | None) -> dt.date | Non
     else:
         years = TERM_YEARS[PatentKind(kind)]
     return _add_years(application_date, years)
+
+
+def compute_expiry_year(kind: str, application_year: int | None) -> int | None:
+    """The year the term ends when only the filing year is known (the application number gives it).
+
+    ``None`` when the year alone cannot tell: a design filed in 2021 has 10 years before 1 June and 15
+    from then on, so its term ends in 2031 or 2036.
+    """
+    if application_year is None:
+        return None
+    if kind == PatentKind.DESIGN:
+        if application_year == DESIGN_15_YEARS_FROM.year:
+            return None
+        return application_year + (15 if application_year > DESIGN_15_YEARS_FROM.year else 10)
+    return application_year + TERM_YEARS[PatentKind(kind)]
+
+
+def application_year_of(application_number: str | None, application_date: dt.date | None) -> int | None:
+    """The filing year: from the date when known, else from the application number (its first digits)."""
+    if application_date is not None:
+        return application_date.year
+    if not application_number:
+        return None
+    from listings.catalogue.identifiers import IdentifierError, parse_application_number
+
+    try:
+        return parse_application_number(application_number).year
+    except IdentifierError:
+        return None
 
 
 class LocalisedTitleMixin:
@@ -243,16 +285,41 @@ class Patent(models.Model):
     legal_status = models.CharField(
         _("法律状态"), max_length=20, choices=LegalStatus.choices, default=LegalStatus.PENDING, db_index=True
     )
+    legal_status_text = models.CharField(
+        _("法律状态（原文）"), max_length=60, blank=True,
+        help_text=_("The source's own wording of the latest legal status, e.g. 专利权转移, kept beside the mapped status."),
+    )
+    application_year = models.PositiveSmallIntegerField(
+        _("申请年份"), null=True, blank=True, db_index=True, editable=False,
+        help_text=_("From the filing date, else from the application number (which gives the year, not the day)."),
+    )
     expiry_date = models.DateField(_("届满日（计算）"), null=True, blank=True, editable=False)
+    expiry_year = models.PositiveSmallIntegerField(
+        _("届满年份（计算）"), null=True, blank=True, editable=False,
+        help_text=_("The year the term ends when only the filing year is known."),
+    )
+    locarno_classes = models.JSONField(
+        _("洛迦诺分类号"), default=list, blank=True,
+        help_text=_('Designs: Locarno classes with their edition, e.g. [{"code": "14-03", "edition": 9}].'),
+    )
+    patentees = models.ManyToManyField(
+        "listings.Patentee", through="listings.PatentPatentee", verbose_name=_("申请人（专利权人）"), blank=True,
+        related_name="patents",
+    )
     industries = models.ManyToManyField(Industry, verbose_name=_("所属产业"), blank=True, related_name="patents")
     zones = models.ManyToManyField(Zone, verbose_name=_("所属实验区"), blank=True, related_name="patents")
     source = models.CharField(_("数据来源"), max_length=120, blank=True)
+    sources = models.JSONField(_("全部数据来源"), default=list, blank=True, help_text=_("Every file that supplied this patent."))
     is_demo = models.BooleanField(_("演示数据"), default=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["-application_date", "publication_number"]
+        ordering = [
+            models.F("application_year").desc(nulls_last=True),
+            models.F("application_date").desc(nulls_last=True),
+            "publication_number",
+        ]
         verbose_name = _("专利")
         verbose_name_plural = _("专利")
 
@@ -260,8 +327,16 @@ class Patent(models.Model):
         return f"{self.publication_number} {self.title}"
 
     def save(self, *args, **kwargs):
-        self.expiry_date = compute_expiry(self.kind, self.application_date)
+        self.derive_term()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | {"application_year", "expiry_date", "expiry_year"}
         super().save(*args, **kwargs)
+
+    def derive_term(self) -> None:
+        """Filing year, expiry date and expiry year from kind, filing date and application number: never typed in."""
+        self.application_year = application_year_of(self.application_number, self.application_date)
+        self.expiry_date = compute_expiry(self.kind, self.application_date)
+        self.expiry_year = self.expiry_date.year if self.expiry_date else compute_expiry_year(self.kind, self.application_year)
 
     def get_absolute_url(self) -> str:
         return reverse("cms:patent-detail", args=[self.publication_number])
@@ -270,17 +345,113 @@ class Patent(models.Model):
     def patent_number(self) -> str:
         return f"ZL{self.application_number}" if self.application_number else ""
 
+    @property
+    def display_application_number(self) -> str:
+        """As CNIPA prints it today: ``CN200910001164.5``."""
+        return f"CN{self.application_number}" if self.application_number else ""
+
+    @property
+    def year_only(self) -> bool:
+        """Only the filing year is known (from the application number), not the day."""
+        return self.application_date is None and self.application_year is not None
+
+    @property
+    def expiry_year_alternatives(self) -> tuple[int, int] | None:
+        """A design filed in 2021 whose day is unknown ends in 2031 (filed before 1 June) or 2036."""
+        if self.expiry_date or self.expiry_year or self.kind != PatentKind.DESIGN:
+            return None
+        if self.application_year == DESIGN_15_YEARS_FROM.year:
+            return (self.application_year + 10, self.application_year + 15)
+        return None
+
+    @property
+    def is_transfer_record(self) -> bool:
+        """The latest legal status is a change of owner (专利权转移 / 申请权转移)."""
+        return self.legal_status_text in TRANSFER_PHRASES
+
+    @property
+    def is_pledge_record(self) -> bool:
+        return self.legal_status_text in PLEDGE_PHRASES
+
     def in_force_on(self, day: dt.date) -> bool:
-        """In force on ``day``: the status says so and the term has not ended (the one definition)."""
-        return self.legal_status == LegalStatus.IN_FORCE and not (self.expiry_date and self.expiry_date < day)
+        """In force on ``day``: the status says so and the term has not ended (the one definition).
+
+        With only the filing year known the term has surely ended only after its expiry year.
+        """
+        if self.legal_status != LegalStatus.IN_FORCE:
+            return False
+        if self.expiry_date:
+            return self.expiry_date >= day
+        return not (self.expiry_year and self.expiry_year < day.year)
 
     @property
     def is_in_force(self) -> bool:
         return self.in_force_on(timezone.localdate())
 
-    @property
-    def application_year(self) -> int | None:
-        return self.application_date.year if self.application_date else None
+
+class Patentee(models.Model):
+    """A named applicant or patentee (申请人/专利权人) as the records name it: a party of the catalogue, not a member.
+
+    A registered organisation that shows it is this party is linked to it by an operator
+    (``patentee_link_confirm``); it may then list the patentee's patents without an authorisation.
+    """
+
+    name = models.CharField(_("名称"), max_length=300)
+    normalised_name = models.CharField(_("规范化名称"), max_length=300, unique=True, editable=False)
+    uscc = models.CharField(
+        _("统一社会信用代码"), max_length=18, null=True, blank=True, unique=True, validators=[validate_uscc]
+    )
+    organisation = models.ForeignKey(
+        "marketplace.Organisation", verbose_name=_("已确认的会员机构"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="patentees",
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    linked_at = models.DateTimeField(_("确认时间"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("申请人（专利权人）")
+        verbose_name_plural = _("申请人（专利权人）")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name = display_name(self.name)
+        self.normalised_name = normalise_name(self.name)
+        super().save(*args, **kwargs)
+
+
+class PatenteeRole(models.TextChoices):
+    APPLICANT = "applicant", _("申请人（著录项目）")
+    RECORDED_OWNER = "recorded_owner", _("登记的新权利人")
+
+
+class PatentPatentee(models.Model):
+    """A patentee of a patent, in the order the record names them; a recorded new owner after a transfer."""
+
+    patent = models.ForeignKey(Patent, on_delete=models.CASCADE, related_name="patentee_links")
+    patentee = models.ForeignKey(Patentee, on_delete=models.PROTECT, related_name="patent_links")
+    position = models.PositiveSmallIntegerField(default=0)
+    role = models.CharField(_("身份"), max_length=20, choices=PatenteeRole.choices, default=PatenteeRole.APPLICANT)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["patent", "role", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["patent", "patentee", "role"], name="patent_patentee_unique"),
+        ]
+        verbose_name = _("专利的申请人")
+        verbose_name_plural = _("专利的申请人")
+
+    def __str__(self) -> str:
+        return f"{self.patent_id} {self.patentee_id} {self.role}"
 
 
 class PatentPublication(models.Model):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from listings.catalogue.identifiers import IdentifierError, parse_ipc
 from listings.catalogue.models import (
@@ -13,12 +13,20 @@ from listings.catalogue.models import (
     LegalStatus,
     LicenceKind,
     Patent,
+    Patentee,
+    PatenteeRole,
     PatentIpc,
     PatentKind,
+    PatentPatentee,
     Zone,
     in_force_q,
 )
+from listings.catalogue.names import normalise_name
 from marketplace.kernel.errors import FilterError
+
+YEAR_MIN, YEAR_MAX = 1985, 2100
+
+
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,9 @@ class PatentFilters:
     ipc: str = ""
     kind: str = ""
     status: str = ""
+    applicant: str = ""
+    year_from: int | None = None
+    year_to: int | None = None
     errors: tuple[FilterError, ...] = field(default=(), compare=False)
 
     @classmethod
@@ -58,7 +69,27 @@ class PatentFilters:
         if status and status not in LegalStatus.values:
             errors.append(FilterError("status", f"未知法律状态 / unknown legal status {status!r}"))
         values["status"] = status
+        values["applicant"] = (params.get("applicant") or "").strip()[:300]
+        for name in ("year_from", "year_to"):
+            raw = (params.get(name) or "").strip()
+            values[name] = None
+            if raw:
+                if raw.isdigit() and YEAR_MIN <= int(raw) <= YEAR_MAX:
+                    values[name] = int(raw)
+                else:
+                    errors.append(FilterError(name, f"申请年份应为 {YEAR_MIN}–{YEAR_MAX} 的四位数字 / filing year must be "
+                                                    f"a year {YEAR_MIN}–{YEAR_MAX}, got {raw!r}"))
+        if values["year_from"] and values["year_to"] and values["year_from"] > values["year_to"]:
+            errors.append(FilterError("year_to", "截止年份早于起始年份 / year_to is before year_from"))
         return cls(**values, errors=tuple(errors))
+
+    def as_query(self) -> dict[str, str]:
+        """The filters as query parameters (for links between the list and the patent map)."""
+        pairs = {
+            "zone": self.zone, "industry": self.industry, "ipc": self.ipc, "kind": self.kind, "status": self.status,
+            "applicant": self.applicant, "year_from": self.year_from or "", "year_to": self.year_to or "",
+        }
+        return {k: str(v) for k, v in pairs.items() if v}
 
     @property
     def is_valid(self) -> bool:
@@ -71,11 +102,9 @@ def _ipc_filter(qs: QuerySet, code: str) -> QuerySet:
     return qs.filter(**{f"ipc_codes__{field_name}": str(ipc) if ipc.level != "main_group" else ipc.at("main_group")})
 
 
-def patent_list(*, filters: PatentFilters | None = None) -> QuerySet[Patent]:
-    """Patents matching ``filters``; an invalid filter yields an empty result, never an error."""
-    qs = Patent.objects.all().prefetch_related(
-        Prefetch("ipc_codes", queryset=PatentIpc.objects.order_by("position")), "zones", "industries"
-    )
+def patents_filtered(filters: PatentFilters | None) -> QuerySet[Patent]:
+    """The patents ``filters`` select, without prefetches: the list and the patent map share it."""
+    qs = Patent.objects.all()
     if filters is None:
         return qs
     if not filters.is_valid:
@@ -90,13 +119,48 @@ def patent_list(*, filters: PatentFilters | None = None) -> QuerySet[Patent]:
         qs = qs.filter(kind=filters.kind)
     if filters.status:
         qs = qs.filter(legal_status=filters.status)
-    return qs.distinct()
+    if filters.applicant:
+        key = normalise_name(filters.applicant)
+        exact = Patentee.objects.filter(normalised_name=key)
+        patentees = exact if exact.exists() else Patentee.objects.filter(normalised_name__contains=key)
+        qs = qs.filter(patentee_links__patentee__in=patentees)
+    # the filing year: from the date when known, else from the application number (application_year holds both)
+    if filters.year_from:
+        qs = qs.filter(application_year__gte=filters.year_from)
+    if filters.year_to:
+        qs = qs.filter(application_year__lte=filters.year_to)
+    if filters.zone or filters.industry or filters.ipc or filters.applicant:
+        qs = Patent.objects.filter(pk__in=qs.values("pk"))  # one row per patent, whatever the joins
+    return qs
+
+
+def patent_list(*, filters: PatentFilters | None = None) -> QuerySet[Patent]:
+    """Patents matching ``filters``, newest filing year first; an invalid filter yields an empty result, never an error."""
+    return patents_filtered(filters).prefetch_related(
+        Prefetch("ipc_codes", queryset=PatentIpc.objects.order_by("position")),
+        Prefetch("patentee_links", queryset=PatentPatentee.objects.select_related("patentee").order_by("role", "position")),
+        "zones",
+        "industries",
+    )
 
 
 def patent_get(*, publication_number: str) -> Patent:
     return (
-        Patent.objects.prefetch_related("ipc_codes", "publications", "zones", "industries", "holders")
+        Patent.objects.prefetch_related(
+            "ipc_codes", "publications", "zones", "industries", "holders",
+            Prefetch("patentee_links", queryset=PatentPatentee.objects.select_related("patentee").order_by("role", "position")),
+        )
         .get(publication_number=publication_number.upper())
+    )
+
+
+def patentee_choices(*, limit: int = 200) -> list[tuple[str, int]]:
+    """Patentees with the most patents (name, count): the suggestions of the applicant filter."""
+    return list(
+        Patentee.objects.annotate(n=Count("patent_links", filter=Q(patent_links__role=PatenteeRole.APPLICANT)))
+        .filter(n__gt=0)
+        .order_by("-n", "name")
+        .values_list("name", "n")[:limit]
     )
 
 
@@ -157,3 +221,12 @@ def ipc_param(params, errors) -> str:
     except IdentifierError as exc:
         errors.append(FilterError("ipc", str(exc)))
         return ""
+def patentee_candidates(*, patentee: Patentee):
+    """Registered organisations that show they are this patentee: the same name (either bracket width) or credit code."""
+    from marketplace.models import Organisation
+
+    spellings = {patentee.name, patentee.name.replace("（", "(").replace("）", ")")}
+    match = Q(name__in=spellings)
+    if patentee.uscc:
+        match |= Q(uscc=patentee.uscc)
+    return Organisation.objects.filter(match).order_by("name")

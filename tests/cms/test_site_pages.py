@@ -58,10 +58,10 @@ def test_zone_page_shows_industry_scope_with_chinese_titles_and_counts(site_page
     assert scope == {"H04W": "无线通信网络", "H04L67/": "用于支持网络服务或应用程序的网络布置或协议"}
     assert "无线通信网络" in html
     assert "/patents/?zone=Z1&amp;ipc=H04L67/00" in html.replace("%2F", "/")
-    subclasses = _json_script(html, "subclass-chart-data")
+    subclasses = _json_script(html, "map-subclass-data")
     assert dict(zip(subclasses["labels"], subclasses["counts"])) == {"H04W": 2, "H04L": 1, "H04B": 1}
     assert subclasses["titles"][subclasses["labels"].index("H04W")] == "无线通信网络"
-    years = _json_script(html, "year-chart-data")
+    years = _json_script(html, "map-year-data")
     assert years == {"labels": ["2018", "2020"], "counts": [1, 2]}
 
 

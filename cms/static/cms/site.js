@@ -57,6 +57,37 @@
         series: [{ name: el.dataset.labelCount, type: "bar", data: data.counts.slice().reverse() }]
       };
     },
+    /* Names (applicants): horizontal bars, long names cut to the width a phone can give them. */
+    "name-bars": function (el, data) {
+      var narrow = el.clientWidth < 520;
+      return {
+        color: [palette[2]],
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, confine: true },
+        grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
+        xAxis: { type: "value", minInterval: 1 },
+        yAxis: {
+          type: "category", data: data.labels.slice().reverse(),
+          axisLabel: { width: narrow ? 120 : 220, overflow: "truncate" }
+        },
+        series: [{ name: el.dataset.labelCount, type: "bar", data: data.counts.slice().reverse() }]
+      };
+    },
+    /* Legal-status mix: a ring, legend below so it fits a phone. */
+    "status-pie": function (el, data) {
+      var colours = { in_force: "#2a9d8f", pending: "#1d4f91", expired: "#8d99ae", lapsed: "#d9822b",
+        invalidated: "#e63946", abandoned: "#9b5de5", withdrawn: "#6c757d", rejected: "#b5179e" };
+      return {
+        tooltip: { trigger: "item", confine: true, formatter: "{b}: {c} ({d}%)" },
+        legend: { bottom: 0, type: "scroll" },
+        series: [{
+          name: el.dataset.labelCount, type: "pie", radius: ["38%", "66%"], center: ["50%", "44%"],
+          label: { formatter: "{b}\n{d}%" },
+          data: data.labels.map(function (label, i) {
+            return { name: label, value: data.counts[i], itemStyle: { color: colours[data.keys[i]] || palette[i % palette.length] } };
+          })
+        }]
+      };
+    },
     /* Filing trend: patents by application year. */
     "year-line": function (el, data) {
       return {

@@ -8,8 +8,9 @@ per transaction. By default one bad row stops the whole file (all-or-nothing, th
 "a corrupted copy … leaves the database as it was"); ``skip_bad_rows=True`` imports the good rows.
 Bad rows always go to ``<input>.import-report.csv`` (line, field, value, reason).
 
-The columns are those of the real files in ``../shared/data`` plus a documented full set; see
-docs/importing.md.
+The columns are those of the real files in ``../shared/data`` plus a documented full set; a known
+file's source profile (``importers/sources.py``) renames its columns and prepares its cells (the
+kexintong file's assignees, IPC and Locarno classes). See docs/importing.md.
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from listings.catalogue.identifiers import (
     parse_ipc,
     parse_publication_number,
 )
+from listings.catalogue.importers.sources import LOCARNO_RE, SourceProfile, profile_for
 from listings.catalogue.models import IpcEntry, LegalStatus, Patent, PatentKind, PatentPublication, compute_expiry
 from listings.catalogue.services.classification import ScopeMatcher, patents_classify
 from listings.catalogue.services.patents import PatentRecord, Publication, patents_upsert_batch
@@ -86,6 +88,10 @@ KIND_NAMES = {
     **{k.value: k.value for k in PatentKind},
     **{str(k.label): k.value for k in PatentKind},
     "发明专利": PatentKind.INVENTION.value,
+    "授权发明": PatentKind.INVENTION.value,
+    "发明授权": PatentKind.INVENTION.value,
+    "实用新型专利": PatentKind.UTILITY_MODEL.value,
+    "外观设计专利": PatentKind.DESIGN.value,
     "utility model": PatentKind.UTILITY_MODEL.value,
 }
 STATUS_NAMES = {
@@ -97,6 +103,16 @@ STATUS_NAMES = {
     "权利终止": LegalStatus.LAPSED.value,
     "撤回": LegalStatus.WITHDRAWN.value,
     "驳回": LegalStatus.REJECTED.value,
+    # CNIPA's wording of the latest legal event (DOMAIN §3); the wording itself is kept in legal_status_text
+    "专利权转移": LegalStatus.IN_FORCE.value,
+    "申请权转移": LegalStatus.IN_FORCE.value,
+    "专利权期限的补偿": LegalStatus.IN_FORCE.value,
+    "变更": LegalStatus.IN_FORCE.value,
+    "质押合同登记生效": LegalStatus.IN_FORCE.value,
+    "未缴年费专利权终止": LegalStatus.LAPSED.value,
+    "专利权有效期届满终止": LegalStatus.EXPIRED.value,
+    "避免重复授权放弃专利权": LegalStatus.ABANDONED.value,
+    "专利权全部无效": LegalStatus.INVALIDATED.value,
 }
 _DATE_RE = re.compile(r"^(\d{4})[-./]?(\d{1,2})[-./]?(\d{1,2})$")
 _SURROGATE_RE = re.compile("[\udc80-\udcff]")
@@ -125,6 +141,7 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    notes: list[RowProblem] = field(default_factory=list)  # quirks handled by the source profile
     report_path: Path | None = None
     imported: bool = False
     changed_ids: list[int] = field(default_factory=list)
@@ -148,6 +165,8 @@ class ImportSummary:
             f"{self.path.name}: 共 {self.rows} 行 / rows; 新增 created {self.created}; 更新 updated {self.updated}; "
             f"未变 unchanged {self.unchanged}; 错误行 bad {self.bad} — {verdict}"
         )
+        if self.notes:
+            text += f"\n已处理的数据问题 / quirks handled: {len(self.notes)}（{len({n.line for n in self.notes})} 行 / rows）"
         if self.report_path:
             text += f"\n错误报告 / report: {self.report_path}"
         return text
@@ -168,16 +187,23 @@ def _undecodable(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _canonical_header(names: list[str]) -> list[str | None]:
-    return [COLUMN_ALIASES.get(name.strip().lstrip("\ufeff").lower()) or COLUMN_ALIASES.get(name.strip())
-            for name in names]
+def _canonical_header(names: list[str], profile: SourceProfile | None = None) -> list[str | None]:
+    """Canonical column names: the profile's mapping first ("" means deliberately ignored), then the aliases."""
+    canonical: list[str | None] = []
+    for name in names:
+        bare = name.strip().lstrip("\ufeff")
+        if profile is not None and bare in profile.columns:
+            canonical.append(profile.columns[bare] or None)
+            continue
+        canonical.append(COLUMN_ALIASES.get(bare.lower()) or COLUMN_ALIASES.get(bare))
+    return canonical
 
 
 def _is_jsonl(path: Path) -> bool:
     return path.suffix.lower() in {".jsonl", ".ndjson", ".json"}
 
 
-def iter_csv_rows(path: Path) -> tuple[list[str | None], Iterator[RawRow]]:
+def iter_csv_rows(path: Path, profile: SourceProfile | None = None) -> tuple[list[str | None], Iterator[RawRow]]:
     """The canonical header and the data rows; undecodable bytes stay as surrogates to be reported."""
     handle = open(path, encoding="utf-8-sig", errors="surrogateescape", newline="")
     reader = csv.reader(handle)
@@ -186,7 +212,7 @@ def iter_csv_rows(path: Path) -> tuple[list[str | None], Iterator[RawRow]]:
     except StopIteration:
         handle.close()
         raise ImportFileError(f"文件为空 / file is empty: {path}") from None
-    header = _canonical_header(header_raw)
+    header = _canonical_header(header_raw, profile)
     if not any(h in IDENTITY_COLUMNS for h in header):
         handle.close()
         raise ImportFileError(
@@ -282,8 +308,12 @@ def _parse_date(value: str) -> dt.date:
 class RowValidator:
     """Turns one raw row into a ``PatentRecord`` or the list of everything wrong with it."""
 
-    def __init__(self, columns: set[str], known_ipc: set[str] | None = None, today: dt.date | None = None):
+    def __init__(
+        self, columns: set[str], known_ipc: set[str] | None = None, today: dt.date | None = None,
+        profile: SourceProfile | None = None,
+    ):
         self.columns = columns
+        self.profile = profile
         self.known_ipc = known_ipc
         self.today = today or dt.date.today()
 
@@ -302,7 +332,10 @@ class RowValidator:
             return code.at("subclass")
         return str(code)
 
-    def validate(self, row: RawRow) -> tuple[PatentRecord | None, list[RowProblem]]:
+    def validate(
+        self, row: RawRow, notes: list[RowProblem] | None = None
+    ) -> tuple[PatentRecord | None, list[RowProblem]]:
+        """The record or the problems; quirks the source profile handled are appended to ``notes``."""
         line, values = row.line, row.values
         problems: list[RowProblem] = []
 
@@ -315,6 +348,12 @@ class RowValidator:
                 bad(name, text, "含非 UTF-8 字节（文件编码错误）/ contains bytes that are not UTF-8 (bad encoding)")
         if problems:
             return None, problems
+        if self.profile is not None and self.profile.prepare is not None:
+            values, handled = self.profile.prepare(values)
+            if notes is not None:
+                notes.extend(
+                    RowProblem(line, n.field, n.value[:200], f"已处理 / handled: {n.reason}") for n in handled
+                )
 
         # identity ----------------------------------------------------------------------
         app_number = None
@@ -421,15 +460,32 @@ class RowValidator:
                 if normal and normal not in ipc_codes:
                     ipc_codes.append(normal)
 
+        # Locarno classes (designs) ----------------------------------------------------------
+        locarno = list(values.get("locarno_classes") or [])
+        for entry in locarno:
+            shown = f"{entry['code']}({entry['edition']})" if entry.get("edition") else entry["code"]
+            klass = int(LOCARNO_RE.match(entry["code"]).group(1)) if LOCARNO_RE.match(entry["code"]) else 0
+            if not 1 <= klass <= 32:
+                bad("ipc_codes", shown, f"洛迦诺分类的大类应为 01–32：{shown} / Locarno class must be 01–32")
+            if entry.get("edition") is not None and not 1 <= entry["edition"] <= 15:
+                bad("ipc_codes", shown, f"洛迦诺分类版本不合理：{shown} / implausible Locarno edition")
+        if locarno and kind is not None and kind != PatentKind.DESIGN:
+            bad("ipc_codes", "; ".join(e["code"] for e in locarno),
+                "洛迦诺分类号只用于外观设计，本行不是外观设计 / Locarno classes belong to designs, this row is not a design")
+
         # status ------------------------------------------------------------------------
         granted_pub = next((p for p in publications if p.is_grant), None)
         raw_status = _text(values.get("legal_status"))
         status = None
+        status_text = ""
         if raw_status:
             status = STATUS_NAMES.get(raw_status) or STATUS_NAMES.get(raw_status.lower())
             if status is None:
                 bad("legal_status", raw_status,
-                    f"未知法律状态 {raw_status!r}，应为 {', '.join(LegalStatus.values)} / unknown legal status")
+                    f"未知法律状态 {raw_status!r}，应为 {', '.join(LegalStatus.values)} 或 CNIPA 法律状态用语 / "
+                    "unknown legal status")
+            elif raw_status not in LegalStatus.values:
+                status_text = raw_status
 
         if problems or kind is None:
             return None, problems
@@ -450,7 +506,12 @@ class RowValidator:
             Publication(p.number, p.kind_code, dates["publication_date"] if i == 0 else None)
             for i, p in enumerate(publications)
         )
-        supplied = {"kind", "title", "legal_status"}
+        # A status the file does not state is an assumption: it never overwrites one a source stated.
+        supplied = {"kind", "title"}
+        if "legal_status" in self.columns:
+            supplied |= {"legal_status", "legal_status_text"}
+        if "locarno_classes" in values:
+            supplied.add("locarno_classes")
         supplied |= {n for n in ("abstract", "claims", "applicants", "inventors") if n in self.columns}
         supplied |= {n for n in ("application_date", "publication_date") if n in self.columns}
         if "grant_date" in self.columns or grant_date is not None:
@@ -472,6 +533,8 @@ class RowValidator:
             publication_date=dates["publication_date"],
             grant_date=grant_date,
             legal_status=str(status),
+            legal_status_text=status_text,
+            locarno_classes=tuple(locarno),
             supplied=frozenset(supplied),
         )
         return record, []
@@ -489,17 +552,22 @@ def _progress(iterable, *, enabled: bool, **kwargs):
 
 
 def report_path_for(path: Path) -> Path:
-    """``<input>.import-report.csv`` beside the input, or under VAR_DIR when that folder is read-only."""
+    """``<input>.import-report.csv`` beside the input, or under VAR_DIR when that folder is read-only or is
+    the shared data folder (read in place, never written: other checkouts read it too)."""
     beside = path.with_name(path.name + ".import-report.csv")
-    if os.access(path.parent, os.W_OK):
+    shared = Path(settings.SHARED_DATA_DIR).resolve()
+    in_shared = path.resolve().parent == shared or shared in path.resolve().parents
+    if os.access(path.parent, os.W_OK) and not in_shared:
         return beside
     folder = Path(settings.VAR_DIR) / "import-reports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / beside.name
 
 
-def write_report(path: Path, problems: list[RowProblem]) -> Path | None:
+def write_report(path: Path, problems: list[RowProblem], notes: list[RowProblem] = ()) -> Path | None:
+    """Bad rows (their reason) and handled quirks (reason starting "已处理 / handled") in one CSV."""
     target = report_path_for(path)
+    problems = list(problems) + list(notes)
     if not problems:
         if target.exists():
             target.unlink()  # a stale report from an earlier run would mislead
@@ -512,17 +580,17 @@ def write_report(path: Path, problems: list[RowProblem]) -> Path | None:
     return target
 
 
-def _open_rows(path: Path) -> tuple[set[str], Iterator[RawRow]]:
+def _open_rows(path: Path, profile: SourceProfile | None = None) -> tuple[set[str], Iterator[RawRow]]:
     if _is_jsonl(path):
         return set(), iter_jsonl_rows(path)
-    header, rows = iter_csv_rows(path)
+    header, rows = iter_csv_rows(path, profile)
     return {h for h in header if h}, rows
 
 
-def _columns_of(path: Path) -> set[str]:
+def _columns_of(path: Path, profile: SourceProfile | None = None) -> set[str]:
     """CSV: the header. JSON Lines: every key that appears (a key may be absent on some lines)."""
     if not _is_jsonl(path):
-        return _open_rows(path)[0]
+        return _open_rows(path, profile)[0]
     seen: set[str] = set()
     for row in iter_jsonl_rows(path):
         seen |= set(row.values)
@@ -537,6 +605,7 @@ def import_patents_file(
     batch_size: int = BATCH_SIZE,
     progress: bool = True,
     index: bool = True,
+    profile_name: str | None = None,
 ) -> ImportSummary:
     """Validate the whole file, then (if allowed) upsert its valid rows, classify and re-index them.
 
@@ -547,26 +616,29 @@ def import_patents_file(
     if not path.is_file():
         raise ImportFileError(f"文件不存在 / no such file: {path}")
     source = source or path.name
+    profile = profile_for(profile_name or path.name)
+    if profile_name and profile is None:
+        raise ImportFileError(f"未知数据源配置 / unknown source profile: {profile_name}")
     summary = ImportSummary(path=path, source=source)
-    columns = _columns_of(path)
+    columns = _columns_of(path, profile)
     known_ipc = None
     if "cpc_codes" in columns and IpcEntry.objects.exists():
         known_ipc = set(IpcEntry.objects.values_list("code", flat=True))
-    validator = RowValidator(columns, known_ipc=known_ipc)
+    validator = RowValidator(columns, known_ipc=known_ipc, profile=profile)
 
     # Pass 1: validate every row; remember identities to find duplicates and database conflicts.
     seen_identity: dict[str, int] = {}
     seen_publication: dict[str, int] = {}
     app_by_pub: dict[str, tuple[str, int]] = {}
     bad_lines: set[int] = set()
-    _, rows = _open_rows(path)
+    _, rows = _open_rows(path, profile)
     for row in _progress(rows, enabled=progress, desc=f"校验 validate {path.name}", unit=" 行"):
         summary.rows += 1
         if row.problem:
             summary.problems.append(row.problem)
             bad_lines.add(row.line)
             continue
-        record, problems = validator.validate(row)
+        record, problems = validator.validate(row, summary.notes)
         if record is not None:
             field_name = "application_number" if record.application_number else "publication_number"
             first = seen_identity.get(record.identity)
@@ -613,7 +685,8 @@ def import_patents_file(
                 bad_lines.add(line)
 
     summary.valid = summary.rows - len(bad_lines)
-    summary.report_path = write_report(path, summary.problems)
+    summary.notes = [n for n in summary.notes if n.line not in bad_lines]
+    summary.report_path = write_report(path, summary.problems, summary.notes)
     if summary.valid == 0 or (bad_lines and not skip_bad_rows):
         return summary
 
@@ -621,7 +694,7 @@ def import_patents_file(
     from listings.catalogue.signals import announce_patents_changed
 
     matcher = ScopeMatcher()
-    _, rows = _open_rows(path)
+    _, rows = _open_rows(path, profile)
     batch: list[PatentRecord] = []
 
     def flush() -> None:

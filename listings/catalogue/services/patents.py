@@ -14,7 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from listings.catalogue.identifiers import parse_ipc
-from listings.catalogue.models import Patent, PatentIpc, PatentPublication, compute_expiry
+from listings.catalogue.models import Patent, Patentee, PatenteeRole, PatentIpc, PatentPatentee, PatentPublication
+from listings.catalogue.names import display_name, normalise_name
 
 #: Patent fields a record may carry; a record only touches the fields its source supplied.
 SCALAR_FIELDS = (
@@ -28,7 +29,11 @@ SCALAR_FIELDS = (
     "publication_date",
     "grant_date",
     "legal_status",
+    "legal_status_text",
+    "locarno_classes",
 )
+#: fields derived on every write (``Patent.derive_term``), never supplied
+DERIVED_FIELDS = ("application_year", "expiry_date", "expiry_year")
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,8 @@ class PatentRecord:
     publication_date: dt.date | None = None
     grant_date: dt.date | None = None
     legal_status: str = "pending"
+    legal_status_text: str = ""
+    locarno_classes: tuple[dict, ...] = ()
     supplied: frozenset[str] = field(default_factory=frozenset)
 
     @property
@@ -75,6 +82,40 @@ class PatentRecord:
     def value(self, name: str):
         value = getattr(self, name)
         return list(value) if isinstance(value, tuple) else value
+
+
+def patentees_sync(*, applicants: dict[int, list[str]]) -> None:
+    """Make each patent's applicant links follow its applicant names, in order (recorded owners are left alone).
+
+    Names are matched on their normalised form, so ``科大讯飞(北京)有限公司`` and ``科大讯飞（北京）有限公司``
+    are one patentee. Called by the upsert inside its transaction.
+    """
+    if not applicants:
+        return
+    wanted: dict[str, str] = {}
+    for names in applicants.values():
+        for name in names:
+            shown = display_name(str(name))
+            wanted.setdefault(normalise_name(shown), shown)
+    wanted.pop("", None)
+    ids = dict(Patentee.objects.filter(normalised_name__in=list(wanted)).values_list("normalised_name", "pk"))
+    missing = [Patentee(name=wanted[key], normalised_name=key) for key in wanted if key not in ids]
+    if missing:
+        Patentee.objects.bulk_create(missing, batch_size=1000, ignore_conflicts=True)
+        ids.update(Patentee.objects.filter(normalised_name__in=[p.normalised_name for p in missing]).values_list(
+            "normalised_name", "pk"
+        ))
+    PatentPatentee.objects.filter(patent_id__in=list(applicants), role=PatenteeRole.APPLICANT).delete()
+    links = []
+    for patent_id, names in applicants.items():
+        seen: set[int] = set()
+        for position, name in enumerate(names):
+            pk = ids.get(normalise_name(display_name(str(name))))
+            if pk is None or pk in seen:
+                continue
+            seen.add(pk)
+            links.append(PatentPatentee(patent_id=patent_id, patentee_id=pk, position=position))
+    PatentPatentee.objects.bulk_create(links, batch_size=2000)
 
 
 @dataclass
@@ -166,6 +207,8 @@ def patents_upsert_batch(*, records: list[PatentRecord], source: str, is_demo: b
     update_fields: set[str] = set()
     ipc_replace: dict[int, tuple[str, ...]] = {}
     pubs_add: list[PatentPublication] = []
+    applicants_sync: dict[int, list[str]] = {}
+    status_changes: list[tuple[Patent, str, str]] = []  # (patent, new status, wording): through the register
 
     for record in records:
         patent = existing.get(record.identity)
@@ -175,13 +218,14 @@ def patents_upsert_batch(*, records: list[PatentRecord], source: str, is_demo: b
                 publication_number=record.publication_number,
                 main_ipc=_main_ipc(record.ipc_codes),
                 source=source,
+                sources=[source],
                 is_demo=is_demo,
                 created_at=now,
                 updated_at=now,
             )
             for name in SCALAR_FIELDS:
                 setattr(patent, name, record.value(name))
-            patent.expiry_date = compute_expiry(patent.kind, patent.application_date)
+            patent.derive_term()
             to_create.append((patent, record))
             continue
 
@@ -193,9 +237,17 @@ def patents_upsert_batch(*, records: list[PatentRecord], source: str, is_demo: b
             if name not in record.supplied:
                 continue
             new = record.value(name)
-            if getattr(patent, name) != new:
-                setattr(patent, name, new)
-                dirty.add(name)
+            if getattr(patent, name) == new:
+                continue
+            if name == "legal_status":
+                # a status change is the register's business: it stops trading when the patent leaves force
+                status_changes.append((patent, new, record.legal_status_text or str(new)))
+                dirty.add("status")
+                continue
+            setattr(patent, name, new)
+            dirty.add(name)
+            if name == "applicants":
+                applicants_sync[patent.pk] = list(record.applicants)
         codes = stored_codes.get(patent.pk, [])
         if "ipc_codes" in record.supplied and list(record.ipc_codes) != codes:
             if not (record.ipc_coarse and _codes_covered(list(record.ipc_codes), codes)):
@@ -213,13 +265,16 @@ def patents_upsert_batch(*, records: list[PatentRecord], source: str, is_demo: b
                 for p in new_pubs
             )
             dirty.add("publications")
+        if dirty and source not in (patent.sources or []):
+            # sources are the files that contributed data; one that only confirms what is stored adds nothing
+            patent.sources = [*(patent.sources or []), source]
+            dirty.add("sources")
         if dirty:
-            expiry = compute_expiry(patent.kind, patent.application_date)
-            if expiry != patent.expiry_date:
-                patent.expiry_date = expiry
-                dirty.add("expiry_date")
+            before = tuple(getattr(patent, name) for name in DERIVED_FIELDS)
+            patent.derive_term()
+            dirty |= {name for name, old in zip(DERIVED_FIELDS, before) if getattr(patent, name) != old}
             patent.updated_at = now
-            update_fields |= dirty - {"ipc_codes", "publications"}
+            update_fields |= dirty - {"ipc_codes", "publications", "status"}
             update_fields.add("updated_at")
             to_update.append(patent)
             result.updated.append(patent.pk)
@@ -238,6 +293,8 @@ def patents_upsert_batch(*, records: list[PatentRecord], source: str, is_demo: b
                 p.pk = by_pub[p.publication_number]
         for patent, record in to_create:
             result.created.append(patent.pk)
+            if record.applicants:
+                applicants_sync[patent.pk] = list(record.applicants)
             ipc_replace[patent.pk] = record.ipc_codes
             pubs_add.extend(
                 PatentPublication(patent_id=patent.pk, number=p.number, kind_code=p.kind_code, date=p.date)
@@ -251,6 +308,14 @@ def patents_upsert_batch(*, records: list[PatentRecord], source: str, is_demo: b
         PatentIpc.objects.bulk_create(rows, batch_size=2000)
     if pubs_add:
         PatentPublication.objects.bulk_create(pubs_add, batch_size=2000)
+    patentees_sync(applicants=applicants_sync)
+    if status_changes:
+        from listings.catalogue.services.register import patent_legal_status_change
+
+        for patent, status, wording in status_changes:
+            patent_legal_status_change(
+                patent=patent, status=status, by=None, reason=f"数据源 {source} 的最新法律状态：{wording}"
+            )
     return result
 
 

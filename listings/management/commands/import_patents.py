@@ -17,14 +17,18 @@ class Command(BaseCommand):
             help="导入有效行，跳过错误行 / import the valid rows and leave out the bad ones (listed in the report)",
         )
         parser.add_argument("--source", default=None, help="数据来源名称，默认为文件名 / source name (default: file name)")
+        parser.add_argument(
+            "--profile", default=None,
+            help="数据源配置，默认按文件名选择（见 docs/importing.md）/ source profile, chosen by file name by default",
+        )
         parser.add_argument("--batch-size", type=int, default=1000)
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, path, skip_bad_rows, source, batch_size, no_progress, **options):
+    def handle(self, *args, path, skip_bad_rows, source, profile, batch_size, no_progress, **options):
         try:
             summary = import_patents_file(
                 path=path, skip_bad_rows=skip_bad_rows, source=source, batch_size=batch_size,
-                progress=not no_progress,
+                progress=not no_progress, profile_name=profile,
             )
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc

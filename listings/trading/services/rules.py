@@ -5,7 +5,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from listings.catalogue.models import Encumbrance, LegalStatus, LicenceGrant, LicenceKind, Patent
+from listings.catalogue.models import Encumbrance, LegalStatus, LicenceGrant, LicenceKind, Patent, PatenteeRole, PatentPatentee
 from listings.trading.models import EXCLUDING_KINDS, LIVE_LISTING_STATUSES, AttachmentKind, DealType, Listing, ReviewStatus
 from marketplace.kernel.statemachine import Rules
 from marketplace.models import Organisation
@@ -116,10 +116,6 @@ def check_terms(rules: Rules, t: Terms, *, today: dt.date) -> None:
         rules.add("expires_on", "expires_in_past", "有效期须晚于今天 / the listing must expire in the future")
 
 
-def _patent_in_force(patent: Patent, today: dt.date) -> bool:
-    return patent.legal_status == LegalStatus.IN_FORCE and not (patent.expiry_date and patent.expiry_date < today)
-
-
 def check_patents(
     rules: Rules, t: Terms, patents: Sequence[Patent], *, exclude_listing: int | None, today: dt.date
 ) -> None:
@@ -144,7 +140,7 @@ def check_patents(
                 "patents", "patent_not_in_force",
                 f"{label} 的专利权不在有效状态（{patent.get_legal_status_display()}），不能挂牌 / {label} is not in force",
             )
-        if patent.pk in encumbered:
+        if patent.pk in encumbered or patent.is_pledge_record:  # the source's latest status is a registered pledge
             rules.add(
                 "patents", "patent_encumbered",
                 f"{label} 存在质押或其他权利限制，不能转让或许可 / {label} is pledged or otherwise encumbered",
@@ -154,6 +150,13 @@ def check_patents(
                 rules.add(
                     "term_end", "term_beyond_expiry",
                     f"许可期限超过 {label} 的届满日 {patent.expiry_date} / the term outlasts {label}",
+                )
+        elif t.deal_type in (DealType.LICENCE, DealType.OPEN_LICENCE) and t.term_end and patent.expiry_year:
+            # only the filing year is known: the term surely outlasts the patent after its expiry year
+            if t.term_end.year > patent.expiry_year:
+                rules.add(
+                    "term_end", "term_beyond_expiry",
+                    f"许可期限超过 {label} 的届满年份 {patent.expiry_year} / the term outlasts {label} (expires {patent.expiry_year})",
                 )
     if t.deal_type in (DealType.LICENCE, DealType.OPEN_LICENCE):
         _check_licence_conflicts(rules, t, patents, exclude_listing=exclude_listing)
@@ -208,11 +211,36 @@ def _check_licence_conflicts(rules: Rules, t: Terms, patents: Sequence[Patent], 
 
 
 def _check_ownership(rules: Rules, listing: Listing, patents: Sequence[Patent], *, need_verified: bool) -> None:
-    """The lister is the patentee, or has uploaded the patentee's authorisation (verified by an operator before publishing)."""
-    held = set(listing.organisation.patents.filter(pk__in=[p.pk for p in patents]).values_list("pk", flat=True))
+    """The lister is the patentee, or has uploaded the patentee's authorisation (verified by an operator before publishing).
+
+    The lister is the patentee when it holds the patent, or when an operator confirmed it is one of the
+    patent's named patentees (``patentee_link_confirm``). After a transfer (专利权转移) the named
+    patentees may be the former owners: nobody lists the patent until an operator records the new owner,
+    and then only the new owner counts as the patentee.
+    """
+    organisation = listing.organisation
+    ids = [p.pk for p in patents]
+    held = set(organisation.patents.filter(pk__in=ids).values_list("pk", flat=True))
+    links = list(
+        PatentPatentee.objects.filter(patent_id__in=ids).values_list("patent_id", "role", "patentee__organisation_id")
+    )
+    owner_recorded = {pid for pid, role, _org in links if role == PatenteeRole.RECORDED_OWNER}
+    mine = {(pid, role) for pid, role, org in links if org == organisation.pk}
     authorisations = list(listing.attachments.filter(kind=AttachmentKind.AUTHORISATION))
     for patent in patents:
         if patent.pk in held:
+            continue
+        if patent.pk in owner_recorded:
+            if (patent.pk, PatenteeRole.RECORDED_OWNER) in mine:
+                continue
+        elif patent.is_transfer_record:
+            rules.add(
+                "patents", "transfer_owner_unrecorded",
+                f"{patent.publication_number} 的专利权已转移（{patent.legal_status_text}），新权利人登记前不能挂牌 / "
+                f"{patent.publication_number} changed owner: it cannot be listed until the new owner is recorded",
+            )
+            continue
+        elif (patent.pk, PatenteeRole.APPLICANT) in mine:
             continue
         covering = [a for a in authorisations if a.patent_id in (None, patent.pk)]
         accepted = [a for a in covering if a.review_status == ReviewStatus.ACCEPTED]

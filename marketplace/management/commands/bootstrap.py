@@ -25,7 +25,7 @@ from marketplace.models import Membership, Organisation
 logger = logging.getLogger(__name__)
 
 #: the real patent files bootstrap imports (MIT; see docs/importing.md for the notices)
-REAL_PATENT_FILES = ("cn_patents_title_ipc.csv", "cn_patents_abstract_cpc_sample.csv")
+REAL_PATENT_FILES = ("cn_patents_title_ipc.csv", "cn_patents_abstract_cpc_sample.csv", "cn_patents_kexintong_mit.csv")
 OPERATOR_USERNAME = "operator"
 PASSWORD_FILE = "operator-password.txt"
 
@@ -89,9 +89,12 @@ class Command(BaseCommand):
         from listings.catalogue.services.demo import demo_patents_generate
 
         real_files = [self.shared / name for name in REAL_PATENT_FILES if self.shared and (self.shared / name).exists()]
-        if real_files and not Patent.objects.filter(is_demo=False).exists():
+        # each real file once: a file whose patents are already there (source = its name) is skipped, so a
+        # database that has the first two files gets the third (the kexintong owners and statuses) on the next run
+        missing = [path for path in real_files if not Patent.objects.filter(source=path.name).exists()]
+        if missing:
             lines = []
-            for path in real_files:
+            for path in missing:
                 # the search-index step right after rebuilds the index whole
                 summary = import_patents_file(
                     path=path, skip_bad_rows=True, source=path.name, progress=self.progress, index=False

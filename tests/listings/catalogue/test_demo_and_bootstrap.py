@@ -54,7 +54,8 @@ def _small_shared_copy(shared_data, target):
     for name in ("zone_industry_ipc_mapping_derived.csv", "sei2021_industries.csv", "sei2021_ipc_patterns_long.csv",
                  "sei2021_ipc_rules.csv", "cn_patents_abstract_cpc_sample.csv"):
         (target / name).write_bytes((shared_data / name).read_bytes())
-    for name, keep in (("ipc_scheme_zh_en.csv", 3000), ("cn_patents_title_ipc.csv", 300)):
+    for name, keep in (("ipc_scheme_zh_en.csv", 3000), ("cn_patents_title_ipc.csv", 300),
+                       ("cn_patents_kexintong_mit.csv", 200)):
         with open(shared_data / name, encoding="utf-8", newline="") as src, open(
             target / name, "w", encoding="utf-8", newline=""
         ) as dst:
@@ -90,7 +91,8 @@ def test_bootstrap_with_shared_data_is_idempotent(shared_data, settings, tmp_pat
 
     first = _bootstrap()
 
-    assert Patent.objects.filter(is_demo=False).count() == 300 + 54
+    assert Patent.objects.filter(is_demo=False).count() == 300 + 54 + 200
+    assert Patent.objects.filter(source="cn_patents_kexintong_mit.csv").exclude(patentee_links=None).count() == 200
     assert not Patent.objects.filter(is_demo=True).exists()
     assert IpcEntry.objects.count() == 3000 and Zone.objects.count() == 8
     password = (tmp_path / "var" / "operator-password.txt").read_text().strip()
