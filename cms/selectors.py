@@ -294,7 +294,7 @@ def patent_map(*, filters: PatentFilters | None = None, top: int = 15) -> Patent
     selected = patents.values("pk")
     year_rows = list(
         patents.values_list("application_year")
-        .annotate(n=Count("id"), year_only=Count("id", filter=Q(application_date__isnull=True)))
+        .annotate(n=Count("id"), years_only=Count("id", filter=Q(application_date__isnull=True)))
         .order_by("application_year")
     )
     applicants = list(

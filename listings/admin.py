@@ -36,7 +36,7 @@ class PatentPatenteeInline(admin.TabularInline):
     model = PatentPatentee
     extra = 0
     can_delete = False
-    fields = ["position", "patentee", "role", "recorded_by", "recorded_at"]
+    fields = ("position", "patentee", "role", "recorded_by", "recorded_at")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -45,7 +46,7 @@ class PatentFilters:
     def from_query(cls, params) -> PatentFilters:
         """Parse query parameters; bad values are kept as ``errors`` and ignored, never raised as 500s."""
         errors: list[FilterError] = []
-        values = {}
+        values: dict[str, Any] = {}
         zone = (params.get("zone") or "").strip()
         if zone and not Zone.objects.filter(code=zone).exists() and not Zone.objects.filter(slug=zone).exists():
             errors.append(FilterError("zone", f"未知实验区 / unknown zone {zone!r}"))

@@ -21,9 +21,10 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -461,10 +462,11 @@ class RowValidator:
                     ipc_codes.append(normal)
 
         # Locarno classes (designs) ----------------------------------------------------------
-        locarno = list(values.get("locarno_classes") or [])
+        locarno: list[dict[str, Any]] = list(values.get("locarno_classes") or [])  # type: ignore[call-overload]  # row values are untyped
         for entry in locarno:
             shown = f"{entry['code']}({entry['edition']})" if entry.get("edition") else entry["code"]
-            klass = int(LOCARNO_RE.match(entry["code"]).group(1)) if LOCARNO_RE.match(entry["code"]) else 0
+            code_match = LOCARNO_RE.match(entry["code"])
+            klass = int(code_match.group(1)) if code_match else 0
             if not 1 <= klass <= 32:
                 bad("ipc_codes", shown, f"洛迦诺分类的大类应为 01–32：{shown} / Locarno class must be 01–32")
             if entry.get("edition") is not None and not 1 <= entry["edition"] <= 15:
@@ -564,7 +566,7 @@ def report_path_for(path: Path) -> Path:
     return folder / beside.name
 
 
-def write_report(path: Path, problems: list[RowProblem], notes: list[RowProblem] = ()) -> Path | None:
+def write_report(path: Path, problems: list[RowProblem], notes: Sequence[RowProblem] = ()) -> Path | None:
     """Bad rows (their reason) and handled quirks (reason starting "已处理 / handled") in one CSV."""
     target = report_path_for(path)
     problems = list(problems) + list(notes)

@@ -84,7 +84,7 @@ def split_classes(cell: str) -> tuple[list[str], list[dict[str, object]], list[N
             continue
         match = LOCARNO_RE.match(part)
         if match:
-            entry = {"code": f"{match.group(1)}-{match.group(2)}", "edition": int(match.group(3)) if match.group(3) else None}
+            entry: dict[str, object] = {"code": f"{match.group(1)}-{match.group(2)}", "edition": int(match.group(3)) if match.group(3) else None}
             if entry not in locarno:
                 locarno.append(entry)
             continue

@@ -345,7 +345,7 @@ def listing_negotiation_join(*, listing: Listing, by, counterparty: Organisation
     locked = lock_listing(listing)
     if locked.status != S.UNDER_NEGOTIATION:
         raise IllegalTransition("listing", "negotiation_join", locked.status)
-    if by is not None and not (permissions.can_manage_listing(by, locked) or permissions.is_operator(by)):
+    if by is not None and not (listing_permissions.can_manage_listing(by, locked) or permissions.is_operator(by)):
         raise NotPermitted("您无权为此挂牌增加洽谈方 / you may not add a counterparty to this listing")
     if counterparty.pk == locked.organisation_id:
         raise RuleBroken([("counterparty", "counterparty_is_owner", "不能与自己的机构洽谈 / the counterparty cannot be the listing's own organisation")])
