@@ -7,17 +7,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Notification, NotificationPreference
+from marketplace.verbs import Verb
 
-#: notification kinds a user may mute for e-mail, with their labels (kinds not listed here are shown
-#: by their code once the user has received one)
-VERB_LABELS = {
-    "demand.matches": _("需求的新匹配专利"),
-    "demand.listing_match": _("新挂牌匹配我的需求"),
-    "saved_search.alert": _("保存检索的新结果"),
-}
+#: every notification kind a user may mute for e-mail, with its label (the ``Verb`` registry)
+VERB_LABELS: dict[str, str | Promise] = dict(Verb.choices)
 
 
 class InboxError(ValueError):

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 
 from marketplace.models import Notification, NotificationPreference
+from marketplace.verbs import Verb
 
 logger = logging.getLogger(__name__)
 
@@ -78,12 +79,13 @@ def _titles(title: str | Promise) -> tuple[str, str]:
     return str(title)[:300], ""
 
 
-def notify(*, users: Iterable, verb: str, title: str | Promise, body: str = "", url: str = "") -> list[Notification]:
+def notify(*, users: Iterable, verb: Verb, title: str | Promise, body: str = "", url: str = "") -> list[Notification]:
     """Record a notification for each user and, once committed, push it live and e-mail it.
 
     ``title`` may be a plain string (stored as the Chinese title) or a lazy translatable string
     (``format_lazy(gettext_lazy(...), ...)``), stored rendered in Chinese and in English.
     """
+    verb = Verb(verb)  # an unknown kind is a programming error: ValueError before anything is written
     title_zh, title_en = _titles(title)
     seen: set[int] = set()
     created: list[Notification] = []

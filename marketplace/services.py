@@ -19,6 +19,7 @@ from marketplace.kernel.errors import IdentifierError, NotPermitted
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken, Rules
 from marketplace.models import Membership, Organisation, OrganisationReview
 from marketplace.notifications import notify
+from marketplace.verbs import Verb
 
 #: roles a user may give themselves when registering an organisation; operators are appointed
 SELF_SERVICE_ROLES = (
@@ -135,7 +136,7 @@ def organisation_verify(*, organisation: Organisation, by, reason: str = "") -> 
     organisation.save(update_fields=["is_verified", "verified_at", "verified_by", "updated_at"])
     _review(organisation, OrganisationReview.Decision.VERIFIED, by, reason)
     notify(
-        users=organisation_members(organisation), verb="organisation.verified",
+        users=organisation_members(organisation), verb=Verb.ORGANISATION_VERIFIED,
         title=format_lazy(gettext_lazy("机构“{name}”已通过认证"), name=organisation.name), body=reason,
     )
     return organisation
@@ -152,7 +153,7 @@ def organisation_verification_reject(*, organisation: Organisation, by, reason: 
     rules.raise_if_any()
     _review(organisation, OrganisationReview.Decision.REJECTED, by, reason.strip())
     notify(
-        users=organisation_members(organisation), verb="organisation.rejected",
+        users=organisation_members(organisation), verb=Verb.ORGANISATION_REJECTED,
         title=format_lazy(gettext_lazy("机构“{name}”认证未通过"), name=organisation.name), body=reason.strip(),
     )
     return organisation
@@ -173,7 +174,7 @@ def organisation_verification_revoke(*, organisation: Organisation, by, reason: 
     organisation.save(update_fields=["is_verified", "verified_at", "verified_by", "updated_at"])
     _review(organisation, OrganisationReview.Decision.REVOKED, by, reason.strip())
     notify(
-        users=organisation_members(organisation), verb="organisation.revoked",
+        users=organisation_members(organisation), verb=Verb.ORGANISATION_REVOKED,
         title=format_lazy(gettext_lazy("机构“{name}”的认证已被撤销"), name=organisation.name), body=reason.strip(),
     )
     return organisation

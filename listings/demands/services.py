@@ -26,6 +26,7 @@ from marketplace.kernel.statemachine import Actor, IllegalTransition, RuleBroken
 from marketplace.models import Organisation
 from marketplace.notifications import notify
 from marketplace.services import NotPermitted, operators
+from marketplace.verbs import Verb
 
 D = DemandStatus
 
@@ -56,7 +57,7 @@ def _members(organisation: Organisation) -> list:
     return [m.user for m in organisation.memberships.select_related("user")]
 
 
-def tell_owner(demand: Demand, verb: str, title: str | Promise, body: str = "") -> None:
+def tell_owner(demand: Demand, verb: Verb, title: str | Promise, body: str = "") -> None:
     notify(users=_members(demand.organisation), verb=verb, title=title, body=body, url=demand.get_absolute_url())
 
 
@@ -261,7 +262,7 @@ def demand_submit(*, demand: Demand, by, reason: str = "") -> Demand:
     full_check(locked)
     locked.submitted_at = timezone.now()
     _record(locked, transition, by, reason, extra_fields=["submitted_at"])
-    notify(users=operators(), verb="demand.submitted", title=format_lazy(_("新技术需求待审核：{title}"), title=locked.title), url="/review/")
+    notify(users=operators(), verb=Verb.DEMAND_SUBMITTED, title=format_lazy(_("新技术需求待审核：{title}"), title=locked.title), url="/review/")
     demand.refresh_from_db()
     return demand
 
@@ -270,7 +271,7 @@ def demand_submit(*, demand: Demand, by, reason: str = "") -> Demand:
 def demand_review_start(*, demand: Demand, by, reason: str = "") -> Demand:
     locked, transition = _begin(demand, "review_start", by, reason)
     _record(locked, transition, by, reason)
-    tell_owner(locked, "demand.in_review", format_lazy(_("技术需求“{title}”进入审核"), title=locked.title))
+    tell_owner(locked, Verb.DEMAND_IN_REVIEW, format_lazy(_("技术需求“{title}”进入审核"), title=locked.title))
     demand.refresh_from_db()
     return demand
 
@@ -281,7 +282,7 @@ def demand_approve(*, demand: Demand, by, reason: str = "") -> Demand:
     full_check(locked)
     locked.published_at = timezone.now()
     _record(locked, transition, by, reason, extra_fields=["published_at"])
-    tell_owner(locked, "demand.published", format_lazy(_("技术需求“{title}”已通过审核并发布"), title=locked.title), reason)
+    tell_owner(locked, Verb.DEMAND_PUBLISHED, format_lazy(_("技术需求“{title}”已通过审核并发布"), title=locked.title), reason)
     _refresh_matches(locked)
     demand.refresh_from_db()
     return demand
@@ -291,7 +292,7 @@ def demand_approve(*, demand: Demand, by, reason: str = "") -> Demand:
 def demand_reject(*, demand: Demand, by, reason: str) -> Demand:
     locked, transition = _begin(demand, "reject", by, reason)
     _record(locked, transition, by, reason)
-    tell_owner(locked, "demand.rejected", format_lazy(_("技术需求“{title}”未通过审核"), title=locked.title), reason.strip())
+    tell_owner(locked, Verb.DEMAND_REJECTED, format_lazy(_("技术需求“{title}”未通过审核"), title=locked.title), reason.strip())
     demand.refresh_from_db()
     return demand
 
@@ -300,7 +301,7 @@ def demand_reject(*, demand: Demand, by, reason: str) -> Demand:
 def demand_withdraw(*, demand: Demand, by, reason: str = "") -> Demand:
     locked, transition = _begin(demand, "withdraw", by, reason)
     _record(locked, transition, by, reason)
-    tell_owner(locked, "demand.withdrawn", format_lazy(_("技术需求“{title}”已撤回"), title=locked.title), reason)
+    tell_owner(locked, Verb.DEMAND_WITHDRAWN, format_lazy(_("技术需求“{title}”已撤回"), title=locked.title), reason)
     demand.refresh_from_db()
     return demand
 
@@ -310,7 +311,7 @@ def demand_close(*, demand: Demand, by, reason: str = "") -> Demand:
     """The firm found what it needed."""
     locked, transition = _begin(demand, "close", by, reason)
     _record(locked, transition, by, reason)
-    tell_owner(locked, "demand.closed", format_lazy(_("技术需求“{title}”已关闭（已解决）"), title=locked.title), reason)
+    tell_owner(locked, Verb.DEMAND_CLOSED, format_lazy(_("技术需求“{title}”已关闭（已解决）"), title=locked.title), reason)
     demand.refresh_from_db()
     return demand
 
@@ -319,7 +320,7 @@ def demand_close(*, demand: Demand, by, reason: str = "") -> Demand:
 def demand_suspend(*, demand: Demand, by, reason: str) -> Demand:
     locked, transition = _begin(demand, "suspend", by, reason)
     _record(locked, transition, by, reason)
-    tell_owner(locked, "demand.suspended", format_lazy(_("技术需求“{title}”已被暂停"), title=locked.title), reason.strip())
+    tell_owner(locked, Verb.DEMAND_SUSPENDED, format_lazy(_("技术需求“{title}”已被暂停"), title=locked.title), reason.strip())
     demand.refresh_from_db()
     return demand
 
@@ -329,7 +330,7 @@ def demand_reinstate(*, demand: Demand, by, reason: str) -> Demand:
     locked, transition = _begin(demand, "reinstate", by, reason)
     full_check(locked)
     _record(locked, transition, by, reason)
-    tell_owner(locked, "demand.reinstated", format_lazy(_("技术需求“{title}”已恢复"), title=locked.title), reason.strip())
+    tell_owner(locked, Verb.DEMAND_REINSTATED, format_lazy(_("技术需求“{title}”已恢复"), title=locked.title), reason.strip())
     _refresh_matches(locked)
     demand.refresh_from_db()
     return demand
@@ -339,7 +340,7 @@ def demand_reinstate(*, demand: Demand, by, reason: str) -> Demand:
 def demand_expire(*, demand: Demand, by=None, reason: str = "") -> Demand:
     locked, transition = _begin(demand, "expire", by, reason)
     _record(locked, transition, by, reason or "截止日期已过 / the deadline passed")
-    tell_owner(locked, "demand.expired", format_lazy(_("技术需求“{title}”已过截止日期"), title=locked.title))
+    tell_owner(locked, Verb.DEMAND_EXPIRED, format_lazy(_("技术需求“{title}”已过截止日期"), title=locked.title))
     demand.refresh_from_db()
     return demand
 

@@ -26,6 +26,7 @@ from listings.matching.scorer import DemandQuery, MatchResult
 from listings.trading.models import Listing
 from marketplace.models import Membership
 from marketplace.notifications import notify
+from marketplace.verbs import Verb
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ def demand_matches_store(*, demand: Demand, results: Sequence[MatchResult]) -> l
     return fresh
 
 
-def _announce(*, demand: Demand, rows: Sequence[DemandMatch], verb: str, title: str | Promise) -> int:
+def _announce(*, demand: Demand, rows: Sequence[DemandMatch], verb: Verb, title: str | Promise) -> int:
     """Tell the demand's people about ``rows`` (score at or over the threshold) and mark them announced."""
     worth = [row for row in rows if row.score >= NOTIFY_THRESHOLD][:NOTIFY_TOP]
     if not worth or demand.status != DemandStatus.PUBLISHED:
@@ -170,7 +171,7 @@ def demand_matches_compute(*, demand: Demand, backend=None) -> list[DemandMatch]
         _announce(
             demand=demand,
             rows=fresh,
-            verb="demand.matches",
+            verb=Verb.DEMAND_MATCHES,
             title=format_lazy(gettext_lazy("您的需求“{demand}”有新的匹配专利 / new matches for your demand"), demand=demand.title),
         )
     return fresh
@@ -226,7 +227,7 @@ def listing_demands_notify(*, listing: Listing, backend=None) -> list[Demand]:
             if _announce(
                 demand=demand,
                 rows=[row],
-                verb="demand.listing_match",
+                verb=Verb.DEMAND_LISTING_MATCH,
                 title=format_lazy(gettext_lazy("新挂牌“{listing}”匹配您的需求“{demand}” / a new listing matches your demand"), listing=listing.title, demand=demand.title),
             ):
                 told.append(demand)
@@ -320,7 +321,7 @@ def saved_search_alert(*, saved_search: SavedSearch, now=None) -> list[int]:
             what = gettext_lazy("专利") if saved.scope == SavedSearchScope.PATENTS else gettext_lazy("挂牌")
             notify(
                 users=[saved.user],
-                verb="saved_search.alert",
+                verb=Verb.SAVED_SEARCH_ALERT,
                 title=format_lazy(gettext_lazy("保存的检索“{name}”有 {count} 条新{what} / {count} new hits"), name=saved.name, count=len(new), what=what),
                 body="\n".join(f"· {label}" for _, label, _ in new[:20]),
                 url=new[0][2] if len(new) == 1 else reverse("matching:saved-search-list"),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from listings.catalogue.models import Encumbrance, Patent
 from listings.trading.models import PUBLIC_STATUSES, Listing, ListingStatus
 from listings.trading.services.lifecycle import LISTING_MACHINE, lock_listing, suspend_locked, tell_owner
+from marketplace.verbs import Verb
 
 
 def suspend_public_listings(patent: Patent, *, by: Any, reason: str) -> list[Listing]:
@@ -38,7 +39,7 @@ def on_encumbrance_released(sender: object, *, encumbrance: Encumbrance, by: Any
     suspended = Listing.objects.filter(patents=encumbrance.patent, status=ListingStatus.SUSPENDED)
     for listing in suspended.select_related("organisation"):
         tell_owner(
-            listing, "encumbrance.released",
+            listing, Verb.ENCUMBRANCE_RELEASED,
             format_lazy(
                 _("{number} 的{kind}已解除，可申请恢复挂牌“{title}”"), number=encumbrance.patent.publication_number,
                 kind=encumbrance.get_kind_display(), title=listing.title,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +42,7 @@ from marketplace.kernel.transitions import apply_transition
 from marketplace.models import Organisation
 from marketplace.notifications import notify
 from marketplace.services import organisation_members
+from marketplace.verbs import Verb
 
 D = DealStatus
 
@@ -108,8 +110,9 @@ def _people(deal: Deal) -> list[User]:
     return users
 
 
-def _tell(deal: Deal, verb: str, title) -> None:
-    notify(users=_people(deal), verb=f"deal.{verb}", title=title, url=deal.get_absolute_url())
+def _tell(deal: Deal, action: str, title: str | Promise) -> None:
+    """Tell everyone on the deal that ``action`` happened (each declared deal action has its ``Verb``)."""
+    notify(users=_people(deal), verb=Verb(f"deal.{action}"), title=title, url=deal.get_absolute_url())
 
 
 def transition(
@@ -230,7 +233,7 @@ def _opened(deal: Deal, by: User) -> Deal:
     room_event(deal, "opened", by=by, body=deal.enquiry_message, deal_type=deal.deal_type,
                licence_kind=deal.licence_kind, price_amount=deal.enquiry_price_amount)
     receiver = deal.seller if deal.opened_by_side == Side.BUYER else deal.buyer
-    notify(users=organisation_members(receiver), verb="deal.enquiry",
+    notify(users=organisation_members(receiver), verb=Verb.DEAL_ENQUIRY,
            title=format_lazy(_("新的交易意向：{title}"), title=deal.title), body=deal.enquiry_message,
            url=deal.get_absolute_url())
     if deal.listing_id and deal.is_excluding and _excluding_agreed_elsewhere(deal):

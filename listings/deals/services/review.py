@@ -31,6 +31,7 @@ from marketplace.kernel.errors import NotPermitted
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken
 from marketplace.notifications import notify
 from marketplace.services import operators, organisation_members
+from marketplace.verbs import Verb
 
 SEVERITY_ORDER = [FindingSeverity.INFO, FindingSeverity.LOW, FindingSeverity.MEDIUM, FindingSeverity.HIGH]
 EXCLUDING = (LicenceKind.EXCLUSIVE, LicenceKind.SOLE)
@@ -154,7 +155,7 @@ def _announce(deal: Deal, review: IpReview, by: User | None = None) -> None:
     users = organisation_members(deal.seller) + organisation_members(deal.buyer)
     if review.state == ReviewState.HELD:
         users += operators()
-    notify(users=users, verb="deal.review", title=title, url=url)
+    notify(users=users, verb=Verb.DEAL_REVIEW, title=title, url=url)
 
 
 def current_review(deal: Deal) -> IpReview | None:

@@ -15,6 +15,7 @@ from marketplace.kernel.statemachine import IllegalTransition, RuleBroken
 from marketplace.kernel.uploads import check_upload
 from marketplace.notifications import notify
 from marketplace.services import NotPermitted, operators, require_operator
+from marketplace.verbs import Verb
 
 
 @transaction.atomic
@@ -39,7 +40,7 @@ def listing_attachment_add(
     attachment.file.save(upload.name, upload, save=False)
     attachment.save()
     if kind == AttachmentKind.AUTHORISATION:
-        notify(users=operators(), verb="authorisation.uploaded", title=format_lazy(_("授权书待核验：{title}"), title=locked.title), url="/review/")
+        notify(users=operators(), verb=Verb.AUTHORISATION_UPLOADED, title=format_lazy(_("授权书待核验：{title}"), title=locked.title), url="/review/")
     return attachment
 
 
@@ -84,7 +85,7 @@ def _review_authorisation(attachment: ListingAttachment, by, decision: str, note
 @transaction.atomic
 def authorisation_accept(*, attachment: ListingAttachment, by, note: str = "") -> ListingAttachment:
     attachment = _review_authorisation(attachment, by, ReviewStatus.ACCEPTED, note)
-    tell_owner(attachment.listing, "authorisation.accepted", format_lazy(_("挂牌“{title}”的授权书已核验"), title=attachment.listing.title), note)
+    tell_owner(attachment.listing, Verb.AUTHORISATION_ACCEPTED, format_lazy(_("挂牌“{title}”的授权书已核验"), title=attachment.listing.title), note)
     return attachment
 
 
@@ -93,5 +94,5 @@ def authorisation_reject(*, attachment: ListingAttachment, by, reason: str) -> L
     if not (reason or "").strip():
         raise RuleBroken([("reason", "reason_required", "请填写未通过的原因 / a reason is required")])
     attachment = _review_authorisation(attachment, by, ReviewStatus.REJECTED, reason)
-    tell_owner(attachment.listing, "authorisation.rejected", format_lazy(_("挂牌“{title}”的授权书未通过核验"), title=attachment.listing.title), reason)
+    tell_owner(attachment.listing, Verb.AUTHORISATION_REJECTED, format_lazy(_("挂牌“{title}”的授权书未通过核验"), title=attachment.listing.title), reason)
     return attachment

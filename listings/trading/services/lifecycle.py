@@ -30,6 +30,7 @@ from marketplace.kernel.statemachine import Actor, IllegalTransition, RuleBroken
 from marketplace.models import Organisation
 from marketplace.notifications import notify
 from marketplace.services import NotPermitted, operators, organisation_members
+from marketplace.verbs import Verb
 
 S = ListingStatus
 
@@ -71,7 +72,7 @@ def _counterparty_members(listing: Listing) -> list:
     return users
 
 
-def tell_owner(listing: Listing, verb: str, title: str | Promise, body: str = "") -> None:
+def tell_owner(listing: Listing, verb: Verb, title: str | Promise, body: str = "") -> None:
     notify(users=organisation_members(listing.organisation), verb=verb, title=title, body=body, url=listing.get_absolute_url())
 
 
@@ -264,7 +265,7 @@ def listing_submit(*, listing: Listing, by, reason: str = "") -> Listing:
     locked.submitted_at = timezone.now()
     _record(locked, transition, by, reason, extra_fields=["submitted_at"])
     notify(
-        users=operators(), verb="listing.submitted", title=format_lazy(_("新挂牌待审核：{title}"), title=locked.title),
+        users=operators(), verb=Verb.LISTING_SUBMITTED, title=format_lazy(_("新挂牌待审核：{title}"), title=locked.title),
         body=str(locked.organisation), url="/review/",
     )
     return _sync(listing, locked)
@@ -274,7 +275,7 @@ def listing_submit(*, listing: Listing, by, reason: str = "") -> Listing:
 def listing_review_start(*, listing: Listing, by, reason: str = "") -> Listing:
     locked, transition = _begin(listing, "review_start", by, reason)
     _record(locked, transition, by, reason)
-    tell_owner(locked, "listing.in_review", format_lazy(_("挂牌“{title}”进入审核"), title=locked.title))
+    tell_owner(locked, Verb.LISTING_IN_REVIEW, format_lazy(_("挂牌“{title}”进入审核"), title=locked.title))
     return _sync(listing, locked)
 
 
@@ -284,7 +285,7 @@ def listing_approve(*, listing: Listing, by, reason: str = "") -> Listing:
     full_check(locked, stage="publish", today=timezone.localdate())
     locked.published_at = timezone.now()
     _record(locked, transition, by, reason, extra_fields=["published_at"])
-    tell_owner(locked, "listing.published", format_lazy(_("挂牌“{title}”已通过审核并发布"), title=locked.title), reason)
+    tell_owner(locked, Verb.LISTING_PUBLISHED, format_lazy(_("挂牌“{title}”已通过审核并发布"), title=locked.title), reason)
     _reindex(locked)
     _published_hook(locked)
     return _sync(listing, locked)
@@ -294,7 +295,7 @@ def listing_approve(*, listing: Listing, by, reason: str = "") -> Listing:
 def listing_reject(*, listing: Listing, by, reason: str) -> Listing:
     locked, transition = _begin(listing, "reject", by, reason)
     _record(locked, transition, by, reason)
-    tell_owner(locked, "listing.rejected", format_lazy(_("挂牌“{title}”未通过审核"), title=locked.title), reason.strip())
+    tell_owner(locked, Verb.LISTING_REJECTED, format_lazy(_("挂牌“{title}”未通过审核"), title=locked.title), reason.strip())
     return _sync(listing, locked)
 
 
@@ -304,9 +305,9 @@ def listing_withdraw(*, listing: Listing, by, reason: str = "") -> Listing:
     was_public = locked.is_public
     negotiating = _counterparty_members(locked)
     _record(locked, transition, by, reason)
-    tell_owner(locked, "listing.withdrawn", format_lazy(_("挂牌“{title}”已撤回"), title=locked.title), reason)
+    tell_owner(locked, Verb.LISTING_WITHDRAWN, format_lazy(_("挂牌“{title}”已撤回"), title=locked.title), reason)
     if negotiating:
-        notify(users=negotiating, verb="listing.withdrawn", title=format_lazy(_("您洽谈中的挂牌“{title}”已被撤回"), title=locked.title), body=reason)
+        notify(users=negotiating, verb=Verb.LISTING_WITHDRAWN, title=format_lazy(_("您洽谈中的挂牌“{title}”已被撤回"), title=locked.title), body=reason)
     if was_public:
         _reindex(locked)
     return _sync(listing, locked)
@@ -332,8 +333,8 @@ def listing_negotiation_open(*, listing: Listing, by, counterparty: Organisation
     rules.raise_if_any()
     _record(locked, transition, by, reason)
     locked.counterparties.add(counterparty)
-    tell_owner(locked, "listing.negotiation", format_lazy(_("挂牌“{title}”进入洽谈：{counterparty}"), title=locked.title, counterparty=counterparty))
-    notify(users=organisation_members(counterparty), verb="listing.negotiation", title=format_lazy(_("您已开始洽谈挂牌“{title}”"), title=locked.title),
+    tell_owner(locked, Verb.LISTING_NEGOTIATION, format_lazy(_("挂牌“{title}”进入洽谈：{counterparty}"), title=locked.title, counterparty=counterparty))
+    notify(users=organisation_members(counterparty), verb=Verb.LISTING_NEGOTIATION, title=format_lazy(_("您已开始洽谈挂牌“{title}”"), title=locked.title),
            url=locked.get_absolute_url())
     return _sync(listing, locked)
 
@@ -364,8 +365,8 @@ def listing_negotiation_end(*, listing: Listing, by, reason: str = "") -> Listin
     negotiating = _counterparty_members(locked)
     _record(locked, transition, by, reason)
     locked.counterparties.clear()
-    tell_owner(locked, "listing.negotiation_ended", format_lazy(_("挂牌“{title}”的洽谈已结束，重新开放"), title=locked.title), reason)
-    notify(users=negotiating, verb="listing.negotiation_ended", title=format_lazy(_("挂牌“{title}”的洽谈已结束"), title=locked.title), body=reason)
+    tell_owner(locked, Verb.LISTING_NEGOTIATION_ENDED, format_lazy(_("挂牌“{title}”的洽谈已结束，重新开放"), title=locked.title), reason)
+    notify(users=negotiating, verb=Verb.LISTING_NEGOTIATION_ENDED, title=format_lazy(_("挂牌“{title}”的洽谈已结束"), title=locked.title), body=reason)
     return _sync(listing, locked)
 
 
@@ -410,8 +411,8 @@ def listing_close(
                 for patent in locked.patents.all()
             ]
         )
-    tell_owner(locked, "listing.closed", format_lazy(_("挂牌“{title}”已成交（{outcome}）"), title=locked.title, outcome=CloseOutcome(outcome).label), reason)
-    notify(users=_counterparty_members(locked), verb="listing.closed", title=format_lazy(_("挂牌“{title}”已成交"), title=locked.title),
+    tell_owner(locked, Verb.LISTING_CLOSED, format_lazy(_("挂牌“{title}”已成交（{outcome}）"), title=locked.title, outcome=CloseOutcome(outcome).label), reason)
+    notify(users=_counterparty_members(locked), verb=Verb.LISTING_CLOSED, title=format_lazy(_("挂牌“{title}”已成交"), title=locked.title),
            url=locked.get_absolute_url())
     _reindex(locked)
     return _sync(listing, locked)
@@ -427,9 +428,9 @@ def listing_suspend(*, listing: Listing, by, reason: str) -> Listing:
 
 def suspend_locked(locked: Listing, transition: Transition, by, reason: str) -> None:
     _record(locked, transition, by, reason)
-    tell_owner(locked, "listing.suspended", format_lazy(_("挂牌“{title}”已暂停交易"), title=locked.title), reason.strip())
+    tell_owner(locked, Verb.LISTING_SUSPENDED, format_lazy(_("挂牌“{title}”已暂停交易"), title=locked.title), reason.strip())
     notify(
-        users=_counterparty_members(locked), verb="listing.suspended",
+        users=_counterparty_members(locked), verb=Verb.LISTING_SUSPENDED,
         title=format_lazy(_("您洽谈中的挂牌“{title}”已暂停交易"), title=locked.title), body=reason.strip(), url=locked.get_absolute_url(),
     )
     _reindex(locked)
@@ -442,7 +443,7 @@ def listing_reinstate(*, listing: Listing, by, reason: str) -> Listing:
     full_check(locked, stage="publish", today=timezone.localdate())
     _record(locked, transition, by, reason)
     locked.counterparties.clear()
-    tell_owner(locked, "listing.reinstated", format_lazy(_("挂牌“{title}”已恢复交易"), title=locked.title), reason.strip())
+    tell_owner(locked, Verb.LISTING_REINSTATED, format_lazy(_("挂牌“{title}”已恢复交易"), title=locked.title), reason.strip())
     _reindex(locked)
     _published_hook(locked)
     return _sync(listing, locked)
@@ -452,7 +453,7 @@ def listing_reinstate(*, listing: Listing, by, reason: str) -> Listing:
 def listing_expire(*, listing: Listing, by=None, reason: str = "") -> Listing:
     locked, transition = _begin(listing, "expire", by, reason)
     _record(locked, transition, by, reason or "挂牌有效期届满 / the listing's validity ended")
-    tell_owner(locked, "listing.expired", format_lazy(_("挂牌“{title}”已过期"), title=locked.title))
+    tell_owner(locked, Verb.LISTING_EXPIRED, format_lazy(_("挂牌“{title}”已过期"), title=locked.title))
     _reindex(locked)
     return _sync(listing, locked)
 

@@ -15,6 +15,7 @@ from marketplace.kernel.statemachine import IllegalTransition, RuleBroken, Rules
 from marketplace.models import Organisation
 from marketplace.notifications import notify
 from marketplace.services import NotPermitted, organisation_members
+from marketplace.verbs import Verb
 
 
 @transaction.atomic
@@ -63,7 +64,7 @@ def open_licence_take(*, listing: Listing, organisation: Organisation, by) -> li
         listing=locked, action="open_licence_taken", from_status=locked.status, to_status=locked.status, by=by,
         reason=f"{organisation.name} 实施开放许可",
     )
-    tell_owner(locked, "open_licence.taken", format_lazy(_("“{organisation}”已实施开放许可“{title}”"), organisation=organisation, title=locked.title))
-    notify(users=organisation_members(organisation), verb="open_licence.taken", title=format_lazy(_("您已取得开放许可“{title}”"), title=locked.title),
+    tell_owner(locked, Verb.OPEN_LICENCE_TAKEN, format_lazy(_("“{organisation}”已实施开放许可“{title}”"), organisation=organisation, title=locked.title))
+    notify(users=organisation_members(organisation), verb=Verb.OPEN_LICENCE_TAKEN, title=format_lazy(_("您已取得开放许可“{title}”"), title=locked.title),
            url=locked.get_absolute_url())
     return grants

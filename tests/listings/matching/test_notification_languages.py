@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from marketplace.models import Notification
 from marketplace.notifications import notification_payload, notify
+from marketplace.verbs import Verb
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,7 @@ def test_lazy_title_is_stored_in_both_languages_and_shown_in_the_active_one():
 
 def test_plain_title_is_chinese_only_and_shown_in_every_language():
     user = UserFactory()
-    [notification] = notify(users=[user], verb="misc", title="普通通知")
+    [notification] = notify(users=[user], verb=Verb.LISTING_PUBLISHED, title="普通通知")
     notification = Notification.objects.get(pk=notification.pk)
 
     assert (notification.title, notification.title_en) == ("普通通知", "")
