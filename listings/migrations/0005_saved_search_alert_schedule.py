@@ -1,22 +1,9 @@
-"""The beat schedule of saved-search alerts: ``listings.run_saved_search_alerts`` every hour
-(each saved search decides from its own frequency whether it is due)."""
+"""Formerly wrote the saved-search alerts beat schedule; schedules are now declared in code
+(``CELERY_BEAT_SCHEDULE`` in ``marketplace/settings/base.py``, synced by beat and ``manage.py sync_beat_schedule``).
+Kept as a no-op so existing installations keep their migration history; their rows carry the same names and
+are updated in place."""
 from django.db import migrations
 
-TASK_NAME = "saved-search alerts · 保存检索提醒"
-
-
-def schedule(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_hour, _ = IntervalSchedule.objects.get_or_create(every=1, period="hours")
-    PeriodicTask.objects.update_or_create(
-        name=TASK_NAME,
-        defaults={"task": "listings.run_saved_search_alerts", "interval": every_hour, "enabled": True},
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
 
 
 class Migration(migrations.Migration):
@@ -25,4 +12,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

@@ -1,22 +1,9 @@
-"""The beat schedule of ``listings.expire_trading``: once a day, just after midnight (Asia/Shanghai)."""
+"""Formerly wrote the trading expiry beat schedule; schedules are now declared in code
+(``CELERY_BEAT_SCHEDULE`` in ``marketplace/settings/base.py``, synced by beat and ``manage.py sync_beat_schedule``).
+Kept as a no-op so existing installations keep their migration history; their rows carry the same names and
+are updated in place."""
 from django.db import migrations
 
-TASK_NAME = "expire listings and demands · 挂牌与需求到期"
-
-
-def schedule(apps, schema_editor):
-    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    nightly, _ = CrontabSchedule.objects.get_or_create(
-        minute="5", hour="0", day_of_week="*", day_of_month="*", month_of_year="*", timezone="Asia/Shanghai"
-    )
-    PeriodicTask.objects.update_or_create(
-        name=TASK_NAME, defaults={"task": "listings.expire_trading", "crontab": nightly, "enabled": True}
-    )
-
-
-def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
 
 
 class Migration(migrations.Migration):
@@ -25,4 +12,4 @@ class Migration(migrations.Migration):
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
-    operations = [migrations.RunPython(schedule, unschedule)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

@@ -8,6 +8,7 @@ switch the same code to Postgres, Redis and Elasticsearch.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -171,6 +172,19 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+#: every periodic task, declared here in code. Beat (the database scheduler) writes these into
+#: django-celery-beat's tables when it starts, and ``manage.py sync_beat_schedule`` does so on demand;
+#: operators may then pause or re-time a task in the admin. The names are the rows' names.
+CELERY_BEAT_SCHEDULE = {
+    "saved-search alerts · 保存检索提醒": {
+        "task": "listings.run_saved_search_alerts",
+        "schedule": 3600.0,  # hourly; each saved search decides from its own frequency whether it is due
+    },
+    "expire listings and demands · 挂牌与需求到期": {
+        "task": "listings.expire_trading",
+        "schedule": crontab(minute="5", hour="0"),  # just after midnight in CELERY_TIMEZONE
+    },
+}
 
 # Search: Elasticsearch when ELASTICSEARCH_URL is set; otherwise the embedded SQLite FTS5 engine.
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL", default="")

@@ -56,6 +56,7 @@ class Command(BaseCommand):
         self.step("专利数据 / patents", self.patents)
         self.step("网站页面 / site pages", self.site_pages)
         self.step("检索索引 / search index", self.search_index)
+        self.step("定时任务 / periodic tasks", self.periodic_tasks)
         username, password, note = self.operator()
         self.stdout.write(self.style.SUCCESS(
             "\n登录方式 / how to log in\n"
@@ -128,6 +129,11 @@ class Command(BaseCommand):
             return "没有专利，无需索引 / no patents to index"
         call_command("rebuild_index")
         return f"已重建 / rebuilt: {get_search_backend().count()} 件 documents"
+
+    def periodic_tasks(self) -> str:
+        from marketplace.beat import beat_schedule_sync
+
+        return "、".join(row.name for row in beat_schedule_sync())
 
     # -----------------------------------------------------------------------------------
     def operator(self) -> tuple[str, str, str]:

@@ -522,7 +522,9 @@ def test_expiry_runs_daily_as_a_beat_task(make_listing, holder, publish, make_de
     from django_celery_beat.models import PeriodicTask
 
     from listings.matching.tasks import expire_trading
+    from marketplace.beat import beat_schedule_sync
 
+    beat_schedule_sync()
     scheduled = PeriodicTask.objects.get(task="listings.expire_trading")
     assert scheduled.enabled and scheduled.crontab.hour == "0"
     listing = publish(make_listing(expires_on=today + dt.timedelta(days=1)), owner=holder)
