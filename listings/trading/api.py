@@ -32,7 +32,7 @@ from listings.trading.serializers import (
     OpenLicenceTakeSerializer,
     UploadSerializer,
 )
-from listings.trading.services import attachments, open_licence
+from listings.trading.services import attachments, editing, open_licence
 from listings.trading.services import lifecycle as listing_services
 from marketplace import permissions
 from marketplace.kernel.api import CONFLICT, RULE_ERROR, ReasonSerializer, reason_from
@@ -114,7 +114,7 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         serializer = ListingWriteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        listing = listing_services.listing_create(organisation=data.pop("organisation"), by=request.user, **data)
+        listing = editing.listing_create(organisation=data.pop("organisation"), by=request.user, **data)
         return self._out(listing, status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
@@ -122,7 +122,7 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         serializer = ListingUpdateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        listing_services.listing_update(listing=listing, by=request.user, **data)
+        editing.listing_update(listing=listing, by=request.user, **data)
         return self._out(listing)
 
     # Owner transitions ---------------------------------------------------------------------

@@ -160,6 +160,8 @@ class ListingPatent(models.Model):
 
 
 class ListingTransition(TransitionRecord):
+    subject_field = "listing"
+
     """One status change of a listing: the audit trail (who, when, why)."""
 
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="transitions")

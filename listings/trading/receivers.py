@@ -1,40 +1,43 @@
 """Trading's answers to catalogue events: a patent that leaves force or is encumbered stops its public listings."""
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import User
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from listings.catalogue.models import Encumbrance, Patent
 from listings.trading.models import PUBLIC_STATUSES, Listing, ListingStatus
-from listings.trading.services.lifecycle import LISTING_MACHINE, lock_listing, suspend_locked, tell_owner
+from listings.trading.services.lifecycle import listing_suspend, tell_owner
+from marketplace import permissions
+from marketplace.kernel.statemachine import IllegalTransition
 from marketplace.verbs import Verb
 
 
-def suspend_public_listings(patent: Patent, *, by: Any, reason: str) -> list[Listing]:
-    """Suspend every public listing of the patent, each with its row locked; returns those suspended."""
+def suspend_public_listings(patent: Patent, *, by: User | None, reason: str) -> list[Listing]:
+    """Suspend every public listing of the patent, each in its own locked transition; returns those suspended.
+
+    The system suspends (an operator who triggered it is recorded as such); a pledgee registering a pledge
+    is named in the reason, not as the actor of a transition it may not take itself.
+    """
+    actor = by if by is not None and permissions.is_operator(by) else None
     suspended = []
-    pks = Listing.objects.filter(patents=patent, status__in=PUBLIC_STATUSES).values_list("pk", flat=True)
-    for pk in list(pks):
-        locked = lock_listing(Listing(pk=pk))
-        if locked.status not in PUBLIC_STATUSES:
+    for pk in list(Listing.objects.filter(patents=patent, status__in=PUBLIC_STATUSES).values_list("pk", flat=True)):
+        try:
+            suspended.append(listing_suspend(listing=Listing(pk=pk), by=actor, reason=reason))
+        except IllegalTransition:  # moved meanwhile (closed, withdrawn)
             continue
-        transition = LISTING_MACHINE.check("suspend", locked.status)
-        suspend_locked(locked, transition, by, reason)
-        suspended.append(locked)
     return suspended
 
 
-def on_patent_left_force(sender: object, *, patent: Patent, by: Any, reason: str, **kwargs: object) -> list[Listing]:
+def on_patent_left_force(sender: object, *, patent: Patent, by: User | None, reason: str, **kwargs: object) -> list[Listing]:
     return suspend_public_listings(patent, by=by, reason=reason)
 
 
-def on_patent_encumbered(sender: object, *, patent: Patent, by: Any, reason: str, **kwargs: object) -> list[Listing]:
+def on_patent_encumbered(sender: object, *, patent: Patent, by: User | None, reason: str, **kwargs: object) -> list[Listing]:
     return suspend_public_listings(patent, by=by, reason=reason)
 
 
-def on_encumbrance_released(sender: object, *, encumbrance: Encumbrance, by: Any, **kwargs: object) -> None:
+def on_encumbrance_released(sender: object, *, encumbrance: Encumbrance, by: User | None, **kwargs: object) -> None:
     """Suspended listings stay suspended until an operator reinstates them; their organisations may ask."""
     suspended = Listing.objects.filter(patents=encumbrance.patent, status=ListingStatus.SUSPENDED)
     for listing in suspended.select_related("organisation"):

@@ -20,7 +20,7 @@ from listings.trading import permissions as listing_permissions
 from listings.trading import selectors
 from listings.trading.forms import AttachmentForm, ListingForm
 from listings.trading.models import AttachmentKind, DealType, Listing, ListingAttachment
-from listings.trading.services import attachments, open_licence
+from listings.trading.services import attachments, editing, open_licence
 from listings.trading.services import lifecycle as listing_services
 from marketplace import permissions
 from marketplace.kernel.forms import ReasonForm, apply_rule_errors
@@ -85,7 +85,7 @@ def listing_create(request):
     form = ListingForm(request.POST or None, organisations=organisations, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            listing = listing_services.listing_create(
+            listing = editing.listing_create(
                 organisation=form.cleaned_data["organisation"], by=request.user, **form.service_kwargs()
             )
         except ValidationError as exc:
@@ -109,7 +109,7 @@ def listing_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         kwargs = form.service_kwargs()
         try:
-            listing_services.listing_update(listing=listing, by=request.user, **kwargs)
+            editing.listing_update(listing=listing, by=request.user, **kwargs)
         except ValidationError as exc:
             apply_rule_errors(form, exc, ListingForm.FIELD_MAP)
         except IllegalTransition as exc:

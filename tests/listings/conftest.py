@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from listings.demands import services as demand_services
 from listings.trading.models import DealType
+from listings.trading.services import editing
 from listings.trading.services import lifecycle as listing_services
 from marketplace.kernel.money import Money
 from marketplace.models import Membership
@@ -78,7 +79,7 @@ def listing_kwargs(**overrides):
 @pytest.fixture
 def make_listing(holder, holder_org, patent):
     def make(*, patents=None, organisation=None, by=None, **overrides):
-        return listing_services.listing_create(
+        return editing.listing_create(
             organisation=organisation or holder_org, by=by or holder, patents=patents or [patent],
             **listing_kwargs(**overrides),
         )

@@ -7,6 +7,7 @@ from listings.catalogue.models import Patentee, PatenteeRole, PatentPatentee
 from listings.catalogue.services.patentees import patent_owner_record, patentee_link_confirm
 from listings.catalogue.services.patents import patentees_sync
 from listings.trading.models import DealType, Listing, ListingStatus
+from listings.trading.services import editing
 from listings.trading.services import lifecycle as svc
 from marketplace.kernel.errors import NotPermitted
 from marketplace.models import Membership
@@ -32,7 +33,7 @@ def _patent(applicants, **kwargs):
 
 
 def _create(org, user, patent):
-    return svc.listing_create(organisation=org, by=user, patents=[patent], title="语音检索专利转让",
+    return editing.listing_create(organisation=org, by=user, patents=[patent], title="语音检索专利转让",
                               deal_type=DealType.ASSIGNMENT)
 
 

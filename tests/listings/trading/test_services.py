@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from listings.catalogue.models import LegalStatus, LicenceGrant, LicenceKind
 from listings.catalogue.services import register
 from listings.trading.models import AttachmentKind, DealType, Listing, ListingStatus, ListingTransition, ReviewStatus
-from listings.trading.services import attachments, open_licence
+from listings.trading.services import attachments, editing, open_licence
 from listings.trading.services import lifecycle as svc
 from marketplace.kernel.money import Money
 from marketplace.kernel.statemachine import IllegalTransition
@@ -111,7 +111,7 @@ def test_term_rules(make_listing, overrides, field, rule):
 
 def test_no_patent(holder, holder_org):
     with breaks("patents", "patents_required"):
-        svc.listing_create(organisation=holder_org, by=holder, patents=[], title="空挂牌", deal_type=DealType.ASSIGNMENT)
+        editing.listing_create(organisation=holder_org, by=holder, patents=[], title="空挂牌", deal_type=DealType.ASSIGNMENT)
     assert not Listing.objects.exists()
 
 
@@ -280,7 +280,7 @@ def test_non_patentee_needs_an_authorisation(db, operator):
     broker = MembershipFactory(organisation=broker_org, role=Membership.Role.BROKER).user
     owner_org = OrganisationFactory()
     patent = PatentFactory(holders=[owner_org])
-    listing = svc.listing_create(organisation=broker_org, by=broker, patents=[patent], title="代理挂牌",
+    listing = editing.listing_create(organisation=broker_org, by=broker, patents=[patent], title="代理挂牌",
                                  deal_type=DealType.ASSIGNMENT)
     with breaks("authorisation", "not_patentee"):
         svc.listing_submit(listing=listing, by=broker)
@@ -302,7 +302,7 @@ def test_rejected_authorisation_does_not_count(db, operator):
     broker_org = OrganisationFactory()
     broker = MembershipFactory(organisation=broker_org, role=Membership.Role.BROKER).user
     patent = PatentFactory(holders=[OrganisationFactory()])
-    listing = svc.listing_create(organisation=broker_org, by=broker, patents=[patent], title="代理挂牌",
+    listing = editing.listing_create(organisation=broker_org, by=broker, patents=[patent], title="代理挂牌",
                                  deal_type=DealType.ASSIGNMENT)
     attachment = attachments.listing_attachment_add(listing=listing, by=broker, upload=pdf(), kind=AttachmentKind.AUTHORISATION)
     with breaks("reason", "reason_required"):
@@ -349,7 +349,7 @@ def test_reject_needs_a_reason_and_sends_it(make_listing, holder, operator):
     note = Notification.objects.get(recipient=holder, verb="listing.rejected")
     assert note.body == "缺少技术说明文件"
     assert listing.transitions.last().reason == "缺少技术说明文件"
-    svc.listing_update(listing=listing, by=holder, description="补充：技术说明见附件")
+    editing.listing_update(listing=listing, by=holder, description="补充：技术说明见附件")
     svc.listing_submit(listing=listing, by=holder)
     assert listing.status == ListingStatus.SUBMITTED
 
@@ -368,10 +368,10 @@ def test_approval_rechecks_rights(make_listing, holder, operator, patent):
 def test_edit_only_while_draft_or_rejected(make_listing, holder, publish, outsider):
     listing = make_listing()
     with pytest.raises(NotPermitted):
-        svc.listing_update(listing=listing, by=outsider, title="篡改")
+        editing.listing_update(listing=listing, by=outsider, title="篡改")
     publish(listing, owner=holder)
     with pytest.raises(IllegalTransition):
-        svc.listing_update(listing=listing, by=holder, title="发布后修改")
+        editing.listing_update(listing=listing, by=holder, title="发布后修改")
     assert Listing.objects.get().title == "纳米银线透明导电膜专利转让"
 
 
@@ -379,7 +379,7 @@ def test_update_breaking_a_rule_changes_nothing(make_listing, holder):
     listing = make_listing()
     before = snapshot(Listing)
     with breaks("price_amount", "price_not_positive"):
-        svc.listing_update(listing=listing, by=holder, title="新标题", price=Money(0))
+        editing.listing_update(listing=listing, by=holder, title="新标题", price=Money(0))
     assert snapshot(Listing) == before
 
 
