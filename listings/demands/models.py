@@ -105,6 +105,8 @@ class Demand(models.Model):
 
 
 class DemandTransition(TransitionRecord):
+    subject_field = "demand"
+
     demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField(_("原状态"), max_length=20, choices=DemandStatus.choices)
     to_status = models.CharField(_("新状态"), max_length=20, choices=DemandStatus.choices)

@@ -7,8 +7,9 @@ editing a published demand asks matching to refresh its matches once the transac
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -23,6 +24,7 @@ from listings.demands.signals import demand_changed
 from marketplace import permissions
 from marketplace.kernel.money import Money
 from marketplace.kernel.statemachine import Actor, IllegalTransition, RuleBroken, Rules, StateMachine, Transition
+from marketplace.kernel.transitions import apply_transition
 from marketplace.models import Organisation
 from marketplace.notifications import notify
 from marketplace.services import NotPermitted, operators
@@ -217,31 +219,29 @@ def demand_update(
 # --------------------------------------------------------------------------------------------
 # Transitions
 # --------------------------------------------------------------------------------------------
-def _begin(demand: Demand, action: str, by, reason: str) -> tuple[Demand, Transition]:
-    locked = Demand.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=demand.pk)
-    transition = DEMAND_MACHINE.check(action, locked.status)
-    if transition.actor == Actor.SYSTEM:
-        allowed = by is None or permissions.is_operator(by)
-    elif transition.actor == Actor.OPERATOR:
-        allowed = permissions.is_operator(by)
-    elif transition.actor == Actor.OWNER:
-        allowed = demand_permissions.can_manage_demand(by, locked)
-    else:
-        allowed = demand_permissions.can_manage_demand(by, locked) or permissions.is_operator(by)
-    if not allowed:
-        raise NotPermitted(f"您无权对此需求执行“{action}” / you may not {action} this demand")
-    if transition.needs_reason and not (reason or "").strip():
-        raise RuleBroken([("reason", "reason_required", "请填写原因 / a reason is required")])
-    return locked, transition
+def _may(by: User | None) -> Callable[[Transition, Demand], bool]:
+    """Who may take a demand transition: the machine's ``actor`` read against ``by`` (``None`` is the system)."""
+
+    def allowed(transition: Transition, demand: Demand) -> bool:
+        if transition.actor == Actor.SYSTEM:
+            return by is None or permissions.is_operator(by)
+        if transition.actor == Actor.OPERATOR:
+            return permissions.is_operator(by)
+        if transition.actor == Actor.OWNER:
+            return demand_permissions.can_manage_demand(by, demand)
+        return demand_permissions.can_manage_demand(by, demand) or permissions.is_operator(by)
+
+    return allowed
 
 
-def _record(demand: Demand, transition: Transition, by, reason: str, *, extra_fields=()) -> DemandTransition:
-    from_status = demand.status
-    demand.status = transition.target
-    demand.save(update_fields=["status", "updated_at", *extra_fields])
-    return DemandTransition.objects.create(
-        demand=demand, action=transition.action, from_status=from_status, to_status=transition.target, by=by,
-        reason=(reason or "").strip(),
+def _apply(
+    demand: Demand, action: str, by: User | None, reason: str = "", *,
+    effect: Callable[[Demand, Transition], Iterable[str] | None] | None = None,
+    announce: Callable[[Demand], None] | None = None,
+) -> Demand:
+    return apply_transition(
+        demand, machine=DEMAND_MACHINE, action=action, by=by, reason=reason, allowed=_may(by),
+        history=DemandTransition, effect=effect, announce=announce, related=("organisation",),
     )
 
 
@@ -256,93 +256,69 @@ def full_check(demand: Demand) -> None:
     rules.raise_if_any()
 
 
-@transaction.atomic
-def demand_submit(*, demand: Demand, by, reason: str = "") -> Demand:
-    locked, transition = _begin(demand, "submit", by, reason)
-    full_check(locked)
-    locked.submitted_at = timezone.now()
-    _record(locked, transition, by, reason, extra_fields=["submitted_at"])
-    notify(users=operators(), verb=Verb.DEMAND_SUBMITTED, title=format_lazy(_("新技术需求待审核：{title}"), title=locked.title), url="/review/")
-    demand.refresh_from_db()
-    return demand
+def demand_submit(*, demand: Demand, by: User, reason: str = "") -> Demand:
+    def effect(locked: Demand, transition: Transition) -> list[str]:
+        full_check(locked)
+        locked.submitted_at = timezone.now()
+        return ["submitted_at"]
+
+    def announce(locked: Demand) -> None:
+        notify(users=operators(), verb=Verb.DEMAND_SUBMITTED,
+               title=format_lazy(_("新技术需求待审核：{title}"), title=locked.title), url="/review/")
+
+    return _apply(demand, "submit", by, reason, effect=effect, announce=announce)
 
 
-@transaction.atomic
-def demand_review_start(*, demand: Demand, by, reason: str = "") -> Demand:
-    locked, transition = _begin(demand, "review_start", by, reason)
-    _record(locked, transition, by, reason)
-    tell_owner(locked, Verb.DEMAND_IN_REVIEW, format_lazy(_("技术需求“{title}”进入审核"), title=locked.title))
-    demand.refresh_from_db()
-    return demand
+def demand_review_start(*, demand: Demand, by: User, reason: str = "") -> Demand:
+    return _apply(demand, "review_start", by, reason, announce=lambda locked: tell_owner(
+        locked, Verb.DEMAND_IN_REVIEW, format_lazy(_("技术需求“{title}”进入审核"), title=locked.title)))
 
 
-@transaction.atomic
-def demand_approve(*, demand: Demand, by, reason: str = "") -> Demand:
-    locked, transition = _begin(demand, "approve", by, reason)
-    full_check(locked)
-    locked.published_at = timezone.now()
-    _record(locked, transition, by, reason, extra_fields=["published_at"])
-    tell_owner(locked, Verb.DEMAND_PUBLISHED, format_lazy(_("技术需求“{title}”已通过审核并发布"), title=locked.title), reason)
-    _refresh_matches(locked)
-    demand.refresh_from_db()
-    return demand
+def demand_approve(*, demand: Demand, by: User, reason: str = "") -> Demand:
+    def effect(locked: Demand, transition: Transition) -> list[str]:
+        full_check(locked)
+        locked.published_at = timezone.now()
+        return ["published_at"]
+
+    def announce(locked: Demand) -> None:
+        tell_owner(locked, Verb.DEMAND_PUBLISHED, format_lazy(_("技术需求“{title}”已通过审核并发布"), title=locked.title), reason)
+        _refresh_matches(locked)
+
+    return _apply(demand, "approve", by, reason, effect=effect, announce=announce)
 
 
-@transaction.atomic
-def demand_reject(*, demand: Demand, by, reason: str) -> Demand:
-    locked, transition = _begin(demand, "reject", by, reason)
-    _record(locked, transition, by, reason)
-    tell_owner(locked, Verb.DEMAND_REJECTED, format_lazy(_("技术需求“{title}”未通过审核"), title=locked.title), reason.strip())
-    demand.refresh_from_db()
-    return demand
+def demand_reject(*, demand: Demand, by: User, reason: str) -> Demand:
+    return _apply(demand, "reject", by, reason, announce=lambda locked: tell_owner(
+        locked, Verb.DEMAND_REJECTED, format_lazy(_("技术需求“{title}”未通过审核"), title=locked.title), reason.strip()))
 
 
-@transaction.atomic
-def demand_withdraw(*, demand: Demand, by, reason: str = "") -> Demand:
-    locked, transition = _begin(demand, "withdraw", by, reason)
-    _record(locked, transition, by, reason)
-    tell_owner(locked, Verb.DEMAND_WITHDRAWN, format_lazy(_("技术需求“{title}”已撤回"), title=locked.title), reason)
-    demand.refresh_from_db()
-    return demand
+def demand_withdraw(*, demand: Demand, by: User, reason: str = "") -> Demand:
+    return _apply(demand, "withdraw", by, reason, announce=lambda locked: tell_owner(
+        locked, Verb.DEMAND_WITHDRAWN, format_lazy(_("技术需求“{title}”已撤回"), title=locked.title), reason))
 
 
-@transaction.atomic
-def demand_close(*, demand: Demand, by, reason: str = "") -> Demand:
+def demand_close(*, demand: Demand, by: User, reason: str = "") -> Demand:
     """The firm found what it needed."""
-    locked, transition = _begin(demand, "close", by, reason)
-    _record(locked, transition, by, reason)
-    tell_owner(locked, Verb.DEMAND_CLOSED, format_lazy(_("技术需求“{title}”已关闭（已解决）"), title=locked.title), reason)
-    demand.refresh_from_db()
-    return demand
+    return _apply(demand, "close", by, reason, announce=lambda locked: tell_owner(
+        locked, Verb.DEMAND_CLOSED, format_lazy(_("技术需求“{title}”已关闭（已解决）"), title=locked.title), reason))
 
 
-@transaction.atomic
-def demand_suspend(*, demand: Demand, by, reason: str) -> Demand:
-    locked, transition = _begin(demand, "suspend", by, reason)
-    _record(locked, transition, by, reason)
-    tell_owner(locked, Verb.DEMAND_SUSPENDED, format_lazy(_("技术需求“{title}”已被暂停"), title=locked.title), reason.strip())
-    demand.refresh_from_db()
-    return demand
+def demand_suspend(*, demand: Demand, by: User | None, reason: str) -> Demand:
+    return _apply(demand, "suspend", by, reason, announce=lambda locked: tell_owner(
+        locked, Verb.DEMAND_SUSPENDED, format_lazy(_("技术需求“{title}”已被暂停"), title=locked.title), reason.strip()))
 
 
-@transaction.atomic
-def demand_reinstate(*, demand: Demand, by, reason: str) -> Demand:
-    locked, transition = _begin(demand, "reinstate", by, reason)
-    full_check(locked)
-    _record(locked, transition, by, reason)
-    tell_owner(locked, Verb.DEMAND_REINSTATED, format_lazy(_("技术需求“{title}”已恢复"), title=locked.title), reason.strip())
-    _refresh_matches(locked)
-    demand.refresh_from_db()
-    return demand
+def demand_reinstate(*, demand: Demand, by: User, reason: str) -> Demand:
+    def announce(locked: Demand) -> None:
+        tell_owner(locked, Verb.DEMAND_REINSTATED, format_lazy(_("技术需求“{title}”已恢复"), title=locked.title), reason.strip())
+        _refresh_matches(locked)
+
+    return _apply(demand, "reinstate", by, reason, effect=lambda locked, transition: full_check(locked), announce=announce)
 
 
-@transaction.atomic
-def demand_expire(*, demand: Demand, by=None, reason: str = "") -> Demand:
-    locked, transition = _begin(demand, "expire", by, reason)
-    _record(locked, transition, by, reason or "截止日期已过 / the deadline passed")
-    tell_owner(locked, Verb.DEMAND_EXPIRED, format_lazy(_("技术需求“{title}”已过截止日期"), title=locked.title))
-    demand.refresh_from_db()
-    return demand
+def demand_expire(*, demand: Demand, by: User | None = None, reason: str = "") -> Demand:
+    return _apply(demand, "expire", by, reason or "截止日期已过 / the deadline passed", announce=lambda locked: tell_owner(
+        locked, Verb.DEMAND_EXPIRED, format_lazy(_("技术需求“{title}”已过截止日期"), title=locked.title)))
 
 
 def demands_expire_due(*, today: dt.date | None = None) -> list[int]:
