@@ -1,4 +1,9 @@
+"""The Django admin for the listings app: the catalogue editable by operators, trading read-mostly."""
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from listings.catalogue.models import (
@@ -14,6 +19,7 @@ from listings.catalogue.models import (
     PatentPublication,
     Zone,
 )
+from listings.catalogue.services import register
 from listings.demands.models import Demand, DemandTransition
 from listings.trading.models import Listing, ListingAttachment, ListingTransition
 from marketplace.kernel.errors import DomainError
@@ -43,6 +49,25 @@ class PatentPatenteeInline(admin.TabularInline):
         return False
 
 
+class PatentAdminForm(forms.ModelForm):
+    """A change of legal status needs its grounds, and goes through ``patent_legal_status_change``."""
+
+    legal_status_reason = forms.CharField(
+        label=_("法律状态变更依据"), required=False, max_length=500,
+        help_text=_("变更法律状态时必填，例如公告号或通知书；失效的专利会立即暂停其挂牌并通知各方"),
+    )
+
+    class Meta:
+        model = Patent
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.instance.pk and "legal_status" in self.changed_data and not (cleaned.get("legal_status_reason") or "").strip():
+            self.add_error("legal_status_reason", _("变更法律状态须填写依据"))
+        return cleaned
+
+
 @admin.register(Patent)
 class PatentAdmin(admin.ModelAdmin):
     list_display = [
@@ -54,6 +79,22 @@ class PatentAdmin(admin.ModelAdmin):
     readonly_fields = ["application_year", "expiry_date", "expiry_year", "sources", "created_at", "updated_at"]
     inlines = [PatentPublicationInline, PatentIpcInline, PatentPatenteeInline]
     filter_horizontal = ["holders", "industries", "zones"]
+    form = PatentAdminForm
+
+    def save_model(self, request: HttpRequest, obj: Patent, form: forms.ModelForm, change: bool) -> None:
+        """Other fields are saved as edited; a new legal status is recorded by the one service that changes it,
+        so a lapse entered here suspends the patent's listings and tells the parties."""
+        if not (change and "legal_status" in form.changed_data):
+            super().save_model(request, obj, form, change)
+            return
+        new_status = obj.legal_status
+        obj.legal_status = Patent.objects.values_list("legal_status", flat=True).get(pk=obj.pk)
+        super().save_model(request, obj, form, change)
+        stopped = register.patent_legal_status_change(
+            patent=obj, status=new_status, by=request.user, reason=form.cleaned_data["legal_status_reason"],  # type: ignore[arg-type]
+        )
+        if stopped:
+            self.message_user(request, _("已暂停 %(n)d 个挂牌并通知相关机构") % {"n": len(stopped)}, messages.WARNING)
 
 
 @admin.register(Patentee)
