@@ -9,6 +9,7 @@ from cms import selectors as cms_selectors
 from listings.catalogue import selectors as listing_selectors
 from listings.catalogue.models import Patent
 from listings.trading import permissions as listing_permissions
+from listings.trading import selectors as trading_selectors
 from listings.trading.models import PUBLIC_STATUSES, Listing
 from marketplace import permissions
 
@@ -70,5 +71,6 @@ def patent_detail(request: HttpRequest, publication_number: str) -> HttpResponse
         # the trading side: this patent's public listings, and a "list it" link for those who may list
         "listings": Listing.objects.filter(patents=patent, status__in=PUBLIC_STATUSES).select_related("organisation"),
         "lister_organisations": permissions.organisations_for(request.user, listing_permissions.LISTING_ROLES),
+        "listable": trading_selectors.patent_is_listable(patent),
     }
     return render(request, "cms/patent_detail.html", context)

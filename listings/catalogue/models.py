@@ -373,6 +373,15 @@ class Patent(models.Model):
     def is_pledge_record(self) -> bool:
         return self.legal_status_text in PLEDGE_PHRASES
 
+    @property
+    def term_rule(self) -> str:
+        """The statutory term for this kind of patent, in words (Patent Law art. 42)."""
+        if self.kind == PatentKind.INVENTION:
+            return str(_("发明专利权期限为自申请日起二十年"))
+        if self.kind == PatentKind.UTILITY_MODEL:
+            return str(_("实用新型专利权期限为自申请日起十年"))
+        return str(_("外观设计专利权期限自申请日起十五年（2021年6月1日前申请的为十年）"))
+
     def in_force_on(self, day: dt.date) -> bool:
         """In force on ``day``: the status says so and the term has not ended (the one definition).
 

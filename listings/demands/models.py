@@ -96,6 +96,23 @@ class Demand(models.Model):
         return self.status in DEMAND_EDITABLE_STATUSES
 
     @property
+    def is_draft(self) -> bool:
+        return self.status == DemandStatus.DRAFT
+
+    @property
+    def is_awaiting_review(self) -> bool:
+        return self.status in (DemandStatus.SUBMITTED, DemandStatus.IN_REVIEW)
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == DemandStatus.SUBMITTED
+
+    @property
+    def has_matches(self) -> bool:
+        """Matches are computed once a demand is published and kept when it is closed (solved)."""
+        return self.status in (DemandStatus.PUBLISHED, DemandStatus.CLOSED)
+
+    @property
     def budget_low(self) -> Money | None:
         return None if self.budget_min is None else Money(int(self.budget_min), self.currency)
 

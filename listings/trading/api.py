@@ -7,9 +7,8 @@ the field and rule; an action the state machine refuses is a 409.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -36,6 +35,7 @@ from listings.trading.services import attachments, editing, open_licence
 from listings.trading.services import lifecycle as listing_services
 from marketplace import permissions
 from marketplace.kernel.api import CONFLICT, RULE_ERROR, ReasonSerializer, reason_from
+from marketplace.kernel.uploads import protected_download
 from marketplace.permissions import IsOperator
 
 
@@ -218,17 +218,12 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def download(self, request, pk=None, attachment_id=None):
         listing = self.get_object()
         attachment = ListingAttachment.objects.filter(pk=attachment_id, listing=listing).first()
-        allowed = attachment is not None and (
-            attachment.is_public or listing_permissions.can_manage_listing(request.user, listing)
-            or permissions.is_operator(request.user)
-        )
-        if not allowed:
+        if attachment is None or not listing_permissions.can_view_attachment(request.user, attachment):
             raise Http404
-        response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
-        disposition = "inline" if attachment.kind == AttachmentKind.IMAGE else "attachment"
-        response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(attachment.original_name)}"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return protected_download(
+            attachment.file, content_type=attachment.content_type, original_name=attachment.original_name,
+            inline=attachment.is_image,
+        )
 
 
 @extend_schema_view(

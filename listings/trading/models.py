@@ -124,6 +124,24 @@ class Listing(models.Model):
         return self.status in EDITABLE_STATUSES
 
     @property
+    def is_draft(self) -> bool:
+        return self.status == ListingStatus.DRAFT
+
+    @property
+    def is_awaiting_review(self) -> bool:
+        """Submitted and not yet decided: the owner waits, the operator acts."""
+        return self.status in (ListingStatus.SUBMITTED, ListingStatus.IN_REVIEW)
+
+    @property
+    def is_submitted(self) -> bool:
+        """Submitted, review not yet started (the operator may start it)."""
+        return self.status == ListingStatus.SUBMITTED
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == ListingStatus.REJECTED
+
+    @property
     def is_portfolio(self) -> bool:
         return self.patents.count() > 1
 
@@ -229,6 +247,10 @@ class ListingAttachment(models.Model):
     @property
     def is_image(self) -> bool:
         return self.kind == AttachmentKind.IMAGE
+
+    @property
+    def is_authorisation(self) -> bool:
+        return self.kind == AttachmentKind.AUTHORISATION
 
     @property
     def is_public(self) -> bool:

@@ -39,3 +39,9 @@ def visible_listings_q(user: Any) -> Q:
     return q
 
 
+
+
+def can_view_attachment(user: Any, attachment: Any) -> bool:
+    """Images and documents of a public listing are public; an authorisation, and the files of a listing that is
+    not public, only to the listing's organisation and operators."""
+    return attachment.is_public or can_manage_listing(user, attachment.listing) or is_operator(user)

@@ -7,25 +7,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from listings.catalogue.identifiers import IdentifierError, parse_application_number, parse_ipc
-from listings.catalogue.models import Industry, LicenceKind, Patent, PatentIpc, Zone
+from listings.catalogue.models import DealType, Industry, LicenceKind, Patent, PatentIpc, Zone
 from listings.catalogue.selectors import ipc_param
 from listings.trading import permissions as listing_permissions
 from listings.trading.models import (
     PUBLIC_STATUSES,
     AttachmentKind,
-    DealType,
     Listing,
     ListingAttachment,
     ListingStatus,
     ReviewStatus,
 )
+from listings.trading.services.rules import patent_tradeable
 from marketplace import permissions
 from marketplace.kernel.errors import FilterError
 from marketplace.kernel.filters import choice_param, money_param
+from marketplace.models import Organisation
 
 
 @dataclass(frozen=True)
@@ -182,3 +185,21 @@ def patents_resolve(numbers: Iterable[str]) -> tuple[list[Patent], list[str]]:
         elif patent not in found:
             found.append(patent)
     return found, missing
+
+
+def attachments_visible_to(user: Any, listing: Listing) -> list[ListingAttachment]:
+    """The listing's files this user may see (see ``can_view_attachment``)."""
+    return [a for a in listing.attachments.select_related("patent", "listing") if listing_permissions.can_view_attachment(user, a)]
+
+
+def open_licence_takers(user: Any, listing: Listing) -> list[Organisation]:
+    """The organisations ``user`` acts for that could take this open licence now (the service checks the rest)."""
+    if listing.deal_type != DealType.OPEN_LICENCE or listing.status != ListingStatus.PUBLISHED:
+        return []
+    return [o for o in permissions.organisations_for(user) if o.pk != listing.organisation_id]
+
+
+def patent_is_listable(patent: Patent) -> bool:
+    """Whether a listing of this patent could pass the trading rules' patent checks today (the rules module
+    decides: a right that still exists, no encumbrance or registered pledge, no unrecorded change of owner)."""
+    return patent_tradeable(patent, today=timezone.localdate())

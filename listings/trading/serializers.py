@@ -78,8 +78,7 @@ class ListingSerializer(serializers.ModelSerializer):
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, obj):
         user = self.context["request"].user
-        private_ok = listing_permissions.can_manage_listing(user, obj) or permissions.is_operator(user)
-        visible = [a for a in obj.attachments.all() if private_ok or a.is_public]
+        visible = [a for a in obj.attachments.all() if listing_permissions.can_view_attachment(user, a)]
         return AttachmentSerializer(visible, many=True).data
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,13 +19,14 @@ from listings.catalogue.selectors import filter_choices
 from listings.trading import permissions as listing_permissions
 from listings.trading import selectors
 from listings.trading.forms import AttachmentForm, ListingForm
-from listings.trading.models import AttachmentKind, DealType, Listing, ListingAttachment
+from listings.trading.models import AttachmentKind, Listing, ListingAttachment
 from listings.trading.services import attachments, editing, open_licence
 from listings.trading.services import lifecycle as listing_services
 from marketplace import permissions
 from marketplace.kernel.forms import ReasonForm, apply_rule_errors
 from marketplace.kernel.pages import error_text, operator_actions, paginate, raise_404, redirect_back
 from marketplace.kernel.statemachine import IllegalTransition
+from marketplace.kernel.uploads import protected_download
 from marketplace.models import Organisation
 from marketplace.services import require_operator
 
@@ -51,17 +52,10 @@ def listing_board(request):
 def listing_detail(request, pk: int):
     listing = _listing_or_404(request, pk)
     can_manage = listing_permissions.can_manage_listing(request.user, listing)
-    attachments = [
-        a for a in listing.attachments.select_related("patent")
-        if a.is_public or can_manage or permissions.is_operator(request.user)
-    ]
-    take_as = []
-    if listing.deal_type == DealType.OPEN_LICENCE and listing.status == "published":
-        take_as = [o for o in permissions.organisations_for(request.user) if o.pk != listing.organisation_id]
     return render(request, "listings/listing_detail.html", {
         "listing": listing,
         "patents": listing.patents.prefetch_related("ipc_codes", "zones", "industries"),
-        "attachments": attachments,
+        "attachments": selectors.attachments_visible_to(request.user, listing),
         "can_manage": can_manage,
         "can_edit": listing_permissions.can_edit_listing(request.user, listing),
         "is_operator": permissions.is_operator(request.user),
@@ -69,7 +63,7 @@ def listing_detail(request, pk: int):
         "transitions": listing.transitions.select_related("by") if can_manage or permissions.is_operator(request.user) else [],
         "upload_form": AttachmentForm(),
         "reason_form": ReasonForm(),
-        "take_as": take_as,
+        "take_as": selectors.open_licence_takers(request.user, listing),
         "operator_actions": operator_actions(listing_services.LISTING_MACHINE, listing.status),
     })
 
@@ -168,20 +162,12 @@ def listing_file(request, pk: int, attachment_id: int):
     """Files are served through this view, never straight from MEDIA: authorisations stay private."""
     listing = _listing_or_404(request, pk)
     attachment = get_object_or_404(ListingAttachment, pk=attachment_id, listing=listing)
-    if not (attachment.is_public or listing_permissions.can_manage_listing(request.user, listing)
-            or permissions.is_operator(request.user)):
+    if not listing_permissions.can_view_attachment(request.user, attachment):
         raise Http404
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
-    disposition = "inline" if attachment.kind == AttachmentKind.IMAGE else "attachment"
-    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{_quote(attachment.original_name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
+    return protected_download(
+        attachment.file, content_type=attachment.content_type, original_name=attachment.original_name,
+        inline=attachment.is_image,
+    )
 
 
 @login_required

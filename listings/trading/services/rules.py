@@ -116,6 +116,18 @@ def check_terms(rules: Rules, t: Terms, *, today: dt.date) -> None:
         rules.add("expires_on", "expires_in_past", "有效期须晚于今天 / the listing must expire in the future")
 
 
+def patent_tradeable(patent: Patent, *, today: dt.date) -> bool:
+    """The patent-level conditions ``check_patents`` and ``_check_ownership`` enforce, as one answer: a right
+    that still exists (in force within its term, or a pending application), no active encumbrance or registered
+    pledge, and no change of owner (专利权转移) whose new owner is not yet recorded."""
+    live = patent.legal_status == LegalStatus.PENDING or patent.in_force_on(today)
+    if not live or patent.is_pledge_record or patent.encumbrances.filter(active=True).exists():
+        return False
+    if patent.is_transfer_record:
+        return patent.patentee_links.filter(role=PatenteeRole.RECORDED_OWNER).exists()
+    return True
+
+
 def check_patents(
     rules: Rules, t: Terms, patents: Sequence[Patent], *, exclude_listing: int | None, today: dt.date
 ) -> None:
