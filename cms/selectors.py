@@ -5,7 +5,9 @@ Nothing here writes. Page models and views call these and only render the result
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import get_language
@@ -36,7 +38,7 @@ IPC_SECTIONS = "ABCDEFGH"
 # --------------------------------------------------------------------------------------------
 # Patent list filters
 # --------------------------------------------------------------------------------------------
-def patent_filters_from_query(params) -> PatentFilters:
+def patent_filters_from_query(params: Mapping[str, Any]) -> PatentFilters:
     """``PatentFilters.from_query`` plus the ``section`` select of the list page.
 
     ``from_query`` reads ``section`` as a fallback for ``ipc``; a bad section would be reported

@@ -3,6 +3,7 @@ read and change. Every change is checked against the object's owner here, once, 
 someone else's notification behaves exactly like one that does not exist."""
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -25,20 +26,20 @@ class InboxError(ValueError):
 
 
 # reads ------------------------------------------------------------------------------------------
-def notifications_for(*, user) -> QuerySet[Notification]:
+def notifications_for(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
 
 
-def unread_count(*, user) -> int:
+def unread_count(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def preference_for(*, user) -> NotificationPreference:
+def preference_for(*, user: User) -> NotificationPreference:
     """The user's preference (defaults when never saved; not stored until changed)."""
     return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
 
 
-def verb_choices(*, user) -> list[tuple[str, str]]:
+def verb_choices(*, user: User) -> list[tuple[str, str]]:
     verbs: dict[str, str | Promise] = dict(VERB_LABELS)
     for verb in Notification.objects.filter(recipient=user).values_list("verb", flat=True).distinct():
         verbs.setdefault(verb, verb)
@@ -59,7 +60,7 @@ def _notification_id(value) -> int:
 
 
 @transaction.atomic
-def notification_mark_read(*, user, notification_id) -> Notification:
+def notification_mark_read(*, user: User, notification_id: object) -> Notification:
     """Mark one of the user's own notifications read (idempotent).
 
     Raises ``InboxError`` naming ``id`` when the id is malformed, unknown or someone else's;
@@ -76,12 +77,12 @@ def notification_mark_read(*, user, notification_id) -> Notification:
 
 
 @transaction.atomic
-def notifications_mark_all_read(*, user) -> int:
+def notifications_mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
 
 
 @transaction.atomic
-def notification_preference_update(*, user, email_enabled: bool, muted_verbs: list[str]) -> NotificationPreference:
+def notification_preference_update(*, user: User, email_enabled: bool, muted_verbs: list[str]) -> NotificationPreference:
     known = {verb for verb, _ in verb_choices(user=user)}
     unknown = [verb for verb in muted_verbs if verb not in known]
     if unknown:

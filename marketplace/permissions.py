@@ -2,53 +2,64 @@
 (``listings/trading/permissions.py``, ``listings/demands/permissions.py``), so pages, the API and consumers agree."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
 from rest_framework.permissions import BasePermission
 
+from marketplace.kernel.typing import User, Viewer
 from marketplace.models import Membership, Organisation
 
 
-def is_authenticated(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+def signed_in(user: Viewer | None) -> User | None:
+    """The user when signed in and active; ``None`` for anonymous visitors, inactive accounts and the system."""
+    if isinstance(user, User) and user.is_authenticated and user.is_active:
+        return user
+    return None
 
 
-def is_operator(user) -> bool:
+def is_authenticated(user: Viewer | None) -> bool:
+    return signed_in(user) is not None
+
+
+def is_operator(user: Viewer | None) -> bool:
     """Exchange staff: ``is_staff`` or a membership in the operator role."""
-    if not is_authenticated(user):
+    member = signed_in(user)
+    if member is None:
         return False
-    if user.is_staff:
-        return True
-    return Membership.objects.filter(user=user, role=Membership.Role.OPERATOR).exists()
+    return member.is_staff or Membership.objects.filter(user=member, role=Membership.Role.OPERATOR).exists()
 
 
-def organisations_for(user, roles=None) -> QuerySet[Organisation]:
+def organisations_for(user: Viewer | None, roles: Iterable[str] | None = None) -> QuerySet[Organisation]:
     """The organisations ``user`` acts for (in any of ``roles`` when given)."""
-    if not is_authenticated(user):
+    member = signed_in(user)
+    if member is None:
         return Organisation.objects.none()
-    memberships = Membership.objects.filter(user=user)
+    memberships = Membership.objects.filter(user=member)
     if roles:
         memberships = memberships.filter(role__in=list(roles))
     return Organisation.objects.filter(pk__in=memberships.values("organisation_id"))
 
 
-def has_role(user, organisation, roles) -> bool:
-    if not is_authenticated(user) or organisation is None:
+def has_role(user: Viewer | None, organisation: Organisation | None, roles: Iterable[str]) -> bool:
+    member = signed_in(user)
+    if member is None or organisation is None:
         return False
-    return Membership.objects.filter(user=user, organisation=organisation, role__in=list(roles)).exists()
+    return Membership.objects.filter(user=member, organisation=organisation, role__in=list(roles)).exists()
 
 
-def is_member(user, organisation) -> bool:
-    if not is_authenticated(user) or organisation is None:
+def is_member(user: Viewer | None, organisation: Organisation | None) -> bool:
+    member = signed_in(user)
+    if member is None or organisation is None:
         return False
-    return Membership.objects.filter(user=user, organisation=organisation).exists()
+    return Membership.objects.filter(user=member, organisation=organisation).exists()
 
 
 # --------------------------------------------------------------------------------------------
 # Organisations
 # --------------------------------------------------------------------------------------------
-def can_review(user) -> bool:
+def can_review(user: Viewer | None) -> bool:
     """Only operators review listings, demands, authorisations and organisations."""
     return is_operator(user)
 

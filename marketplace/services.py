@@ -6,6 +6,8 @@ organisation's members are told.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -17,6 +19,7 @@ from marketplace import permissions
 from marketplace.identifiers import parse_uscc
 from marketplace.kernel.errors import IdentifierError, NotPermitted
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken, Rules
+from marketplace.kernel.typing import Viewer
 from marketplace.models import Membership, Organisation, OrganisationReview
 from marketplace.notifications import notify
 from marketplace.verbs import Verb
@@ -30,12 +33,12 @@ SELF_SERVICE_ROLES = (
 )
 
 
-def require_operator(user) -> None:
+def require_operator(user: Viewer | None) -> None:
     if not permissions.is_operator(user):
         raise NotPermitted("仅运营人员可以审核 / only operators may review")
 
 
-def require_role(*, user, organisation: Organisation, roles) -> None:
+def require_role(*, user: Viewer, organisation: Organisation, roles: Iterable[str]) -> None:
     if not permissions.has_role(user, organisation, roles):
         names = "、".join(str(Membership.Role(r).label) for r in roles)
         raise NotPermitted(f"您不是“{organisation}”的{names} / you do not act for {organisation} in role {list(roles)}")
@@ -70,7 +73,7 @@ def _clean_uscc(rules: Rules, uscc: str, *, exclude_pk: int | None = None) -> st
 
 @transaction.atomic
 def organisation_create(
-    *, name: str, uscc: str, kind: str, role: str, by, contact: str = "", description: str = ""
+    *, name: str, uscc: str, kind: str, role: str, by: User, contact: str = "", description: str = ""
 ) -> Organisation:
     """A user registers the organisation they act for; it waits for an operator's verification."""
     rules = Rules()
@@ -101,7 +104,7 @@ def organisation_create(
 
 
 @transaction.atomic
-def membership_add(*, organisation: Organisation, user, role: str, by) -> Membership:
+def membership_add(*, organisation: Organisation, user: User, role: str, by: User) -> Membership:
     """Operators add people to organisations (and appoint operators)."""
     require_operator(by)
     rules = Rules()
@@ -116,7 +119,7 @@ def _review(organisation: Organisation, decision: str, by, reason: str) -> Organ
 
 
 @transaction.atomic
-def organisation_verify(*, organisation: Organisation, by, reason: str = "") -> Organisation:
+def organisation_verify(*, organisation: Organisation, by: User, reason: str = "") -> Organisation:
     require_operator(by)
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     if organisation.is_verified:
@@ -143,7 +146,7 @@ def organisation_verify(*, organisation: Organisation, by, reason: str = "") -> 
 
 
 @transaction.atomic
-def organisation_verification_reject(*, organisation: Organisation, by, reason: str) -> Organisation:
+def organisation_verification_reject(*, organisation: Organisation, by: User, reason: str) -> Organisation:
     require_operator(by)
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     if organisation.is_verified:
@@ -160,7 +163,7 @@ def organisation_verification_reject(*, organisation: Organisation, by, reason: 
 
 
 @transaction.atomic
-def organisation_verification_revoke(*, organisation: Organisation, by, reason: str) -> Organisation:
+def organisation_verification_revoke(*, organisation: Organisation, by: User, reason: str) -> Organisation:
     require_operator(by)
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     if not organisation.is_verified:

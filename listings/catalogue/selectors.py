@@ -1,6 +1,7 @@
 """Reads of the zone patent database. Views and the API call these; nothing here writes."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -165,7 +166,7 @@ def patentee_choices(*, limit: int = 200) -> list[tuple[str, int]]:
     )
 
 
-def ipc_titles(codes) -> dict[str, IpcEntry]:
+def ipc_titles(codes: Iterable[str]) -> dict[str, IpcEntry]:
     """IPC entries for the given codes and all their ancestors, keyed by code."""
     wanted: set[str] = set()
     for code in codes:
@@ -213,7 +214,7 @@ def filter_choices() -> dict:
     }
 
 
-def ipc_param(params, errors) -> str:
+def ipc_param(params: Mapping[str, Any], errors: list[FilterError]) -> str:
     raw = (params.get("ipc") or "").strip()
     if not raw:
         return ""

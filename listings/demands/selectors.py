@@ -13,6 +13,7 @@ from listings.demands.models import Demand, DemandStatus
 from marketplace import permissions
 from marketplace.kernel.errors import FilterError
 from marketplace.kernel.filters import choice_param, money_param
+from marketplace.kernel.typing import Viewer
 
 
 @dataclass(frozen=True)
@@ -77,17 +78,17 @@ def demands_filter(qs: QuerySet[Demand], filters: DemandFilters | None) -> list[
     return result
 
 
-def demands_visible_to(user) -> QuerySet[Demand]:
+def demands_visible_to(user: Viewer) -> QuerySet[Demand]:
     return Demand.objects.filter(demand_permissions.visible_demands_q(user)).select_related("organisation").prefetch_related(
         "industries", "zones"
     )
 
 
-def demand_get(*, pk: int, user) -> Demand:
+def demand_get(*, pk: int, user: Viewer) -> Demand:
     return demands_visible_to(user).get(pk=pk)
 
 
-def my_demands(*, user) -> QuerySet[Demand]:
+def my_demands(*, user: Viewer) -> QuerySet[Demand]:
     orgs = permissions.organisations_for(user, demand_permissions.DEMAND_ROLES)
     return Demand.objects.filter(organisation__in=orgs).select_related("organisation").order_by("-updated_at")
 

@@ -148,7 +148,7 @@ def _values(
 def demand_create(
     *,
     organisation: Organisation,
-    by,
+    by: User,
     title: str,
     problem: str,
     deal_types: Sequence[str],
@@ -178,7 +178,7 @@ def demand_create(
 
 @transaction.atomic
 def demand_update(
-    *, demand: Demand, by, industries: Sequence[Industry] | None = None, zones: Sequence[Zone] | None = None,
+    *, demand: Demand, by: User, industries: Sequence[Industry] | None = None, zones: Sequence[Zone] | None = None,
     reason: str = "", **changes,
 ) -> Demand:
     """Edit a draft, a demand sent back, or a published one (recorded, and its matches refreshed)."""

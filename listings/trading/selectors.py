@@ -28,6 +28,7 @@ from listings.trading.services.rules import patent_tradeable
 from marketplace import permissions
 from marketplace.kernel.errors import FilterError
 from marketplace.kernel.filters import choice_param, money_param
+from marketplace.kernel.typing import Viewer
 from marketplace.models import Organisation
 
 
@@ -120,17 +121,17 @@ def listings_filter(qs: QuerySet[Listing], filters: ListingFilters | None) -> Qu
     return qs
 
 
-def listings_visible_to(user) -> QuerySet[Listing]:
+def listings_visible_to(user: Viewer) -> QuerySet[Listing]:
     """Everything ``user`` may see: public listings, their organisations' own, or all for operators."""
     return _with_related(Listing.objects.filter(listing_permissions.visible_listings_q(user)))
 
 
-def listing_get(*, pk: int, user) -> Listing:
+def listing_get(*, pk: int, user: Viewer) -> Listing:
     """A listing ``user`` may see; another organisation's private listing is ``DoesNotExist`` (a 404)."""
     return listings_visible_to(user).get(pk=pk)
 
 
-def my_listings(*, user) -> QuerySet[Listing]:
+def my_listings(*, user: Viewer) -> QuerySet[Listing]:
     orgs = permissions.organisations_for(user, listing_permissions.LISTING_ROLES)
     return _with_related(Listing.objects.filter(organisation__in=orgs)).order_by("-updated_at")
 

@@ -26,7 +26,7 @@ from marketplace.services import require_operator
 
 @transaction.atomic
 def licence_grant_record(
-    *, patent: Patent, kind: str, by, licensee_name: str, licensee: Organisation | None = None,
+    *, patent: Patent, kind: str, by: User, licensee_name: str, licensee: Organisation | None = None,
     licensor: Organisation | None = None, territory: str = "", field_of_use: str = "",
     term_start: dt.date | None = None, term_end: dt.date | None = None, record_number: str = "",
 ) -> LicenceGrant:
@@ -80,7 +80,7 @@ def patent_legal_status_change(*, patent: Patent, status: str, by: User | None, 
 
 @transaction.atomic
 def encumbrance_register(
-    *, patent: Patent, kind: str, by, holder: Organisation | None = None, reference: str = "",
+    *, patent: Patent, kind: str, by: User, holder: Organisation | None = None, reference: str = "",
     registered_at: dt.datetime | None = None, note: str = "",
 ) -> Encumbrance:
     """Register a pledge, preservation or other restriction; the patent's public listings stop at once."""
@@ -103,7 +103,7 @@ def encumbrance_register(
 
 
 @transaction.atomic
-def encumbrance_release(*, encumbrance: Encumbrance, by, reason: str = "") -> Encumbrance:
+def encumbrance_release(*, encumbrance: Encumbrance, by: User, reason: str = "") -> Encumbrance:
     """Release (注销) a restriction. Suspended listings stay suspended until an operator reinstates
     them; their organisations are told they may ask."""
     encumbrance = Encumbrance.objects.select_for_update(of=("self",)).select_related("patent", "holder").get(pk=encumbrance.pk)

@@ -1,6 +1,8 @@
 """Listing files: images, documents and the patentee's authorisation, and the operator's check of it."""
 from __future__ import annotations
 
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -20,7 +22,7 @@ from marketplace.verbs import Verb
 
 @transaction.atomic
 def listing_attachment_add(
-    *, listing: Listing, by, upload, kind: str, patent: Patent | None = None
+    *, listing: Listing, by: User, upload: UploadedFile, kind: str, patent: Patent | None = None
 ) -> ListingAttachment:
     """Store an image, a document or an authorisation after checking type (magic bytes), size and extension."""
     locked = lock_listing(listing)
@@ -53,7 +55,7 @@ EDITABLE_FOR_UPLOAD: dict[str, tuple[str, ...]] = {
 
 
 @transaction.atomic
-def listing_attachment_remove(*, attachment: ListingAttachment, by) -> None:
+def listing_attachment_remove(*, attachment: ListingAttachment, by: User) -> None:
     locked = lock_listing(attachment.listing)
     if not listing_permissions.can_manage_listing(by, locked):
         raise NotPermitted("您无权删除此文件 / you may not remove this file")
@@ -83,14 +85,14 @@ def _review_authorisation(attachment: ListingAttachment, by, decision: str, note
 
 
 @transaction.atomic
-def authorisation_accept(*, attachment: ListingAttachment, by, note: str = "") -> ListingAttachment:
+def authorisation_accept(*, attachment: ListingAttachment, by: User, note: str = "") -> ListingAttachment:
     attachment = _review_authorisation(attachment, by, ReviewStatus.ACCEPTED, note)
     tell_owner(attachment.listing, Verb.AUTHORISATION_ACCEPTED, format_lazy(_("挂牌“{title}”的授权书已核验"), title=attachment.listing.title), note)
     return attachment
 
 
 @transaction.atomic
-def authorisation_reject(*, attachment: ListingAttachment, by, reason: str) -> ListingAttachment:
+def authorisation_reject(*, attachment: ListingAttachment, by: User, reason: str) -> ListingAttachment:
     if not (reason or "").strip():
         raise RuleBroken([("reason", "reason_required", "请填写未通过的原因 / a reason is required")])
     attachment = _review_authorisation(attachment, by, ReviewStatus.REJECTED, reason)

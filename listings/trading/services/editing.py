@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -45,7 +46,7 @@ def _terms_from(
 def listing_create(
     *,
     organisation: Organisation,
-    by,
+    by: User,
     title: str,
     patents: Sequence[Patent],
     deal_type: str,
@@ -89,7 +90,7 @@ def listing_create(
 
 
 @transaction.atomic
-def listing_update(*, listing: Listing, by, patents: Sequence[Patent] | None = None, **changes) -> Listing:
+def listing_update(*, listing: Listing, by: User, patents: Sequence[Patent] | None = None, **changes) -> Listing:
     """Change a draft (or a listing sent back by the reviewer). ``changes`` are the keyword arguments
     of ``listing_create`` except ``organisation``; ``price=None`` means negotiable."""
     locked = lock_listing(listing)

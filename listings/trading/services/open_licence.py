@@ -1,6 +1,7 @@
 """Open licences (开放许可, Patent Law art. 50–51): published terms any verified organisation may take."""
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -19,7 +20,7 @@ from marketplace.verbs import Verb
 
 
 @transaction.atomic
-def open_licence_take(*, listing: Listing, organisation: Organisation, by) -> list[LicenceGrant]:
+def open_licence_take(*, listing: Listing, organisation: Organisation, by: User) -> list[LicenceGrant]:
     """A verified organisation notifies the patentee and takes a non-exclusive licence on the published
     terms (Patent Law art. 51); the listing stays published for the next taker."""
     locked = lock_listing(listing)

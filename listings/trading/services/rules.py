@@ -28,7 +28,7 @@ def _period_overlaps(a_start, a_end, b_start, b_end) -> bool:
     return (a_start or lo) <= (b_end or hi) and (b_start or lo) <= (a_end or hi)
 
 
-def scopes_overlap(a, b) -> bool:
+def scopes_overlap(a: Any, b: Any) -> bool:
     """Two licences (listings or grants) cover some of the same territory, field and period."""
     return (
         _text_overlaps(a.territory, b.territory)
