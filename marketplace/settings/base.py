@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "marketplace.pagecache.PublicPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -152,6 +153,33 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# The cache framework: Redis when REDIS_URL is set (shared by every web and worker process); otherwise a file
+# cache under var/, so the Celery worker's invalidations reach the web process (see marketplace/pagecache.py).
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("CACHE_URL", default=REDIS_URL)}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
+# Whole public pages for anonymous visitors, dropped by the events that change them (marketplace/pagecache.py).
+PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=True)
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+PAGE_CACHE_VIEWS = [
+    "cms:patent-list",
+    "cms:patent-map",
+    "cms:patent-detail",
+    "search:page",
+    "api-search-patents",
+    "listings:listing-board",
+    "listings:demand-board",
+]
+# Views that say per object whether their page may be shared (Wagtail: only pages without a view restriction).
+PAGE_CACHE_PER_OBJECT_VIEWS = ["wagtail_serve"]
 
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
