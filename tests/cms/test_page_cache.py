@@ -37,23 +37,23 @@ def test_a_saved_patent_is_shown_once_the_change_commits(client, zone_db, django
 def test_a_page_stored_during_the_transaction_is_retired_by_the_commit(client, zone_db, django_capture_on_commit_callbacks):
     """A request that read the rows before the commit stores its page under the in-flight token; the commit retires it."""
     with django_capture_on_commit_callbacks(execute=True):
-        patent = zone_db["patents"][0]
-        patent.title = "改名后的专利"
-        patent.save()
-        in_flight = client.get(f"/patents/{patent.publication_number}/")  # stored under the in-flight token
+        renamed = zone_db["patents"][0]
+        renamed.title = "改名后的专利"
+        renamed.save()
+        in_flight = client.get(f"/patents/{renamed.publication_number}/")  # stored under the in-flight token
         assert cached(in_flight) == "miss"
-        assert cached(client.get(f"/patents/{patent.publication_number}/")) == "hit"
-    after = client.get(f"/patents/{patent.publication_number}/")
+        assert cached(client.get(f"/patents/{renamed.publication_number}/")) == "hit"
+    after = client.get(f"/patents/{renamed.publication_number}/")
     assert cached(after) == "miss"
 
 
 def test_a_bulk_change_announced_by_patents_changed_is_shown(client, zone_db, django_capture_on_commit_callbacks):
-    patent = zone_db["patents"][1]
-    client.get(f"/patents/{patent.publication_number}/")
+    bulk = zone_db["patents"][1]
+    client.get(f"/patents/{bulk.publication_number}/")
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        Patent.objects.filter(pk=patent.pk).update(title="批量更新的标题")  # no post_save
-        catalogue_signals.patents_changed.send(sender=Patent, patent_ids=[patent.pk])
-    assert "批量更新的标题" in client.get(f"/patents/{patent.publication_number}/").content.decode()
+        Patent.objects.filter(pk=bulk.pk).update(title="批量更新的标题")  # no post_save
+        catalogue_signals.patents_changed.send(sender=Patent, patent_ids=[bulk.pk])
+    assert "批量更新的标题" in client.get(f"/patents/{bulk.publication_number}/").content.decode()
 
 
 def test_a_published_listing_appears_on_the_board(client, holder, make_listing, publish, django_capture_on_commit_callbacks):  # noqa: F811
@@ -90,8 +90,8 @@ def test_the_search_api_follows_the_index(client, zone_db):
 
     client.get("/api/search/patents?q=钛合金")
     assert cached(client.get("/api/search/patents?q=钛合金")) == "hit"
-    patent = PatentFactory(title="钛合金人工关节")
-    index_patents([patent.pk])  # what the worker runs after the commit
+    joint = PatentFactory(title="钛合金人工关节")
+    index_patents([joint.pk])  # what the worker runs after the commit
     response = client.get("/api/search/patents?q=钛合金")
     assert cached(response) == "miss"
     assert "钛合金人工关节" in response.content.decode()
