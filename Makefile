@@ -7,7 +7,7 @@ PORT   ?= 8000
 export DJANGO_SETTINGS_MODULE ?= marketplace.settings.local
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-dev browser serve bootstrap bench-search bench-matching bench check lint clean
+.PHONY: run test install install-dev browser serve bootstrap bench-search bench-matching bench-pages bench check lint clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,7 +55,11 @@ bench-search: bootstrap
 bench-matching: bootstrap
 	$(BIN)/python manage.py bench_matching
 
-bench: bench-search bench-matching
+## The public pages against a bare Django view, on a throw-away copy of var/ (docs/operations.md).
+bench-pages: bootstrap
+	$(BIN)/python manage.py bench_pages --clients $(or $(CLIENTS),8) --seconds $(or $(SECONDS),15)
+
+bench: bench-search bench-matching bench-pages
 
 clean:
 	rm -rf var/ .pytest_cache

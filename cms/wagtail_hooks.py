@@ -56,3 +56,12 @@ class SiteDataGroup(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_site_data_viewsets():
     return SiteDataGroup()
+
+
+@hooks.register("before_serve_page")
+def allow_page_cache(page, request, serve_args, serve_kwargs):
+    """A page with no view restriction may be shared from the public page cache (marketplace/pagecache.py)."""
+    from marketplace import pagecache
+
+    if not page.get_view_restrictions().exists():
+        setattr(request, pagecache.REQUEST_FLAG, True)

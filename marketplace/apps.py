@@ -6,3 +6,9 @@ class MarketplaceConfig(AppConfig):
     name = "marketplace"
     verbose_name = _("交易市场")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from marketplace import metrics, observability
+
+        metrics.connect_celery()
+        observability.connect_celery()

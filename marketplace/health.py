@@ -1,40 +1,98 @@
-"""``/healthz``: what a zone operator's monitoring polls. Each dependency is probed and named."""
+"""``/healthz``: liveness (the process answers) and readiness (its dependencies answer), probed without leaving anything behind.
+
+- ``/healthz/live`` touches nothing but the process: an orchestrator restarts the server only when this fails.
+- ``/healthz`` (also ``/healthz/ready``) probes the database, the channel layer (a round trip on a fresh channel,
+  with a timeout, so no probe message is ever left queued) and search (the index's document count beside the
+  database's patent count). Any dependency that does not answer makes it 503, so a load balancer stops sending
+  traffic until it answers again; the drift between index and database is reported, not fatal, because the index
+  follows the database a moment after each commit.
+"""
 from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
+CHANNEL_TIMEOUT_SECONDS = 2.0
 
-def _probe(fn) -> str:
+
+class ProbeFailed(Exception):
+    """A dependency answered, but not as it should."""
+
+
+def _probe(fn: Callable[[], dict[str, Any] | None]) -> dict[str, Any]:
+    started = time.perf_counter()
     try:
-        fn()
-        return "ok"
+        detail = fn() or {}
+        result: dict[str, Any] = {"status": "ok", **detail}
     except Exception as exc:  # report, don't crash: this page exists to say what is down
-        return f"error: {type(exc).__name__}: {exc}"[:300]
+        result = {"status": "error", "error": f"{type(exc).__name__}: {exc}"[:300]}
+    result["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return result
+
+
+def probe_database() -> dict[str, Any]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {}
+
+
+async def _channel_round_trip(timeout: float) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        raise ProbeFailed("no channel layer configured")
+    channel = await layer.new_channel(prefix="healthz.")
+    token = f"{time.monotonic_ns()}"
+    await layer.send(channel, {"type": "healthz.ping", "token": token})
+    message = await asyncio.wait_for(layer.receive(channel), timeout)
+    if message.get("token") != token:
+        raise ProbeFailed("the channel layer returned another message")
+
+
+def probe_channel_layer(timeout: float = CHANNEL_TIMEOUT_SECONDS) -> dict[str, Any]:
+    """Send one message to a fresh channel and read it back: the message is consumed, nothing accumulates."""
+    async_to_sync(_channel_round_trip)(timeout)
+    return {}
+
+
+def probe_search() -> dict[str, Any]:
+    """The engine answers, and how far its document count is from the database's patent count."""
+    from search import get_search_backend
+
+    indexed = get_search_backend().count()
+    patents = apps.get_model("listings", "Patent").objects.count()
+    return {"indexed": indexed, "patents": patents, "drift": patents - indexed}
+
+
+def readiness() -> tuple[bool, dict[str, dict[str, Any]]]:
+    checks = {
+        "database": _probe(probe_database),
+        "channel_layer": _probe(probe_channel_layer),
+        "search": _probe(probe_search),
+    }
+    return all(check["status"] == "ok" for check in checks.values()), checks
 
 
 @never_cache
-def healthz(request):
-    def database():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-
-    def channel_layer():
-        layer = get_channel_layer()
-        async_to_sync(layer.send)("healthz", {"type": "healthz"})
-
-    def search():
-        from search import get_search_backend
-
-        get_search_backend().count()
-
-    checks = {"database": _probe(database), "channel_layer": _probe(channel_layer), "search": _probe(search)}
-    healthy = all(value == "ok" for value in checks.values())
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Readiness: every dependency answers (200) or the first that does not is named (503)."""
+    healthy, checks = readiness()
     return JsonResponse(
         {"status": "ok" if healthy else "degraded", "checks": checks, "search_backend": settings.SEARCH_BACKEND},
         status=200 if healthy else 503,
     )
+
+
+@never_cache
+def liveness(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers. No dependency is touched, so a slow database never gets a healthy server killed."""
+    return JsonResponse({"status": "ok"})

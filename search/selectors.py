@@ -4,8 +4,10 @@ fields for sentence queries (``search.classifier``)."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from typing import Any
 
+from marketplace import metrics
 from search import get_search_backend
 from search.facets import VALUE_FACETS
 from search.interface import FieldSuggestion, SearchFilters, SearchQuery, SearchResult, Suggestion
@@ -88,7 +90,9 @@ def suggested_fields(query: SearchQuery, result: SearchResult, *, k: int = 3) ->
 def search_patents(query: SearchQuery, *, backend=None) -> SearchResult:
     """The engine's result with suggestions and suggested fields filled in."""
     backend = backend or get_search_backend()
+    started = time.perf_counter()
     result = backend.search(query)
+    metrics.SEARCH_SECONDS.labels(engine=backend.name).observe(time.perf_counter() - started)
     return dataclasses.replace(
         result,
         suggestions=suggestions_for(backend, query, result),

@@ -1,6 +1,7 @@
 """Celery tasks that keep the index in step with the database."""
 from celery import shared_task
 
+from marketplace import pagecache
 from search import get_search_backend
 from search.documents import iter_patent_documents
 
@@ -15,6 +16,7 @@ def index_patents(patent_ids: list[int]) -> int:
         backend.index_many(documents)
     for missing in set(patent_ids) - found:
         backend.delete(missing)
+    pagecache.invalidate()  # the search page and API show the index: retire them once it holds the change
     return len(documents)
 
 
@@ -23,4 +25,5 @@ def delete_patents(patent_ids: list[int]) -> int:
     backend = get_search_backend()
     for patent_id in patent_ids:
         backend.delete(patent_id)
+    pagecache.invalidate()
     return len(patent_ids)

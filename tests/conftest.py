@@ -100,3 +100,13 @@ def _end_stray_test_database_sessions(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the page cache's generation included): rolled-back rows send no signal."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -28,3 +28,5 @@ CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING = {**LOGGING, "handlers": {"console": {**LOGGING["handlers"]["console"], "formatter": LOG_FORMAT}}}  # type: ignore[index,dict-item]  # noqa: F405

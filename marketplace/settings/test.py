@@ -18,3 +18,4 @@ STORAGES = {
 }
 STATIC_ROOT = _TMP / "staticfiles"  # WhiteNoise wants the folder to exist; finders serve the files
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zonepatent-test"}}

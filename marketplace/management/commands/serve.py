@@ -3,12 +3,13 @@ worker (with the beat scheduler embedded) as a child process that is stopped wit
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 def _die_with_parent() -> None:
@@ -22,6 +23,37 @@ def _die_with_parent() -> None:
         pass
 
 
+def shared_channel_layer() -> bool:
+    """True when every process sees the same channel layer (Redis), so WebSocket groups span workers."""
+    return "channels_redis" in str(settings.CHANNEL_LAYERS["default"]["BACKEND"])
+
+
+def web_workers(requested: int | None) -> tuple[int, str]:
+    """How many uvicorn processes, and why.
+
+    The embedded default stays at one: the in-memory channel layer lives inside one process, so a notification
+    sent from a request in one worker would never reach a socket held by another, and SQLite serialises writers
+    anyway. With Redis the layer is shared and each core gets a worker.
+    """
+    if not shared_channel_layer():
+        if requested and requested > 1:
+            raise CommandError("more than one web worker needs the Redis channel layer (set REDIS_URL)")
+        return 1, "the in-memory channel layer lives in one process; set REDIS_URL for more"
+    if requested:
+        return requested, "--workers"
+    if os.environ.get("WEB_CONCURRENCY"):
+        return int(os.environ["WEB_CONCURRENCY"]), "WEB_CONCURRENCY"
+    return max(1, os.cpu_count() or 1), "one per core (Redis channel layer)"
+
+
+def _prepare_metrics_dir() -> None:
+    """Prometheus counters are kept per process in files so that /metrics adds up every web and Celery worker."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(settings.VAR_DIR / "prometheus")
+    shutil.rmtree(directory, ignore_errors=True)  # a new server starts its counters at zero
+    os.makedirs(directory, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+
+
 class Command(BaseCommand):
     help = "Serve HTTP and WebSocket with uvicorn and run a Celery worker beside it."
 
@@ -30,10 +62,16 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--no-worker", action="store_true", help="do not start the Celery worker")
         parser.add_argument("--reload", action="store_true", help="reload on code changes (development)")
+        parser.add_argument(
+            "--workers", type=int, default=None,
+            help="web worker processes (default: WEB_CONCURRENCY, else one per core with Redis, one when embedded)",
+        )
 
-    def handle(self, *args, host: str, port: int, no_worker: bool, reload: bool, **options):
+    def handle(self, *args, host: str, port: int, no_worker: bool, reload: bool, workers: int | None, **options):
         import uvicorn
 
+        workers, why = web_workers(workers)
+        _prepare_metrics_dir()
         worker = None if no_worker else self._start_worker()
         broker = settings.CELERY_BROKER_URL.split("://", 1)[0]
         self.stdout.write(
@@ -45,6 +83,7 @@ class Command(BaseCommand):
             f"search: {settings.SEARCH_BACKEND.rsplit('.', 1)[-1]} · celery broker: {broker}"
             + ("" if worker else " (worker not started)")
         )
+        self.stdout.write(f"  web workers: {workers} ({why})")
         password_file = settings.VAR_DIR / "operator-password.txt"
         if password_file.exists():
             self.stdout.write(
@@ -57,6 +96,7 @@ class Command(BaseCommand):
                 host=host,
                 port=port,
                 reload=reload,
+                workers=None if reload else workers,
                 log_level=os.environ.get("UVICORN_LOG_LEVEL", "info"),
                 lifespan="off",
             )

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from listings.catalogue.models import Patent
+from marketplace import pagecache
 from search import get_search_backend
 from search.documents import iter_patent_documents
 
@@ -27,5 +28,6 @@ class Command(BaseCommand):
         total = Patent.objects.count()
         with tqdm(total=total, unit="patent", desc=f"indexing ({backend.name})", disable=no_progress or not verbosity) as bar:
             indexed = backend.rebuild(iter_patent_documents(), progress=bar.update)
+        pagecache.invalidate()
         if verbosity:
             self.stdout.write(self.style.SUCCESS(f"indexed {indexed} patents with the {backend.name} engine"))
