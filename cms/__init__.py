@@ -1,0 +1,1 @@
+"""The Wagtail exhibition site: home, zone pages, agency directory, patent list, detail and map."""

@@ -1,0 +1,1 @@
+"""The money half of the exchange: ledger, payment rails, settlement and financing."""

@@ -1,3 +1,4 @@
+"""The listings app's API routes: one router for the catalogue, trading, demands and review queue."""
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 

@@ -1,3 +1,4 @@
+"""The Django admin for organisations and memberships."""
 from django.contrib import admin
 
 from marketplace.models import Membership, Organisation

@@ -1,3 +1,4 @@
+"""The search API route: ``GET /api/search/patents``."""
 from django.urls import path
 
 from search import api

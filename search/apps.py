@@ -1,3 +1,4 @@
+"""The search app's configuration (index receivers connect in ``ready``)."""
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -1,3 +1,4 @@
+"""The search page route."""
 from django.urls import path
 
 from search import views

@@ -1,0 +1,1 @@
+"""The zone patent catalogue: patents, IPC, zones and industries, patentees, the register of licences and encumbrances."""

@@ -1,3 +1,4 @@
+"""The catalogue as the API shows it: patents, publications, IPC entries, zones and industries."""
 from __future__ import annotations
 
 from rest_framework import serializers

@@ -1,0 +1,1 @@
+"""Technology demands (技术需求): posting, review and the public board."""

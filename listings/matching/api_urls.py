@@ -1,3 +1,4 @@
+"""The matching API routes: a demand's matches and saved searches."""
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 

@@ -1,3 +1,4 @@
+"""The matching pages: a demand's matches, matching demands for a holder, saved searches."""
 from django.urls import path
 
 from listings.matching import views

@@ -1,0 +1,1 @@
+"""Trading services: one module per subject (lifecycle, editing, rules, attachments, open licence)."""
