@@ -102,13 +102,13 @@ def my_organisations(request):
             messages.success(request, _("机构已登记，等待运营人员认证"))
             return redirect("marketplace:my-organisations")
     memberships = request.user.memberships.select_related("organisation").order_by("organisation__name")
-    return render(request, "listings/my_organisations.html", {"form": form, "memberships": memberships})
+    return render(request, "marketplace/my_organisations.html", {"form": form, "memberships": memberships})
 
 
 @login_required
 def review_queue(request):
     require_operator(request.user)
-    return render(request, "listings/review_queue.html", {"queue": console.review_queue(), "reason_form": ReasonForm()})
+    return render(request, "marketplace/review_queue.html", {"queue": console.review_queue(), "reason_form": ReasonForm()})
 
 
 REVIEW_ORGANISATION_ACTIONS = {
