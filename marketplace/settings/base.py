@@ -212,6 +212,11 @@ SPECTACULAR_SETTINGS = {
         "DealTypeEnum": "listings.trading.models.DealType",
         "LicenceKindEnum": "listings.trading.models.LicenceKind",
         "AttachmentReviewStatusEnum": "listings.trading.models.ReviewStatus",
+        "DealKindEnum": "listings.deals.models.DealKind",
+        "DealStatusEnum": "listings.deals.models.DealStatus",
+        "CommissionPayerEnum": "listings.deals.models.CommissionPayer",
+        "DealSideEnum": "listings.deals.models.Side",
+        "FindingSeverityEnum": "listings.deals.models.FindingSeverity",
     },
 }
 

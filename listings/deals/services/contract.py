@@ -15,7 +15,7 @@ from marketplace.kernel.errors import NotPermitted
 from marketplace.kernel.money import Money
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken
 
-KIND_TITLES = {
+KIND_TITLES: dict[str, str] = {
     LicenceKind.EXCLUSIVE: "专利实施独占许可合同",
     LicenceKind.SOLE: "专利实施排他许可合同",
     LicenceKind.NON_EXCLUSIVE: "专利实施普通许可合同",

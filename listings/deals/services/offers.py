@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -53,7 +54,7 @@ def clean_milestones(rules: Rules, milestones: Sequence, price_amount) -> list[d
     if len(milestones) > MAX_MILESTONES:
         rules.add("milestones", "milestones_too_many", f"付款节点最多 {MAX_MILESTONES} 个 / at most {MAX_MILESTONES} milestones")
         return []
-    cleaned = []
+    cleaned: list[dict[str, Any]] = []
     for i, item in enumerate(milestones, 1):
         if not isinstance(item, dict):
             rules.add("milestones", "milestones_invalid", f"第 {i} 个付款节点格式错误 / milestone {i} is malformed")
@@ -88,7 +89,7 @@ def check_offer_terms(rules: Rules, deal: Deal, terms: dict, *, now: dt.datetime
     expires_at = terms.get("expires_at")
     if deal_type not in DealKind.values:
         rules.add("deal_type", "invalid_choice", f"未知交易方式 / unknown deal type {deal_type!r}")
-    elif deal.listing_id:
+    elif deal.listing is not None:
         listing_type = deal.listing.deal_type
         wanted = DealKind.ASSIGNMENT if listing_type == DealType.ASSIGNMENT else DealKind.LICENCE
         rules.check(deal_type == wanted, "deal_type", "deal_type_mismatch",

@@ -204,8 +204,12 @@ def nda_accept(*, deal: Deal, by: User, text_sha256: str) -> NdaAcceptance:
         raise NotPermitted("保密条款由买方接受 / the buyer's side accepts the NDA")
     if text_sha256 != deal.nda_sha256:
         raise RuleBroken([("text_sha256", "nda_changed", "保密条款文本已变化，请重新阅读 / the NDA text changed: read it again")])
-    organisation = deal.buyer if access.party_side(by, deal) else deal.brokers.filter(
-        status=BrokerStatus.ACCEPTED, side=side).first().organisation
+    if access.party_side(by, deal):
+        organisation = deal.buyer
+    else:
+        broker = deal.brokers.select_related("organisation").get(status=BrokerStatus.ACCEPTED, side=side)
+        assert broker.organisation is not None  # an accepted broker always names its organisation
+        organisation = broker.organisation
     row, created = NdaAcceptance.objects.get_or_create(deal=deal, user=by, text_sha256=text_sha256,
                                                        defaults={"organisation": organisation})
     if created:
