@@ -171,6 +171,13 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Task modules outside an app's top-level ``tasks.py`` (autodiscovery only looks there).
+CELERY_IMPORTS = ("listings.matching.tasks", "listings.deals.tasks")
+# Schedules declared in code; django-celery-beat's DatabaseScheduler installs them in its tables at start-up
+# (operators may still add their own there).
+CELERY_BEAT_SCHEDULE = {
+    "deals: expire offers · 报价到期": {"task": "listings.deals.expire_offers", "schedule": 300.0},
+}
 
 # Search: Elasticsearch when ELASTICSEARCH_URL is set; otherwise the embedded SQLite FTS5 engine.
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL", default="")

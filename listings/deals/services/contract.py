@@ -123,9 +123,10 @@ def confirmations_valid(deal: Deal) -> list[ContractConfirmation]:
 def contract_confirm(*, deal: Deal, by: User, text_sha256: str) -> ContractConfirmation:
     """A party's own member confirms the text they were shown; when both sides have, the deal is
     ``contract_confirmed``. A changed text (terms revised since) is refused."""
-    from listings.deals.services.lifecycle import deal_contract_confirm_complete
+    from listings.deals.services.lifecycle import deal_contract_confirm_complete, lock_listing_of
     from listings.deals.services.review import current_review
 
+    lock_listing_of(deal)  # the listing before the deal, the order every deal transition keeps
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     side = access.party_side(by, locked)
     if side is None:

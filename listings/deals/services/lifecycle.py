@@ -113,10 +113,21 @@ def _tell(deal: Deal, verb: str, title) -> None:
     notify(users=_people(deal), verb=f"deal.{verb}", title=title, url=deal.get_absolute_url())
 
 
+def lock_listing_of(deal: Deal) -> Listing | None:
+    """Lock the deal's listing row (first, before any deal row) inside the caller's transaction."""
+    if not deal.listing_id:
+        return None
+    return Listing.objects.select_for_update().get(pk=deal.listing_id)
+
+
 def transition(
     deal: Deal, action: str, *, by: User | None, reason: str = "", effect=None, after=None
 ) -> Deal:
-    """Run one declared deal transition: locked, checked, audited, recorded in the room, announced."""
+    """Run one declared deal transition: locked, checked, audited, recorded in the room, announced.
+
+    The listing's row is locked before the deal's (``lock_listing_of``): every path that may touch a listing
+    and several of its deals takes the locks in that one order, so two deals on one listing serialise instead
+    of deadlocking, and only one of them can reach agreed exclusive terms."""
 
     def announce(locked: Deal) -> None:
         room_event(locked, "status", by=by, body=reason, action=action, status=locked.status)
@@ -125,10 +136,12 @@ def transition(
         if after:
             after(locked)
 
-    return apply_transition(
-        deal, machine=DEAL_MACHINE, action=action, by=by, reason=reason, allowed=_allowed(by),
-        history=DealTransition, effect=effect, announce=announce,
-    )
+    with transaction.atomic():
+        lock_listing_of(deal)
+        return apply_transition(
+            deal, machine=DEAL_MACHINE, action=action, by=by, reason=reason, allowed=_allowed(by),
+            history=DealTransition, effect=effect, announce=announce,
+        )
 
 
 # --------------------------------------------------------------------------------------------

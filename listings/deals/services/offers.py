@@ -24,9 +24,9 @@ from listings.deals.models import (
     MessageKind,
     OfferStatus,
 )
-from listings.deals.services.lifecycle import _excluding_agreed_elsewhere, _offer_excludes, deal_agree
+from listings.deals.services.lifecycle import _excluding_agreed_elsewhere, _offer_excludes, deal_agree, lock_listing_of
 from listings.deals.services.room import room_record
-from listings.trading.models import DealType, Listing, ListingStatus
+from listings.trading.models import DealType, ListingStatus
 from listings.trading.services.rules import Terms, check_patents
 from marketplace.kernel.errors import NotPermitted
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken, Rules
@@ -132,7 +132,7 @@ def check_offer_terms(rules: Rules, deal: Deal, terms: dict, *, now: dt.datetime
 
 
 def _lock(deal: Deal) -> Deal:
-    return Deal.objects.select_for_update().select_related("listing").get(pk=deal.pk)
+    return Deal.objects.select_for_update(of=("self",)).select_related("listing").get(pk=deal.pk)
 
 
 def _expire_if_due(offer: DealOffer, now: dt.datetime) -> bool:
@@ -229,6 +229,7 @@ def _mark_expired(offer_id: int) -> None:
 
 @transaction.atomic
 def _offer_accept(*, offer: DealOffer, by: User) -> DealOffer:
+    listing = lock_listing_of(Deal.objects.only("pk", "listing_id").get(pk=offer.deal_id))
     locked, offer, _side = _decide(offer, by, own=False)
     now = timezone.now()
     if offer.status == OfferStatus.OPEN and offer.expires_at <= now:
@@ -242,8 +243,7 @@ def _offer_accept(*, offer: DealOffer, by: User) -> DealOffer:
         not has_broker or locked.commission_set_at is not None, "commission", "commission_not_set",
         "有经纪人参与的交易须先设定佣金并向双方展示 / set the broker commission before accepting an offer",
     )
-    if locked.listing_id:
-        listing = Listing.objects.get(pk=locked.listing_id)
+    if listing is not None:
         rules.check(listing.status != ListingStatus.SUSPENDED, "listing", "listing_suspended",
                     "挂牌已暂停交易，不能接受报价 / the listing is suspended")
         rules.check(listing.status == ListingStatus.UNDER_NEGOTIATION or listing.status == ListingStatus.SUSPENDED,

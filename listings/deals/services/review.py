@@ -164,6 +164,9 @@ def current_review(deal: Deal) -> IpReview | None:
 
 
 def _lock_review(review: IpReview) -> tuple[Deal, IpReview]:
+    from listings.deals.services.lifecycle import lock_listing_of
+
+    lock_listing_of(Deal.objects.only("pk", "listing_id").get(pk=review.deal_id))  # listing first, then the deal
     deal = Deal.objects.select_for_update().get(pk=review.deal_id)
     review = IpReview.objects.select_for_update().get(pk=review.pk)
     current = current_review(deal)
