@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.conf import settings
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -15,7 +16,8 @@ from marketplace.celery import app
 from tests.listings.deals.conftest import terms
 
 
-def test_beat_installs_the_offer_expiry_schedule_from_settings(db):
+@pytest.mark.django_db(transaction=True)  # the scheduler closes old connections, as beat does
+def test_beat_installs_the_offer_expiry_schedule_from_settings():
     entries = {e["task"]: e for e in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "listings.deals.expire_offers" in entries
     assert "listings.deals.expire_offers" in app.tasks  # the worker knows the task by name
