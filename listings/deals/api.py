@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -102,7 +103,7 @@ class MatchDealSerializer(serializers.Serializer):
 
 
 class MilestoneSerializer(serializers.Serializer):
-    label = serializers.CharField(max_length=200)
+    label = serializers.CharField(max_length=200)  # type: ignore[assignment]  # a field named like Field.label
     amount = serializers.IntegerField(help_text="fen (分)")
     due = serializers.CharField(required=False, allow_blank=True, default="", help_text="ISO date or blank")
 
@@ -189,7 +190,7 @@ class DocumentUploadSerializer(serializers.Serializer):
 
 
 class FindingSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=40, help_text="invalidation, litigation, ownership_dispute …")
+    code: serializers.CharField = serializers.CharField(max_length=40, help_text="invalidation, litigation, ownership_dispute …")
     severity = serializers.ChoiceField(choices=FindingSeverity.choices)
     text = serializers.CharField(max_length=4000)
     patent = serializers.IntegerField(required=False, allow_null=True, default=None)
@@ -242,6 +243,14 @@ def _valid(serializer_class: type[serializers.Serializer], request: Request) -> 
     return dict(data.validated_data)
 
 
+def _user(request: Request) -> User:
+    """The caller (``IsAuthenticated`` guards every endpoint, so never anonymous here)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise NotPermitted("请先登录 / log in first")
+    return user
+
+
 def _organisation(pk: int | None) -> Organisation:
     return get_object_or_404(Organisation, pk=pk)
 
@@ -267,7 +276,7 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self) -> QuerySet[Deal]:
-        return access.deals_visible_to(self.request.user).select_related("seller", "buyer").order_by("-updated_at")
+        return access.deals_visible_to(_user(self.request)).select_related("seller", "buyer").order_by("-updated_at")
 
     # opening ---------------------------------------------------------------------------------
     @extend_schema(summary="Open a deal from a published listing (enquiry, 意向)", request=EnquirySerializer,
@@ -276,12 +285,12 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def enquiry(self, request: Request) -> Response:
         data = _valid(EnquirySerializer, request)
         try:
-            listing = trading_selectors.listing_get(pk=data["listing"], user=request.user)
+            listing = trading_selectors.listing_get(pk=data["listing"], user=_user(request))
         except Listing.DoesNotExist:
             raise Http404("没有这个挂牌 / no such listing") from None
         buyer = _organisation(data["organisation"])
         deal = lifecycle.deal_open_from_listing(
-            listing=listing, by=request.user, buyer=buyer, deal_type=data["deal_type"], licence_kind=data["licence_kind"],
+            listing=listing, by=_user(request), buyer=buyer, deal_type=data["deal_type"], licence_kind=data["licence_kind"],
             price_amount=data["price_amount"], message=data["message"],
         )
         return Response(DealSerializer(deal).data, status=status.HTTP_201_CREATED)
@@ -292,10 +301,10 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def from_match(self, request: Request) -> Response:
         data = _valid(MatchDealSerializer, request)
         match = get_object_or_404(DemandMatch.objects.select_related("demand", "patent", "listing"), pk=data["match"])
-        if not demand_permissions.can_view_demand(request.user, match.demand):
+        if not demand_permissions.can_view_demand(_user(request), match.demand):
             raise Http404("没有这个匹配 / no such match")
         deal = lifecycle.deal_open_from_match(
-            match=match, by=request.user, seller=_organisation(data["organisation"]), deal_type=data["deal_type"],
+            match=match, by=_user(request), seller=_organisation(data["organisation"]), deal_type=data["deal_type"],
             licence_kind=data["licence_kind"], price_amount=data["price_amount"], message=data["message"],
         )
         return Response(DealSerializer(deal).data, status=status.HTTP_201_CREATED)
@@ -317,7 +326,7 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def chat(self, request: Request, pk: str | None = None) -> Response:
         deal = self.get_object()
         data = _valid(ChatSerializer, request)
-        message = parties.chat_post(deal=deal, by=request.user, **data)
+        message = parties.chat_post(deal=deal, by=_user(request), **data)
         return Response(message_payload(message), status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Lifecycle action: accept, decline, cancel, revise, dispute, resolve or close",
@@ -328,7 +337,7 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if name not in ACTIONS:
             return Response({"detail": f"unknown action {name!r}"}, status=status.HTTP_404_NOT_FOUND)
         data = _valid(DealReasonSerializer, request)
-        deal = ACTIONS[name](self.get_object(), request.user, data["reason"])
+        deal = ACTIONS[name](self.get_object(), _user(request), data["reason"])
         return Response(DealSerializer(deal).data)
 
     # offers ----------------------------------------------------------------------------------
@@ -344,7 +353,7 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         answers_pk, message = data.pop("answers"), data.pop("message")
         answers = get_object_or_404(DealOffer, pk=answers_pk, deal=deal) if answers_pk else None
         data["milestones"] = [dict(m) for m in data["milestones"]]
-        offer = offers.offer_make(deal=deal, by=request.user, terms=data, answers=answers, message=message)
+        offer = offers.offer_make(deal=deal, by=_user(request), terms=data, answers=answers, message=message)
         return Response(selectors.offer_payload(offer), status=status.HTTP_201_CREATED)
 
     @extend_schema(operation_id="deals_offer_answer",
@@ -359,11 +368,11 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         offer = get_object_or_404(DealOffer, pk=offer_pk, deal=deal)
         reason = _valid(DealReasonSerializer, request)["reason"]
         if name == "accept":
-            offer = offers.offer_accept(offer=offer, by=request.user)
+            offer = offers.offer_accept(offer=offer, by=_user(request))
         elif name == "reject":
-            offer = offers.offer_reject(offer=offer, by=request.user, reason=reason)
+            offer = offers.offer_reject(offer=offer, by=_user(request), reason=reason)
         elif name == "withdraw":
-            offer = offers.offer_withdraw(offer=offer, by=request.user)
+            offer = offers.offer_withdraw(offer=offer, by=_user(request))
         else:
             raise Http404(f"unknown action {name!r}")
         return Response(selectors.offer_payload(offer))
@@ -380,10 +389,10 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return Response(BrokerSerializer(deal.brokers.select_related("organisation"), many=True).data)
         data = _valid(BrokerAskSerializer, request)
         if data["organisation"]:
-            row = parties.broker_invite(deal=deal, by=request.user, side=data["side"],
+            row = parties.broker_invite(deal=deal, by=_user(request), side=data["side"],
                                         organisation=_organisation(data["organisation"]))
         else:
-            row = parties.broker_request(deal=deal, by=request.user, side=data["side"], note=data["note"])
+            row = parties.broker_request(deal=deal, by=_user(request), side=data["side"], note=data["note"])
         return Response(BrokerSerializer(row).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Set the broker commission (basis points or a fixed amount in fen) and who pays it",
@@ -392,7 +401,7 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def commission(self, request: Request, pk: str | None = None) -> Response:
         deal = self.get_object()
         data = _valid(CommissionSerializer, request)
-        deal = parties.commission_set(deal=deal, by=request.user, payer=data["payer"], bps=data["bps"],
+        deal = parties.commission_set(deal=deal, by=_user(request), payer=data["payer"], bps=data["bps"],
                                       fixed_amount=data["fixed_amount"])
         return Response(DealSerializer(deal).data)
 
@@ -403,11 +412,11 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["get", "post"])
     def nda(self, request: Request, pk: str | None = None) -> Response:
         deal = self.get_object()
-        code = status.HTTP_200_OK
+        code: int = status.HTTP_200_OK
         if request.method == "POST":
-            parties.nda_accept(deal=deal, by=request.user, text_sha256=_valid(NdaSerializer, request)["sha256"])
+            parties.nda_accept(deal=deal, by=_user(request), text_sha256=_valid(NdaSerializer, request)["sha256"])
             code = status.HTTP_201_CREATED
-        accepted = deal.nda_acceptances.filter(user=request.user, text_sha256=deal.nda_sha256).exists()
+        accepted = deal.nda_acceptances.filter(user=_user(request), text_sha256=deal.nda_sha256).exists()
         return Response({"text": deal.nda_text, "sha256": deal.nda_sha256, "accepted": accepted}, status=code)
 
     @extend_schema(methods=["GET"], summary="The deal's documents (confidential ones flagged invisible until the NDA)",
@@ -421,7 +430,7 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if request.method == "GET":
             return Response(DocumentSerializer(deal.documents.all(), many=True, context=context).data)
         data = _valid(DocumentUploadSerializer, request)
-        document = parties.document_upload(deal=deal, by=request.user, upload=data["file"],
+        document = parties.document_upload(deal=deal, by=_user(request), upload=data["file"],
                                            confidential=data["confidential"])
         return Response(DocumentSerializer(document, context=context).data, status=status.HTTP_201_CREATED)
 
@@ -432,7 +441,7 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def document_download(self, request: Request, pk: str | None = None, document_pk: str | None = None) -> FileResponse:
         deal = self.get_object()
         document = get_object_or_404(DealDocument, pk=document_pk, deal=deal)
-        if not access.can_see_document(request.user, document):
+        if not access.can_see_document(_user(request), document):
             raise NotPermitted("请先接受保密条款 / accept the NDA first")
         response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=True,
                                 filename=document.original_name)
@@ -459,7 +468,7 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             raise Http404("尚无知识产权评议 / no IP review yet")
         data = _valid(FindingSerializer, request)
         patent = get_object_or_404(Patent, pk=data["patent"]) if data["patent"] else None
-        review.review_finding_add(review=row, by=request.user, code=data["code"], severity=data["severity"],
+        review.review_finding_add(review=row, by=_user(request), code=data["code"], severity=data["severity"],
                                   text=data["text"], patent=patent)
         row.refresh_from_db()
         return Response(_review_payload(row), status=status.HTTP_201_CREATED)
@@ -474,9 +483,9 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             raise Http404("尚无知识产权评议 / no IP review yet")
         note = _valid(NoteSerializer, request)["note"]
         if name == "mitigate":
-            row = review.review_mitigate(review=row, by=request.user, note=note)
+            row = review.review_mitigate(review=row, by=_user(request), note=note)
         else:
-            row = review.review_decide(review=row, by=request.user, proceed=name == "proceed", note=note)
+            row = review.review_decide(review=row, by=_user(request), proceed=name == "proceed", note=note)
         return Response(_review_payload(row))
 
     # contract --------------------------------------------------------------------------------
@@ -501,7 +510,7 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"], url_path="contract/confirm")
     def contract_confirm(self, request: Request, pk: str | None = None) -> Response:
         deal = self.get_object()
-        contract_services.contract_confirm(deal=deal, by=request.user,
+        contract_services.contract_confirm(deal=deal, by=_user(request),
                                            text_sha256=_valid(ContractConfirmSerializer, request)["sha256"])
         deal.refresh_from_db()
         return Response(_contract_payload(deal), status=status.HTTP_201_CREATED)
@@ -518,7 +527,7 @@ class DealBrokerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[DealBroker]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return DealBroker.objects.none()
-        user = self.request.user
+        user = _user(self.request)
         rows = DealBroker.objects.select_related("organisation", "deal").order_by("-pk")
         mine = Q(status=BrokerStatus.INVITED, organisation__memberships__user=user,
                  organisation__memberships__role=Membership.Role.BROKER)
@@ -530,18 +539,18 @@ class DealBrokerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                    responses={200: BrokerSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str | None = None) -> Response:
-        return Response(BrokerSerializer(parties.broker_answer(broker=self.get_object(), by=request.user, accept=True)).data)
+        return Response(BrokerSerializer(parties.broker_answer(broker=self.get_object(), by=_user(request), accept=True)).data)
 
     @extend_schema(summary="The invited broker organisation declines", request=None,
                    responses={200: BrokerSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def decline(self, request: Request, pk: str | None = None) -> Response:
-        return Response(BrokerSerializer(parties.broker_answer(broker=self.get_object(), by=request.user, accept=False)).data)
+        return Response(BrokerSerializer(parties.broker_answer(broker=self.get_object(), by=_user(request), accept=False)).data)
 
     @extend_schema(summary="An operator answers a request by naming a broker organisation (which then accepts)",
                    request=BrokerAssignSerializer, responses={200: BrokerSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str | None = None) -> Response:
         data = _valid(BrokerAssignSerializer, request)
-        row = parties.broker_assign(broker=self.get_object(), by=request.user, organisation=_organisation(data["organisation"]))
+        row = parties.broker_assign(broker=self.get_object(), by=_user(request), organisation=_organisation(data["organisation"]))
         return Response(BrokerSerializer(row).data)

@@ -239,16 +239,14 @@ class Command(BaseCommand):
                 orgs = {}
                 for _role, side in ROLE_SIDES:
                     orgs[side] = Organisation.objects.create(name=f"基准{side}机构{r}", is_verified=True)
-                opener = None
-                members = []
+                members: list[User] = []
                 for m in range(per_room[r]):
                     role, side = ROLE_SIDES[m % 2]
                     user = User.objects.create_user(username=f"bench-{r}-{m}", password=None)
                     Membership.objects.create(user=user, organisation=orgs[side], role=role)
-                    opener = opener or user
                     members.append(user)
                 deal = Deal.objects.create(
-                    seller=orgs["seller"], buyer=orgs["buyer"], opened_by=opener, opened_by_side=Side.SELLER,
+                    seller=orgs["seller"], buyer=orgs["buyer"], opened_by=members[0], opened_by_side=Side.SELLER,
                     deal_type="assignment", status=DealStatus.NEGOTIATING,
                 )
                 for user in members:
