@@ -49,6 +49,7 @@ class Client:
     acks: list[float] = field(default_factory=list)
     acked: set[int] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
+    finished: bool = False
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -139,6 +140,15 @@ class Command(BaseCommand):
         connect_times: list[float] = []
 
         async def run(client: Client) -> None:
+            """One client; if its socket dies it still counts as finished, so the others are not kept waiting."""
+            try:
+                await session(client)
+            finally:
+                if not client.finished:
+                    client.finished = True
+                    await done_sending()
+
+        async def session(client: Client) -> None:
             nonlocal ready
             t0 = time.perf_counter()
             async with websockets.connect(
@@ -164,6 +174,7 @@ class Command(BaseCommand):
                 deadline = time.perf_counter() + 60
                 while len(client.acked) < messages and time.perf_counter() < deadline and not reader.done():
                     await asyncio.sleep(0.05)
+                client.finished = True
                 await done_sending()
                 await drained.wait()
                 reader.cancel()
