@@ -7,7 +7,7 @@ PORT   ?= 8000
 export DJANGO_SETTINGS_MODULE ?= marketplace.settings.local
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-dev browser serve bootstrap bench-search bench-matching bench-pages bench check lint clean
+.PHONY: run test install install-dev browser serve bootstrap bench-search bench-matching bench-pages bench-dealroom bench check lint clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,7 +59,13 @@ bench-matching: bootstrap
 bench-pages: bootstrap
 	$(BIN)/python manage.py bench_pages --clients $(or $(CLIENTS),8) --seconds $(or $(SECONDS),15)
 
-bench: bench-search bench-matching bench-pages
+
+## 200 WebSocket clients in 20 deal rooms through channels-redis (REDIS_URL; use a Redis db of your own),
+## against a uvicorn the command starts with a throw-away database.
+bench-dealroom: $(VENV)/.installed
+	REDIS_URL=$(or $(REDIS_URL),redis://127.0.0.1:6379/0) $(BIN)/python manage.py bench_dealroom
+
+bench: bench-search bench-matching bench-pages bench-dealroom
 
 clean:
 	rm -rf var/ .pytest_cache

@@ -1,21 +1,62 @@
-"""Deal API: your deals, one deal, its offers and room messages (resume with ``?last_seq=``), chat and lifecycle actions."""
+"""Deal API: everything the deal pages can do — opening (enquiry, match), lifecycle actions, offers with their
+diff, brokers, commission, the NDA, confidential documents, the IP review and the contract (text, PDF, confirmation).
+
+Every endpoint is thin: it parses the body, looks the deal up among those the caller may see (any other is a 404),
+calls one service (which refuses what the caller may not do with a 403, an illegal move with a 409 and a broken
+rule with a 400 naming the field) and renders the result.
+"""
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework import permissions as drf_permissions
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from listings.deals import access, selectors
-from listings.deals.models import Deal, DealMessage
-from listings.deals.services import lifecycle, parties
+from listings.deals.models import (
+    BrokerStatus,
+    CommissionPayer,
+    Deal,
+    DealBroker,
+    DealDocument,
+    DealKind,
+    DealMessage,
+    DealOffer,
+    FindingSeverity,
+    Side,
+)
+from listings.deals.services import contract as contract_services
+from listings.deals.services import lifecycle, offers, parties, review
 from listings.deals.services.room import message_payload
+from listings.demands import permissions as demand_permissions
+from listings.matching.models import DemandMatch
+from listings.trading import selectors as trading_selectors
+from listings.trading.models import Listing
+from marketplace import permissions
+from marketplace.kernel.api import DOMAIN_ERROR
+from marketplace.kernel.errors import NotPermitted
+from marketplace.models import Membership, Organisation
+
+ERRORS = {400: DOMAIN_ERROR, 403: DOMAIN_ERROR, 404: OpenApiResponse(description="没有这个交易 / no such deal"),
+          409: DOMAIN_ERROR}
 
 
+# --------------------------------------------------------------------------------------------
+# Serializers
+# --------------------------------------------------------------------------------------------
 class DealSerializer(serializers.ModelSerializer):
-    seller = serializers.StringRelatedField()
-    buyer = serializers.StringRelatedField()
+    seller: serializers.StringRelatedField = serializers.StringRelatedField()
+    buyer: serializers.StringRelatedField = serializers.StringRelatedField()
 
     class Meta:
         model = Deal
@@ -39,12 +80,192 @@ class DealReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
+class EnquirySerializer(serializers.Serializer):
+    """An enquiry (意向) on a published listing, sent for one of the caller's buyer organisations."""
+
+    listing = serializers.IntegerField()
+    organisation = serializers.IntegerField(help_text="the buyer organisation the caller acts for")
+    deal_type = serializers.ChoiceField(choices=DealKind.choices)
+    licence_kind = serializers.CharField(required=False, allow_blank=True, default="")
+    price_amount = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="fen (分)")
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+class MatchDealSerializer(serializers.Serializer):
+    """A holder recommends a matched patent to the demand's firm (推荐给需求方)."""
+
+    match = serializers.IntegerField()
+    organisation = serializers.IntegerField(help_text="the holder organisation the caller acts for")
+    deal_type = serializers.ChoiceField(choices=DealKind.choices)
+    licence_kind = serializers.CharField(required=False, allow_blank=True, default="")
+    price_amount = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="fen (分)")
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+class MilestoneSerializer(serializers.Serializer):
+    label = serializers.CharField(max_length=200)  # type: ignore[assignment]  # a field named like Field.label
+    amount = serializers.IntegerField(help_text="fen (分)")
+    due = serializers.CharField(required=False, allow_blank=True, default="", help_text="ISO date or blank")
+
+
+class OfferTermsSerializer(serializers.Serializer):
+    """Structured terms of a new offer; ``answers`` makes it a counter-offer (its diff is returned)."""
+
+    deal_type = serializers.CharField()
+    price_amount = serializers.IntegerField(help_text="fen (分)")
+    currency = serializers.CharField(required=False, default="CNY")
+    licence_kind = serializers.CharField(required=False, allow_blank=True, default="")
+    territory = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    field_of_use = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    term_start = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None)
+    term_end = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None)
+    royalty_bps = serializers.IntegerField(required=False, allow_null=True, default=None)
+    milestones = MilestoneSerializer(many=True, required=False, default=list)
+    expires_at = serializers.DateTimeField()
+    answers = serializers.IntegerField(required=False, allow_null=True, default=None)
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+OFFER = inline_serializer("DealOffer", fields={
+    "id": serializers.IntegerField(), "version": serializers.IntegerField(), "side": serializers.CharField(),
+    "status": serializers.CharField(), "answers": serializers.IntegerField(allow_null=True),
+    "terms": serializers.DictField(), "message": serializers.CharField(),
+    "diff": serializers.ListField(child=serializers.DictField(), help_text="[{field, label, before, after}]"),
+})
+
+
+class BrokerSerializer(serializers.ModelSerializer):
+    organisation_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DealBroker
+        fields = ["id", "deal", "side", "organisation", "organisation_name", "status", "note"]
+
+    def get_organisation_name(self, row: DealBroker) -> str:
+        return row.organisation.name if row.organisation is not None else ""
+
+
+class BrokerAskSerializer(serializers.Serializer):
+    """Invite a broker organisation for your side, or (without ``organisation``) ask the operators to assign one."""
+
+    side = serializers.ChoiceField(choices=Side.choices)
+    organisation = serializers.IntegerField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class BrokerAssignSerializer(serializers.Serializer):
+    organisation = serializers.IntegerField()
+
+
+class CommissionSerializer(serializers.Serializer):
+    payer = serializers.ChoiceField(choices=CommissionPayer.choices)
+    bps = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="basis points of the price")
+    fixed_amount = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="fen (分)")
+
+
+class NdaSerializer(serializers.Serializer):
+    sha256 = serializers.CharField(max_length=64, help_text="the sha256 of the NDA text you were shown")
+
+
+NDA = inline_serializer("DealNda", fields={
+    "text": serializers.CharField(), "sha256": serializers.CharField(), "accepted": serializers.BooleanField(),
+})
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    visible = serializers.SerializerMethodField(help_text="false until the buyer accepts the NDA (confidential files)")
+
+    class Meta:
+        model = DealDocument
+        fields = ["id", "original_name", "content_type", "size", "sha256", "confidential", "side", "uploaded_at",
+                  "visible"]
+
+    def get_visible(self, document: DealDocument) -> bool:
+        return access.can_see_document(self.context["request"].user, document)
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    confidential = serializers.BooleanField(required=False, default=False)
+
+
+class FindingSerializer(serializers.Serializer):
+    code: serializers.CharField = serializers.CharField(max_length=40, help_text="invalidation, litigation, ownership_dispute …")
+    severity = serializers.ChoiceField(choices=FindingSeverity.choices)
+    text = serializers.CharField(max_length=4000)
+    patent = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+REVIEW = inline_serializer("DealReview", fields={
+    "id": serializers.IntegerField(), "risk_level": serializers.CharField(), "state": serializers.CharField(),
+    "mitigation_note": serializers.CharField(), "decision_note": serializers.CharField(),
+    "findings": serializers.ListField(child=serializers.DictField()),
+})
+CONTRACT = inline_serializer("DealContract", fields={
+    "title": serializers.CharField(), "text": serializers.CharField(), "sha256": serializers.CharField(),
+    "confirmations": serializers.ListField(child=serializers.DictField()),
+})
+
+
+class ContractConfirmSerializer(serializers.Serializer):
+    sha256 = serializers.CharField(max_length=64, help_text="the sha256 of the contract text you were shown")
+
+
+# --------------------------------------------------------------------------------------------
+# Payloads
+# --------------------------------------------------------------------------------------------
+def _review_payload(row) -> dict[str, Any]:
+    return {
+        "id": row.pk, "risk_level": row.risk_level, "state": row.state, "mitigation_note": row.mitigation_note,
+        "decision_note": row.decision_note,
+        "findings": [{"id": f.pk, "patent": f.patent_id, "code": f.code, "severity": f.severity, "text": f.text,
+                      "automatic": f.automatic} for f in row.findings.all()],
+    }
+
+
+def _contract_payload(deal: Deal) -> dict[str, Any]:
+    sections = contract_services.contract_sections(deal)
+    return {
+        "title": sections["title"], "text": contract_services.contract_text(deal),
+        "sha256": contract_services.contract_sha256(deal),
+        "confirmations": [{"side": c.side, "user": c.user_id, "sha256": c.text_sha256, "confirmed_at": c.confirmed_at}
+                          for c in contract_services.confirmations_valid(deal)],
+    }
+
+
+def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
+
+
+def _user(request: Request) -> User:
+    """The caller (``IsAuthenticated`` guards every endpoint, so never anonymous here)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise NotPermitted("请先登录 / log in first")
+    return user
+
+
+def _organisation(pk: int | None) -> Organisation:
+    return get_object_or_404(Organisation, pk=pk)
+
+
 ACTIONS = {
     "accept": lambda d, u, r: lifecycle.deal_accept(deal=d, by=u, reason=r),
     "decline": lambda d, u, r: lifecycle.deal_decline(deal=d, by=u, reason=r),
     "cancel": lambda d, u, r: lifecycle.deal_cancel(deal=d, by=u, reason=r),
+    "revise": lambda d, u, r: lifecycle.deal_revise(deal=d, by=u, reason=r),
+    "dispute": lambda d, u, r: lifecycle.deal_dispute(deal=d, by=u, reason=r),
+    "resolve": lambda d, u, r: lifecycle.deal_dispute_resolve(deal=d, by=u, reason=r),
     "close": lambda d, u, r: lifecycle.deal_close(d, u, r),
 }
+OFFER_ACTIONS = ("accept", "reject", "withdraw")
+REVIEW_ACTIONS = ("mitigate", "proceed", "stop")
 
 
 class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -52,14 +273,49 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     serializer_class = DealSerializer
     permission_classes = [drf_permissions.IsAuthenticated]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
-    def get_queryset(self):
-        return access.deals_visible_to(self.request.user).select_related("seller", "buyer").order_by("-updated_at")
+    def get_queryset(self) -> QuerySet[Deal]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Deal.objects.none()
+        return access.deals_visible_to(_user(self.request)).select_related("seller", "buyer").order_by("-updated_at")
 
+    # opening ---------------------------------------------------------------------------------
+    @extend_schema(summary="Open a deal from a published listing (enquiry, 意向)", request=EnquirySerializer,
+                   responses={201: DealSerializer, **ERRORS})
+    @action(detail=False, methods=["post"])
+    def enquiry(self, request: Request) -> Response:
+        data = _valid(EnquirySerializer, request)
+        try:
+            listing = trading_selectors.listing_get(pk=data["listing"], user=_user(request))
+        except Listing.DoesNotExist:
+            raise Http404("没有这个挂牌 / no such listing") from None
+        buyer = _organisation(data["organisation"])
+        deal = lifecycle.deal_open_from_listing(
+            listing=listing, by=_user(request), buyer=buyer, deal_type=data["deal_type"], licence_kind=data["licence_kind"],
+            price_amount=data["price_amount"], message=data["message"],
+        )
+        return Response(DealSerializer(deal).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Open a deal from a demand's match (推荐给需求方)", request=MatchDealSerializer,
+                   responses={201: DealSerializer, **ERRORS})
+    @action(detail=False, methods=["post"], url_path="from-match")
+    def from_match(self, request: Request) -> Response:
+        data = _valid(MatchDealSerializer, request)
+        match = get_object_or_404(DemandMatch.objects.select_related("demand", "patent", "listing"), pk=data["match"])
+        if not demand_permissions.can_view_demand(_user(request), match.demand):
+            raise Http404("没有这个匹配 / no such match")
+        deal = lifecycle.deal_open_from_match(
+            match=match, by=_user(request), seller=_organisation(data["organisation"]), deal_type=data["deal_type"],
+            licence_kind=data["licence_kind"], price_amount=data["price_amount"], message=data["message"],
+        )
+        return Response(DealSerializer(deal).data, status=status.HTTP_201_CREATED)
+
+    # the room --------------------------------------------------------------------------------
     @extend_schema(summary="Room messages after last_seq, in order", parameters=[OpenApiParameter("last_seq", int)],
                    responses=MessageSerializer(many=True))
     @action(detail=True, methods=["get"])
-    def messages(self, request, pk=None):
+    def messages(self, request: Request, pk: str | None = None) -> Response:
         deal = self.get_object()
         try:
             last_seq = max(0, int(request.query_params.get("last_seq", 0)))
@@ -67,28 +323,236 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return Response({"errors": {"last_seq": ["须为整数 / an integer"]}}, status=status.HTTP_400_BAD_REQUEST)
         return Response([message_payload(m) for m in selectors.messages_since(deal, last_seq)])
 
-    @extend_schema(summary="Post a chat message", request=ChatSerializer, responses={201: MessageSerializer})
+    @extend_schema(summary="Post a chat message", request=ChatSerializer, responses={201: MessageSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
-    def chat(self, request, pk=None):
+    def chat(self, request: Request, pk: str | None = None) -> Response:
         deal = self.get_object()
-        data = ChatSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        message = parties.chat_post(deal=deal, by=request.user, **data.validated_data)
+        data = _valid(ChatSerializer, request)
+        message = parties.chat_post(deal=deal, by=_user(request), **data)
         return Response(message_payload(message), status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Offers with their differences", responses={200: serializers.ListSerializer(child=serializers.DictField())})
-    @action(detail=True, methods=["get"])
-    def offers(self, request, pk=None):
-        return Response([selectors.offer_payload(o) for o in selectors.deal_offers(self.get_object())])
-
-    @extend_schema(summary="Lifecycle action: accept, decline, cancel or close", request=DealReasonSerializer,
-                   responses={200: DealSerializer}, parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH,
-                                                                                 enum=list(ACTIONS))])
+    @extend_schema(summary="Lifecycle action: accept, decline, cancel, revise, dispute, resolve or close",
+                   request=DealReasonSerializer, responses={200: DealSerializer, **ERRORS},
+                   parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(ACTIONS))])
     @action(detail=True, methods=["post"], url_path=r"actions/(?P<name>[a-z_]+)")
-    def transition(self, request, pk=None, name=None):
+    def transition(self, request: Request, pk: str | None = None, name: str | None = None) -> Response:
         if name not in ACTIONS:
             return Response({"detail": f"unknown action {name!r}"}, status=status.HTTP_404_NOT_FOUND)
-        data = DealReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        deal = ACTIONS[name](self.get_object(), request.user, data.validated_data["reason"])
+        data = _valid(DealReasonSerializer, request)
+        deal = ACTIONS[name](self.get_object(), _user(request), data["reason"])
         return Response(DealSerializer(deal).data)
+
+    # offers ----------------------------------------------------------------------------------
+    @extend_schema(methods=["GET"], summary="Offers with their differences", responses={200: OFFER})
+    @extend_schema(methods=["POST"], summary="Make an offer, or a counter-offer with `answers`",
+                   request=OfferTermsSerializer, responses={201: OFFER, **ERRORS})
+    @action(detail=True, methods=["get", "post"])
+    def offers(self, request: Request, pk: str | None = None) -> Response:
+        deal = self.get_object()
+        if request.method == "GET":
+            return Response([selectors.offer_payload(o) for o in selectors.deal_offers(deal)])
+        data = _valid(OfferTermsSerializer, request)
+        answers_pk, message = data.pop("answers"), data.pop("message")
+        answers = get_object_or_404(DealOffer, pk=answers_pk, deal=deal) if answers_pk else None
+        data["milestones"] = [dict(m) for m in data["milestones"]]
+        offer = offers.offer_make(deal=deal, by=_user(request), terms=data, answers=answers, message=message)
+        return Response(selectors.offer_payload(offer), status=status.HTTP_201_CREATED)
+
+    @extend_schema(operation_id="deals_offer_answer",
+                   summary="Answer an offer: accept or reject (the other side), withdraw (your side)",
+                   request=DealReasonSerializer, responses={200: OFFER, **ERRORS},
+                   parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(OFFER_ACTIONS)),
+                               OpenApiParameter("offer_pk", int, OpenApiParameter.PATH)])
+    @action(detail=True, methods=["post"], url_path=r"offers/(?P<offer_pk>[0-9]+)/(?P<name>[a-z]+)")
+    def offer_action(self, request: Request, pk: str | None = None, offer_pk: str | None = None,
+                     name: str | None = None) -> Response:
+        deal = self.get_object()
+        offer = get_object_or_404(DealOffer, pk=offer_pk, deal=deal)
+        reason = _valid(DealReasonSerializer, request)["reason"]
+        if name == "accept":
+            offer = offers.offer_accept(offer=offer, by=_user(request))
+        elif name == "reject":
+            offer = offers.offer_reject(offer=offer, by=_user(request), reason=reason)
+        elif name == "withdraw":
+            offer = offers.offer_withdraw(offer=offer, by=_user(request))
+        else:
+            raise Http404(f"unknown action {name!r}")
+        return Response(selectors.offer_payload(offer))
+
+    # brokers and commission ------------------------------------------------------------------
+    @extend_schema(methods=["GET"], summary="The deal's brokers (invited, requested, accepted, declined)",
+                   responses={200: BrokerSerializer(many=True)})
+    @extend_schema(methods=["POST"], summary="Invite a broker organisation for your side, or ask the operators to assign one",
+                   request=BrokerAskSerializer, responses={201: BrokerSerializer, **ERRORS})
+    @action(detail=True, methods=["get", "post"])
+    def brokers(self, request: Request, pk: str | None = None) -> Response:
+        deal = self.get_object()
+        if request.method == "GET":
+            return Response(BrokerSerializer(deal.brokers.select_related("organisation"), many=True).data)
+        data = _valid(BrokerAskSerializer, request)
+        if data["organisation"]:
+            row = parties.broker_invite(deal=deal, by=_user(request), side=data["side"],
+                                        organisation=_organisation(data["organisation"]))
+        else:
+            row = parties.broker_request(deal=deal, by=_user(request), side=data["side"], note=data["note"])
+        return Response(BrokerSerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Set the broker commission (basis points or a fixed amount in fen) and who pays it",
+                   request=CommissionSerializer, responses={200: DealSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def commission(self, request: Request, pk: str | None = None) -> Response:
+        deal = self.get_object()
+        data = _valid(CommissionSerializer, request)
+        deal = parties.commission_set(deal=deal, by=_user(request), payer=data["payer"], bps=data["bps"],
+                                      fixed_amount=data["fixed_amount"])
+        return Response(DealSerializer(deal).data)
+
+    # NDA and documents -----------------------------------------------------------------------
+    @extend_schema(methods=["GET"], summary="The NDA text, its sha256 and whether you accepted it", responses={200: NDA})
+    @extend_schema(methods=["POST"], summary="Accept the NDA text you were shown (buyer side)", request=NdaSerializer,
+                   responses={201: NDA, **ERRORS})
+    @action(detail=True, methods=["get", "post"])
+    def nda(self, request: Request, pk: str | None = None) -> Response:
+        deal = self.get_object()
+        code: int = status.HTTP_200_OK
+        if request.method == "POST":
+            parties.nda_accept(deal=deal, by=_user(request), text_sha256=_valid(NdaSerializer, request)["sha256"])
+            code = status.HTTP_201_CREATED
+        accepted = deal.nda_acceptances.filter(user=_user(request), text_sha256=deal.nda_sha256).exists()
+        return Response({"text": deal.nda_text, "sha256": deal.nda_sha256, "accepted": accepted}, status=code)
+
+    @extend_schema(methods=["GET"], summary="The deal's documents (confidential ones flagged invisible until the NDA)",
+                   responses={200: DocumentSerializer(many=True)})
+    @extend_schema(methods=["POST"], summary="Upload a document (checked by magic bytes; the seller may mark it confidential)",
+                   request={"multipart/form-data": DocumentUploadSerializer}, responses={201: DocumentSerializer, **ERRORS})
+    @action(detail=True, methods=["get", "post"])
+    def documents(self, request: Request, pk: str | None = None) -> Response:
+        deal = self.get_object()
+        context = {"request": request}
+        if request.method == "GET":
+            return Response(DocumentSerializer(deal.documents.all(), many=True, context=context).data)
+        data = _valid(DocumentUploadSerializer, request)
+        document = parties.document_upload(deal=deal, by=_user(request), upload=data["file"],
+                                           confidential=data["confidential"])
+        return Response(DocumentSerializer(document, context=context).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Download a document (a confidential one only after the buyer accepted the NDA)",
+                   parameters=[OpenApiParameter("document_pk", int, OpenApiParameter.PATH)],
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 403: DOMAIN_ERROR})
+    @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_pk>[0-9]+)/download")
+    def document_download(self, request: Request, pk: str | None = None, document_pk: str | None = None) -> FileResponse:
+        deal = self.get_object()
+        document = get_object_or_404(DealDocument, pk=document_pk, deal=deal)
+        if not access.can_see_document(_user(request), document):
+            raise NotPermitted("请先接受保密条款 / accept the NDA first")
+        response = FileResponse(document.file.open("rb"), content_type=document.content_type, as_attachment=True,
+                                filename=document.original_name)
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    # IP review -------------------------------------------------------------------------------
+    @extend_schema(summary="The current IP review: risk level, state and findings", responses={200: REVIEW, 404: None})
+    @action(detail=True, methods=["get"])
+    def review(self, request: Request, pk: str | None = None) -> Response:
+        row = review.current_review(self.get_object())
+        if row is None:
+            raise Http404("尚无知识产权评议 / no IP review yet")
+        return Response(_review_payload(row))
+
+    @extend_schema(summary="Add a manual finding (operators: invalidation, litigation, ownership dispute …)",
+                   request=FindingSerializer, responses={201: REVIEW, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="review/findings")
+    def review_finding(self, request: Request, pk: str | None = None) -> Response:
+        from listings.catalogue.models import Patent
+
+        row = review.current_review(self.get_object())
+        if row is None:
+            raise Http404("尚无知识产权评议 / no IP review yet")
+        data = _valid(FindingSerializer, request)
+        patent = get_object_or_404(Patent, pk=data["patent"]) if data["patent"] else None
+        review.review_finding_add(review=row, by=_user(request), code=data["code"], severity=data["severity"],
+                                  text=data["text"], patent=patent)
+        row.refresh_from_db()
+        return Response(_review_payload(row), status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="A party's mitigation (medium risk), or an operator's decision to proceed or stop (high risk)",
+                   request=NoteSerializer, responses={200: REVIEW, **ERRORS},
+                   parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(REVIEW_ACTIONS))])
+    @action(detail=True, methods=["post"], url_path=r"review/(?P<name>mitigate|proceed|stop)")
+    def review_action(self, request: Request, pk: str | None = None, name: str | None = None) -> Response:
+        row = review.current_review(self.get_object())
+        if row is None:
+            raise Http404("尚无知识产权评议 / no IP review yet")
+        note = _valid(NoteSerializer, request)["note"]
+        if name == "mitigate":
+            row = review.review_mitigate(review=row, by=_user(request), note=note)
+        else:
+            row = review.review_decide(review=row, by=_user(request), proceed=name == "proceed", note=note)
+        return Response(_review_payload(row))
+
+    # contract --------------------------------------------------------------------------------
+    @extend_schema(summary="The contract generated from the agreed terms: text, sha256, valid confirmations",
+                   responses={200: CONTRACT, **ERRORS})
+    @action(detail=True, methods=["get"])
+    def contract(self, request: Request, pk: str | None = None) -> Response:
+        return Response(_contract_payload(self.get_object()))
+
+    @extend_schema(summary="The contract as PDF (Chinese text, extractable)",
+                   responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS})
+    @action(detail=True, methods=["get"], url_path="contract/pdf")
+    def contract_pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
+        deal = self.get_object()
+        contract_services.contract_sections(deal)  # refuses (400) before there are agreed terms
+        response = HttpResponse(contract_services.contract_pdf(deal), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="deal-{deal.pk}-contract.pdf"'
+        return response
+
+    @extend_schema(summary="Confirm the contract text you were shown (each party's own member)",
+                   request=ContractConfirmSerializer, responses={201: CONTRACT, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="contract/confirm")
+    def contract_confirm(self, request: Request, pk: str | None = None) -> Response:
+        deal = self.get_object()
+        contract_services.contract_confirm(deal=deal, by=_user(request),
+                                           text_sha256=_valid(ContractConfirmSerializer, request)["sha256"])
+        deal.refresh_from_db()
+        return Response(_contract_payload(deal), status=status.HTTP_201_CREATED)
+
+
+class DealBrokerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Broker rows you may answer: invitations to your broker organisation, and (operators) requests to assign one.
+
+    An invited broker is not yet a party, so these live outside ``/api/deals/{id}/``; any other row is a 404."""
+
+    serializer_class = BrokerSerializer
+    permission_classes = [drf_permissions.IsAuthenticated]
+
+    def get_queryset(self) -> QuerySet[DealBroker]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return DealBroker.objects.none()
+        user = _user(self.request)
+        rows = DealBroker.objects.select_related("organisation", "deal").order_by("-pk")
+        mine = Q(status=BrokerStatus.INVITED, organisation__memberships__user=user,
+                 organisation__memberships__role=Membership.Role.BROKER)
+        if permissions.is_operator(user):
+            return rows.filter(mine | Q(status__in=(BrokerStatus.REQUESTED, BrokerStatus.INVITED))).distinct()
+        return rows.filter(mine).distinct()
+
+    @extend_schema(summary="The invited broker organisation accepts (it joins the deal for that side)", request=None,
+                   responses={200: BrokerSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        return Response(BrokerSerializer(parties.broker_answer(broker=self.get_object(), by=_user(request), accept=True)).data)
+
+    @extend_schema(summary="The invited broker organisation declines", request=None,
+                   responses={200: BrokerSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, pk: str | None = None) -> Response:
+        return Response(BrokerSerializer(parties.broker_answer(broker=self.get_object(), by=_user(request), accept=False)).data)
+
+    @extend_schema(summary="An operator answers a request by naming a broker organisation (which then accepts)",
+                   request=BrokerAssignSerializer, responses={200: BrokerSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str | None = None) -> Response:
+        data = _valid(BrokerAssignSerializer, request)
+        row = parties.broker_assign(broker=self.get_object(), by=_user(request), organisation=_organisation(data["organisation"]))
+        return Response(BrokerSerializer(row).data)

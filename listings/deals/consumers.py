@@ -25,8 +25,8 @@ FRAME_TYPES = ("chat", "typing", "resume", "ping")
 
 
 class DealRoomConsumer(AsyncWebsocketConsumer):
-    deal_id: int | None = None
-    user_id: int | None = None
+    deal_id: int = 0  # set on an accepted connect
+    user_id: int = 0
     sent_seq: int = 0  # the highest seq this socket has delivered: nothing is sent twice
 
     async def connect(self):
@@ -47,7 +47,7 @@ class DealRoomConsumer(AsyncWebsocketConsumer):
                                                          "name": self.username, "state": "joined"})
 
     async def disconnect(self, code):
-        if self.deal_id is not None:
+        if self.deal_id:
             await self.channel_layer.group_send(self.group, {"type": "room.presence", "user": self.user_id,
                                                              "name": self.username, "state": "left"})
             await self.channel_layer.group_discard(self.group, self.channel_name)
@@ -139,7 +139,7 @@ class DealRoomConsumer(AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def _head(self) -> int:
-        return Deal.objects.filter(pk=self.deal_id).values_list("next_seq", flat=True).first() - 1
+        return (Deal.objects.filter(pk=self.deal_id).values_list("next_seq", flat=True).first() or 1) - 1
 
     @database_sync_to_async
     def _chat(self, body: str, client_id: str):

@@ -22,7 +22,7 @@ def _fen(text: str | None) -> int | None:
 
 
 class EnquiryForm(forms.Form):
-    organisation = forms.ModelChoiceField(queryset=None, label=_("代表机构"))
+    organisation: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, label=_("代表机构"))
     deal_type = forms.ChoiceField(choices=DealKind.choices, label=_("交易方式"))
     licence_kind = forms.ChoiceField(choices=[("", "—"), *LicenceKind.choices], required=False, label=_("许可类型"))
     price = forms.CharField(required=False, label=_("意向价格（元）"))

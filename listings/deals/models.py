@@ -147,7 +147,7 @@ class Deal(models.Model):
 
     @property
     def title(self) -> str:
-        if self.listing_id:
+        if self.listing is not None:
             return self.listing.title
         first = self.patents.first()
         return first.title if first else f"#{self.pk}"

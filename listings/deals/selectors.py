@@ -42,7 +42,7 @@ def offer_payload(offer: DealOffer) -> dict:
 
 def offer_diff(offer: DealOffer) -> list[dict]:
     """What a counter-offer changes against the offer it answers: ``[{field, label, before, after}]``."""
-    if offer.answers_id is None:
+    if offer.answers is None:
         return []
     before, after = offer.answers.terms(), offer.terms()
     return [
@@ -56,7 +56,7 @@ def deal_offers(deal: Deal) -> list[DealOffer]:
     """The deal's offers in version order, each with ``diff`` against the offer it answers."""
     rows = list(deal.offers.select_related("answers", "made_by").order_by("version"))
     for offer in rows:
-        offer.diff = offer_diff(offer)
+        offer.diff = offer_diff(offer)  # type: ignore[attr-defined]  # an annotation for the templates
     return rows
 
 
@@ -125,4 +125,4 @@ def pending_broker_invitations(user: User):
 
 
 def side_label(side: str | None) -> str:
-    return dict(Side.choices).get(side, "") if side else ""
+    return str(dict(Side.choices).get(side, "")) if side else ""

@@ -19,6 +19,8 @@ from listings.matching import selectors
 from listings.matching import services as services
 from listings.matching.models import AlertFrequency, SavedSearch, SavedSearchScope
 from listings.matching.scorer import PART_LABELS
+from listings.trading import permissions as listing_permissions
+from listings.trading.models import DealType, LicenceKind
 from marketplace import permissions
 
 
@@ -52,11 +54,20 @@ def demand_matches(request, pk: int):
 
 @login_required
 def matching_demands(request):
-    rows = selectors.matching_demands_for_user(user=request.user)
+    """The holders' view; each row offers "recommend to the demand firm" (推荐给需求方) for the organisations the
+    user acts for as holder or broker that hold the patent or list it (the deal service checks again)."""
+    rows = selectors.matching_demands_for_user(user=request.user).prefetch_related("patent__holders")
     page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    acting = list(permissions.organisations_for(request.user, listing_permissions.LISTING_ROLES))
     for row in page:
         row.show_organisation = demand_permissions.can_see_demand_organisation(request.user, row.demand)
-    return render(request, "matching/matching_demands.html", {"page": page, "part_labels": PART_LABELS})
+        holders = {o.pk for o in row.patent.holders.all()}
+        listed_by = row.listing.organisation_id if row.listing is not None else None
+        row.recommend_as = [o for o in acting if o.pk in holders or o.pk == listed_by]
+        row.default_deal_type = "licence" if row.listing is not None and row.listing.deal_type == DealType.LICENCE else "assignment"
+    return render(request, "matching/matching_demands.html", {
+        "page": page, "part_labels": PART_LABELS, "licence_kinds": LicenceKind.choices,
+    })
 
 
 @login_required

@@ -222,6 +222,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "listings.expire_trading",
         "schedule": crontab(minute="5", hour="0"),  # just after midnight in CELERY_TIMEZONE
     },
+    "deals: expire offers · 报价到期": {"task": "listings.deals.expire_offers", "schedule": 300.0},
 }
 
 # Search: Elasticsearch when ELASTICSEARCH_URL is set; otherwise the embedded SQLite FTS5 engine.
@@ -264,6 +265,11 @@ SPECTACULAR_SETTINGS = {
         "DealTypeEnum": "listings.trading.models.DealType",
         "LicenceKindEnum": "listings.trading.models.LicenceKind",
         "AttachmentReviewStatusEnum": "listings.trading.models.ReviewStatus",
+        "DealKindEnum": "listings.deals.models.DealKind",
+        "DealStatusEnum": "listings.deals.models.DealStatus",
+        "CommissionPayerEnum": "listings.deals.models.CommissionPayer",
+        "DealSideEnum": "listings.deals.models.Side",
+        "FindingSeverityEnum": "listings.deals.models.FindingSeverity",
     },
 }
 

@@ -15,7 +15,7 @@ from marketplace.kernel.errors import NotPermitted
 from marketplace.kernel.money import Money
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken
 
-KIND_TITLES = {
+KIND_TITLES: dict[str, str] = {
     LicenceKind.EXCLUSIVE: "专利实施独占许可合同",
     LicenceKind.SOLE: "专利实施排他许可合同",
     LicenceKind.NON_EXCLUSIVE: "专利实施普通许可合同",
@@ -123,9 +123,10 @@ def confirmations_valid(deal: Deal) -> list[ContractConfirmation]:
 def contract_confirm(*, deal: Deal, by: User, text_sha256: str) -> ContractConfirmation:
     """A party's own member confirms the text they were shown; when both sides have, the deal is
     ``contract_confirmed``. A changed text (terms revised since) is refused."""
-    from listings.deals.services.lifecycle import deal_contract_confirm_complete
+    from listings.deals.services.lifecycle import deal_contract_confirm_complete, lock_listing_of
     from listings.deals.services.review import current_review
 
+    lock_listing_of(deal)  # the listing before the deal, the order every deal transition keeps
     locked = Deal.objects.select_for_update().get(pk=deal.pk)
     side = access.party_side(by, locked)
     if side is None:

@@ -37,7 +37,7 @@ from listings.trading.models import PUBLIC_STATUSES, CloseOutcome, DealType, Lis
 from listings.trading.services import lifecycle as listing_lifecycle
 from marketplace import permissions
 from marketplace.kernel.errors import NotPermitted
-from marketplace.kernel.statemachine import RuleBroken, Rules, StateMachine, Transition
+from marketplace.kernel.statemachine import IllegalTransition, RuleBroken, Rules, StateMachine, Transition
 from marketplace.kernel.transitions import apply_transition
 from marketplace.models import Organisation
 from marketplace.notifications import notify
@@ -106,7 +106,8 @@ def _allowed(by: User | None):
 def _people(deal: Deal) -> list[User]:
     users = organisation_members(deal.seller) + organisation_members(deal.buyer)
     for broker in deal.brokers.filter(status="accepted").select_related("organisation"):
-        users += organisation_members(broker.organisation)
+        if broker.organisation is not None:
+            users += organisation_members(broker.organisation)
     return users
 
 
@@ -115,10 +116,21 @@ def _tell(deal: Deal, action: str, title: str | Promise) -> None:
     notify(users=_people(deal), verb=Verb(f"deal.{action}"), title=title, url=deal.get_absolute_url())
 
 
+def lock_listing_of(deal: Deal) -> Listing | None:
+    """Lock the deal's listing row (first, before any deal row) inside the caller's transaction."""
+    if not deal.listing_id:
+        return None
+    return Listing.objects.select_for_update().get(pk=deal.listing_id)
+
+
 def transition(
     deal: Deal, action: str, *, by: User | None, reason: str = "", effect=None, after=None
 ) -> Deal:
-    """Run one declared deal transition: locked, checked, audited, recorded in the room, announced."""
+    """Run one declared deal transition: locked, checked, audited, recorded in the room, announced.
+
+    The listing's row is locked before the deal's (``lock_listing_of``): every path that may touch a listing
+    and several of its deals takes the locks in that one order, so two deals on one listing serialise instead
+    of deadlocking, and only one of them can reach agreed exclusive terms."""
 
     def announce(locked: Deal) -> None:
         room_event(locked, "status", by=by, body=reason, action=action, status=locked.status)
@@ -127,10 +139,12 @@ def transition(
         if after:
             after(locked)
 
-    return apply_transition(
-        deal, machine=DEAL_MACHINE, action=action, by=by, reason=reason, allowed=_allowed(by),
-        history=DealTransition, effect=effect, announce=announce,
-    )
+    with transaction.atomic():
+        lock_listing_of(deal)
+        return apply_transition(
+            deal, machine=DEAL_MACHINE, action=action, by=by, reason=reason, allowed=_allowed(by),
+            history=DealTransition, effect=effect, announce=announce,
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -200,7 +214,7 @@ def deal_open_from_match(
     if not permissions.has_role(by, seller, listing_permissions.LISTING_ROLES):
         raise NotPermitted(f"您不是“{seller}”的权利人或经纪人 / you do not act for {seller} as a holder")
     demand: Demand = match.demand
-    listing = match.listing if match.listing_id and match.listing.organisation_id == seller.pk else None
+    listing = match.listing if match.listing is not None and match.listing.organisation_id == seller.pk else None
     rules = Rules()
     holds = match.patent.holders.filter(pk=seller.pk).exists()
     rules.check(holds or listing is not None, "patent", "not_patentee",
@@ -283,7 +297,10 @@ def _excluding_agreed_elsewhere(deal: Deal) -> Deal | None:
     return None
 
 
-def _offer_excludes(offer: DealOffer) -> bool:
+def _offer_excludes(offer: DealOffer | None) -> bool:
+    """Assignments and exclusive or sole licences hold the listing for one deal (no offer holds nothing)."""
+    if offer is None:
+        return False
     return offer.deal_type == DealKind.ASSIGNMENT or offer.licence_kind in (LicenceKind.EXCLUSIVE, LicenceKind.SOLE)
 
 
@@ -332,14 +349,16 @@ def deal_decline(*, deal: Deal, by: User, reason: str = "") -> Deal:
 def deal_cancel(*, deal: Deal, by: User | None, reason: str = "") -> Deal:
     """A party (or an operator) breaks off; an agreed exclusive deal frees the listing for the paused ones."""
 
+    holding = {"was": False}
+
     def effect(locked: Deal, _t):
         held = locked.status in AGREED_STATUSES
         _void_confirmations(locked)
-        locked._was_holding = held and locked.agreed_offer_id and _offer_excludes(locked.agreed_offer)
+        holding["was"] = held and _offer_excludes(locked.agreed_offer)
         return []
 
     def after(locked: Deal):
-        if getattr(locked, "_was_holding", False):
+        if holding["was"]:
             _resume_siblings(locked)
         _listing_maybe_reopen(locked)
 
@@ -368,15 +387,17 @@ def deal_agree(*, deal: Deal, offer: DealOffer, by: User) -> Deal:
 def deal_revise(*, deal: Deal, by: User, reason: str = "") -> Deal:
     """Back to negotiating for revised terms (e.g. the answer to a medium-risk review); confirmations are void."""
 
+    holding = {"was": False}
+
     def effect(locked: Deal, _t):
-        locked._was_holding = locked.agreed_offer_id and _offer_excludes(locked.agreed_offer)
+        holding["was"] = _offer_excludes(locked.agreed_offer)
         locked.agreed_offer = None
         locked.agreed_at = None
         _void_confirmations(locked)
         return ["agreed_offer", "agreed_at"]
 
     def after(locked: Deal):
-        if getattr(locked, "_was_holding", False):
+        if holding["was"]:
             _resume_siblings(locked)
 
     return transition(deal, "revise", by=by, reason=reason, effect=effect, after=after)
@@ -418,6 +439,8 @@ def deal_close(deal: Deal, by: User | None, reason: str = "") -> Deal:
 
     def after(locked: Deal):
         offer = locked.agreed_offer
+        if offer is None:  # the machine only closes a confirmed contract, which has agreed terms
+            raise IllegalTransition("deal", "close", locked.status)
         grant_terms = {
             "kind": offer.licence_kind or LicenceKind.NON_EXCLUSIVE, "territory": offer.territory,
             "field_of_use": offer.field_of_use, "term_start": offer.term_start, "term_end": offer.term_end,

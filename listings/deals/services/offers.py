@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -23,9 +24,9 @@ from listings.deals.models import (
     MessageKind,
     OfferStatus,
 )
-from listings.deals.services.lifecycle import _excluding_agreed_elsewhere, _offer_excludes, deal_agree
+from listings.deals.services.lifecycle import _excluding_agreed_elsewhere, _offer_excludes, deal_agree, lock_listing_of
 from listings.deals.services.room import room_record
-from listings.trading.models import DealType, Listing, ListingStatus
+from listings.trading.models import DealType, ListingStatus
 from listings.trading.services.rules import Terms, check_patents
 from marketplace.kernel.errors import NotPermitted
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken, Rules
@@ -53,7 +54,7 @@ def clean_milestones(rules: Rules, milestones: Sequence, price_amount) -> list[d
     if len(milestones) > MAX_MILESTONES:
         rules.add("milestones", "milestones_too_many", f"付款节点最多 {MAX_MILESTONES} 个 / at most {MAX_MILESTONES} milestones")
         return []
-    cleaned = []
+    cleaned: list[dict[str, Any]] = []
     for i, item in enumerate(milestones, 1):
         if not isinstance(item, dict):
             rules.add("milestones", "milestones_invalid", f"第 {i} 个付款节点格式错误 / milestone {i} is malformed")
@@ -88,7 +89,7 @@ def check_offer_terms(rules: Rules, deal: Deal, terms: dict, *, now: dt.datetime
     expires_at = terms.get("expires_at")
     if deal_type not in DealKind.values:
         rules.add("deal_type", "invalid_choice", f"未知交易方式 / unknown deal type {deal_type!r}")
-    elif deal.listing_id:
+    elif deal.listing is not None:
         listing_type = deal.listing.deal_type
         wanted = DealKind.ASSIGNMENT if listing_type == DealType.ASSIGNMENT else DealKind.LICENCE
         rules.check(deal_type == wanted, "deal_type", "deal_type_mismatch",
@@ -131,7 +132,7 @@ def check_offer_terms(rules: Rules, deal: Deal, terms: dict, *, now: dt.datetime
 
 
 def _lock(deal: Deal) -> Deal:
-    return Deal.objects.select_for_update().select_related("listing").get(pk=deal.pk)
+    return Deal.objects.select_for_update(of=("self",)).select_related("listing").get(pk=deal.pk)
 
 
 def _expire_if_due(offer: DealOffer, now: dt.datetime) -> bool:
@@ -228,6 +229,7 @@ def _mark_expired(offer_id: int) -> None:
 
 @transaction.atomic
 def _offer_accept(*, offer: DealOffer, by: User) -> DealOffer:
+    listing = lock_listing_of(Deal.objects.only("pk", "listing_id").get(pk=offer.deal_id))
     locked, offer, _side = _decide(offer, by, own=False)
     now = timezone.now()
     if offer.status == OfferStatus.OPEN and offer.expires_at <= now:
@@ -241,8 +243,7 @@ def _offer_accept(*, offer: DealOffer, by: User) -> DealOffer:
         not has_broker or locked.commission_set_at is not None, "commission", "commission_not_set",
         "有经纪人参与的交易须先设定佣金并向双方展示 / set the broker commission before accepting an offer",
     )
-    if locked.listing_id:
-        listing = Listing.objects.get(pk=locked.listing_id)
+    if listing is not None:
         rules.check(listing.status != ListingStatus.SUSPENDED, "listing", "listing_suspended",
                     "挂牌已暂停交易，不能接受报价 / the listing is suspended")
         rules.check(listing.status == ListingStatus.UNDER_NEGOTIATION or listing.status == ListingStatus.SUSPENDED,

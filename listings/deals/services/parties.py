@@ -109,7 +109,7 @@ def broker_assign(*, broker: DealBroker, by: User, organisation: Organisation) -
     """An operator answers a request by naming a broker organisation, which then accepts or declines."""
     if not permissions.is_operator(by):
         raise NotPermitted("仅运营人员可以指派经纪人 / only operators assign brokers")
-    row = DealBroker.objects.select_for_update().select_related("deal").get(pk=broker.pk)
+    row = DealBroker.objects.select_for_update(of=("self",)).select_related("deal").get(pk=broker.pk)
     if row.status != BrokerStatus.REQUESTED:
         raise IllegalTransition("broker", "assign", row.status)
     row.status = BrokerStatus.DECLINED  # frees the side for the check below, restored at once
@@ -125,7 +125,7 @@ def broker_assign(*, broker: DealBroker, by: User, organisation: Organisation) -
 
 @transaction.atomic
 def broker_answer(*, broker: DealBroker, by: User, accept: bool) -> DealBroker:
-    row = DealBroker.objects.select_for_update().select_related("deal", "organisation").get(pk=broker.pk)
+    row = DealBroker.objects.select_for_update(of=("self",)).select_related("deal", "organisation").get(pk=broker.pk)
     if row.organisation is None or not permissions.has_role(by, row.organisation, [Membership.Role.BROKER]):
         raise NotPermitted("只有受邀经纪机构的经纪人可以答复 / only the invited broker organisation's brokers answer")
     if row.status != BrokerStatus.INVITED:
@@ -205,8 +205,12 @@ def nda_accept(*, deal: Deal, by: User, text_sha256: str) -> NdaAcceptance:
         raise NotPermitted("保密条款由买方接受 / the buyer's side accepts the NDA")
     if text_sha256 != deal.nda_sha256:
         raise RuleBroken([("text_sha256", "nda_changed", "保密条款文本已变化，请重新阅读 / the NDA text changed: read it again")])
-    organisation = deal.buyer if access.party_side(by, deal) else deal.brokers.filter(
-        status=BrokerStatus.ACCEPTED, side=side).first().organisation
+    if access.party_side(by, deal):
+        organisation = deal.buyer
+    else:
+        broker = deal.brokers.select_related("organisation").get(status=BrokerStatus.ACCEPTED, side=side)
+        assert broker.organisation is not None  # an accepted broker always names its organisation
+        organisation = broker.organisation
     row, created = NdaAcceptance.objects.get_or_create(deal=deal, user=by, text_sha256=text_sha256,
                                                        defaults={"organisation": organisation})
     if created:

@@ -132,13 +132,15 @@ def risk_of(findings) -> str:
     return {FindingSeverity.HIGH: RiskLevel.HIGH, FindingSeverity.MEDIUM: RiskLevel.MEDIUM}.get(worst, RiskLevel.LOW)
 
 
-STATE_FOR_RISK = {RiskLevel.LOW: ReviewState.CLEARED, RiskLevel.MEDIUM: ReviewState.NEEDS_MITIGATION,
+STATE_FOR_RISK: dict[str, str] = {RiskLevel.LOW: ReviewState.CLEARED, RiskLevel.MEDIUM: ReviewState.NEEDS_MITIGATION,
                   RiskLevel.HIGH: ReviewState.HELD}
 
 
 def review_open_effect(deal: Deal, _transition) -> list[str]:
     """Inside the ``review_open`` transition: compute the findings, the risk and the response."""
     offer = deal.agreed_offer
+    if offer is None:
+        raise IllegalTransition("deal", "review_open", deal.status)
     findings = automatic_findings(deal, offer, today=timezone.localdate())
     risk = risk_of(findings)
     review = IpReview.objects.create(deal=deal, offer=offer, risk_level=risk, state=STATE_FOR_RISK[risk])
@@ -163,9 +165,13 @@ def current_review(deal: Deal) -> IpReview | None:
 
 
 def _lock_review(review: IpReview) -> tuple[Deal, IpReview]:
+    from listings.deals.services.lifecycle import lock_listing_of
+
+    lock_listing_of(Deal.objects.only("pk", "listing_id").get(pk=review.deal_id))  # listing first, then the deal
     deal = Deal.objects.select_for_update().get(pk=review.deal_id)
     review = IpReview.objects.select_for_update().get(pk=review.pk)
-    if deal.status != DealStatus.IP_REVIEW or current_review(deal).pk != review.pk:
+    current = current_review(deal)
+    if deal.status != DealStatus.IP_REVIEW or current is None or current.pk != review.pk:
         raise IllegalTransition("ip_review", "change", deal.status)
     return deal, review
 
@@ -202,7 +208,7 @@ def review_finding_add(*, review: IpReview, by: User, code: str, severity: str, 
 
 
 def _rank(risk: str) -> int:
-    return [RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH].index(risk)
+    return [str(RiskLevel.LOW), str(RiskLevel.MEDIUM), str(RiskLevel.HIGH)].index(risk)
 
 
 def _void(deal: Deal) -> None:

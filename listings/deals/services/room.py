@@ -25,7 +25,7 @@ def message_payload(message: DealMessage) -> dict:
         "seq": message.seq,
         "kind": message.kind,
         "author": message.author_id,
-        "author_name": message.author.get_username() if message.author_id else "",
+        "author_name": message.author.get_username() if message.author is not None else "",
         "body": message.body,
         "payload": message.payload,
         "client_id": message.client_id,

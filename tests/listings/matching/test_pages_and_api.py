@@ -155,3 +155,32 @@ def test_bell_is_on_pages_for_signed_in_users_only(setup, client):
     assert "marketplace/bell.js" in body
     client.logout()
     assert "data-zp-bell" not in client.get("/accounts/login/").content.decode()
+
+
+def test_holders_view_recommends_to_the_demand_firm_through_the_deal_view(setup, client):
+    from listings.deals.models import Deal, DealStatus
+
+    match = DemandMatch.objects.get(demand=setup["demand"], patent=setup["patent"])
+    client.force_login(setup["holder"])
+    body = client.get(reverse("matching:matching-demands")).content.decode()
+    action = reverse("listings:deals:deal-open-match", args=[match.pk])
+    assert f'action="{action}"' in body and "推荐给需求方" in body
+    seller = setup["patent"].holders.get()
+    response = client.post(action, {"organisation": seller.pk, "deal_type": "assignment", "licence_kind": "",
+                                    "message": "该专利可满足贵方散热需求"})
+    deal = Deal.objects.get(match=match)
+    assert response.status_code == 302 and response["Location"] == deal.get_absolute_url()
+    assert deal.seller == seller and deal.buyer == setup["demand"].organisation and deal.status == DealStatus.ENQUIRY
+
+
+def test_recommend_is_refused_for_an_organisation_that_does_not_hold_the_patent(setup, client):
+    from listings.deals.models import Deal
+
+    match = DemandMatch.objects.get(demand=setup["demand"], patent=setup["patent"])
+    stranger_org = OrganisationFactory()
+    stranger = MembershipFactory(organisation=stranger_org, role=Membership.Role.HOLDER).user
+    client.force_login(stranger)
+    assert "推荐给需求方" not in client.get(reverse("matching:matching-demands")).content.decode()
+    response = client.post(reverse("listings:deals:deal-open-match", args=[match.pk]),
+                           {"organisation": stranger_org.pk, "deal_type": "assignment"})
+    assert response.status_code == 302 and not Deal.objects.exists()
