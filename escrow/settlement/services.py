@@ -16,6 +16,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -44,7 +45,7 @@ from listings.deals import access
 from listings.deals.models import Deal, DealKind, Side
 from listings.deals.services import lifecycle as deal_lifecycle
 from marketplace import permissions
-from marketplace.kernel.errors import NotPermitted
+from marketplace.kernel.errors import NotPermitted, validation_errors
 from marketplace.kernel.money import Money
 from marketplace.kernel.statemachine import RuleBroken, Rules, StateMachine, Transition
 from marketplace.kernel.transitions import apply_transition
@@ -428,7 +429,10 @@ def escrow_release_request(*, escrow: Escrow, by: User, number: str, date: dt.da
         rules.check(not pending.exists(), "milestone", "milestones_pending",
                     "尚有节点未验收放款 / earlier milestones are not released yet")
         rules.raise_if_any()
-        check_upload(file, field="file")
+        try:
+            check_upload(file, kind="authorisation")
+        except ValidationError as exc:
+            raise RuleBroken(validation_errors(exc))
         locked.evidence_number, locked.evidence_date, locked.evidence_by = number.strip()[:80], date, by
         locked.evidence_file.save(file.name or "evidence.pdf", file, save=False)
         return ["evidence_number", "evidence_date", "evidence_by", "evidence_file"]

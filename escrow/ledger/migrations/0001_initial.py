@@ -10,10 +10,10 @@ PG_FORWARD = [
     """CREATE FUNCTION ledger_refuse_change() RETURNS trigger AS $$
        BEGIN RAISE EXCEPTION 'ledger rows are append-only: post a reversing transaction instead (% on %)', TG_OP, TG_TABLE_NAME; END;
        $$ LANGUAGE plpgsql""",
-    """CREATE TRIGGER ledger_entry_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ledger_entry
-       FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()""",
-    """CREATE TRIGGER ledger_transaction_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ledger_ledgertransaction
-       FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()""",
+    """CREATE TRIGGER ledger_entry_append_only BEFORE UPDATE OR DELETE ON ledger_entry
+       FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()""",
+    """CREATE TRIGGER ledger_transaction_append_only BEFORE UPDATE OR DELETE ON ledger_ledgertransaction
+       FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()""",
     """CREATE FUNCTION ledger_check_balanced() RETURNS trigger AS $$
        DECLARE total bigint; lines integer;
        BEGIN
