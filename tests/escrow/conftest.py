@@ -64,4 +64,23 @@ def single_escrow(started, fees, payees, confirm_contract):
     return confirm_contract(started, offer_terms=terms(milestones=[]))
 
 
-__all__ = ["lifecycle"]
+
+
+
+@pytest.fixture
+def fake_stripe(settings):
+    """The fake Stripe API for this test; settings (and ``stripe.api_base``) point at it; no network."""
+    import stripe
+
+    from tests.escrow.fake_stripe import WEBHOOK_SECRET, FakeStripe, serve
+
+    fake = FakeStripe()
+    server = serve(fake)
+    settings.STRIPE_API_BASE = fake.url
+    settings.STRIPE_SECRET_KEY = "sk_test_fake"
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    previous, stripe.api_base = stripe.api_base, fake.url
+    yield fake
+    stripe.api_base = previous
+    server.shutdown()
+    server.server_close()
