@@ -146,7 +146,7 @@ class StripeRail(PaymentRail):
             raise RuleBroken([("Stripe-Signature", code, f"Webhook 签名无效或已过期 / signature invalid or stale: {exc}")])
         if RailEvent.objects.filter(rail=self.name, event_id=event.id).exists():
             return WebhookResult(event.id, event.type, "duplicate")
-        obj = event.data.object
+        obj = event.data.object.to_dict()
         reference = (obj.get("metadata") or {}).get("reference", "")
         outcome, confirmations, row = "ignored", [], None
         if event.type == "payment_intent.succeeded" and reference:
