@@ -131,7 +131,7 @@ def check_offer_terms(rules: Rules, deal: Deal, terms: dict, *, now: dt.datetime
 
 
 def _lock(deal: Deal) -> Deal:
-    return Deal.objects.select_for_update().select_related("listing").get(pk=deal.pk)
+    return Deal.objects.select_for_update(of=("self",)).select_related("listing").get(pk=deal.pk)
 
 
 def _expire_if_due(offer: DealOffer, now: dt.datetime) -> bool:

@@ -124,7 +124,7 @@ def broker_assign(*, broker: DealBroker, by: User, organisation: Organisation) -
 
 @transaction.atomic
 def broker_answer(*, broker: DealBroker, by: User, accept: bool) -> DealBroker:
-    row = DealBroker.objects.select_for_update().select_related("deal", "organisation").get(pk=broker.pk)
+    row = DealBroker.objects.select_for_update(of=("self",)).select_related("deal", "organisation").get(pk=broker.pk)
     if row.organisation is None or not permissions.has_role(by, row.organisation, [Membership.Role.BROKER]):
         raise NotPermitted("只有受邀经纪机构的经纪人可以答复 / only the invited broker organisation's brokers answer")
     if row.status != BrokerStatus.INVITED:
