@@ -98,12 +98,16 @@ def transaction_post(
                 rules.add("entries", "account_would_go_negative",
                           f"账户 {accounts[pk]} 余额不足（将为 {after}）/ the account would go negative")
         rules.raise_if_any()
-    try:
-        with transaction.atomic():
-            txn = LedgerTransaction.objects.create(kind=kind, currency=currency, memo=memo[:300], reference=reference or None,
-                                                   subject=subject, by=by, reverses=reverses)
-    except IntegrityError:
-        raise RuleBroken([("reference", "reference_reused", f"参考号 {reference} 已入账 / reference already posted")])
+    values = dict(kind=kind, currency=currency, memo=memo[:300], reference=reference or None, subject=subject, by=by,
+                  reverses=reverses)
+    if reference or reverses is not None:  # a concurrent writer may take the same reference: refuse it by name
+        try:
+            with transaction.atomic():
+                txn = LedgerTransaction.objects.create(**values)
+        except IntegrityError:
+            raise RuleBroken([("reference", "reference_reused", f"参考号 {reference} 已入账 / reference already posted")])
+    else:
+        txn = LedgerTransaction.objects.create(**values)
     Entry.objects.bulk_create([Entry(transaction=txn, account=line.account, amount=line.amount) for line in lines])
     return txn
 
