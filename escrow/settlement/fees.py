@@ -106,8 +106,8 @@ def breakdown(deal: Deal) -> Breakdown:
             commission = price.split_bps(deal.commission_bps).amount
         elif deal.commission_fixed_amount is not None:
             commission = int(deal.commission_fixed_amount)
-    payer = deal.commission_payer or CommissionPayer.SELLER
-    buyer_part = {CommissionPayer.BUYER: commission, CommissionPayer.SPLIT: commission // 2}.get(payer, 0)
+    payer = str(deal.commission_payer or CommissionPayer.SELLER)
+    buyer_part = {str(CommissionPayer.BUYER): commission, str(CommissionPayer.SPLIT): commission // 2}.get(payer, 0)
     seller_part = commission - buyer_part
     if fee.amount + seller_part > price.amount:
         raise RuleBroken([("commission", "deductions_exceed_price",

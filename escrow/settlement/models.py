@@ -76,7 +76,7 @@ class EvidenceKind(models.TextChoices):
     LICENCE_FILING = "licence_filing", _("专利实施许可合同备案证明")
 
 
-def evidence_upload_to(instance: "Escrow", filename: str) -> str:
+def evidence_upload_to(instance: Escrow, filename: str) -> str:
     return f"escrow/{instance.pk}/{uuid.uuid4().hex}{PurePosixPath(filename).suffix.lower()}"
 
 

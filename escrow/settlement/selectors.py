@@ -145,7 +145,7 @@ def _clearing_amount(txn: LedgerTransaction) -> int:
 def reconciliation() -> list[Difference]:
     """Every difference between the ledger and the rails' records; an empty list means they agree."""
     diffs: list[Difference] = []
-    posted = {t.reference[5:]: t for t in LedgerTransaction.objects.filter(reference__startswith="rail:")
+    posted = {(t.reference or "")[5:]: t for t in LedgerTransaction.objects.filter(reference__startswith="rail:")
               .prefetch_related("entries__account")}
     instructions = {i.reference: i for i in RailInstruction.objects.all()}
     for ref, ins in instructions.items():

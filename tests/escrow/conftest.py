@@ -1,3 +1,4 @@
+# ruff: noqa: F811 — the trading and deals fixtures are imported to be shared here; pytest injects them by name
 """Fixtures of the escrow suite: the trading and deals fixtures, a fee schedule, payee accounts, a deal walked to
 a confirmed contract (so escrow opens), and helpers that fund and release it."""
 from __future__ import annotations
@@ -5,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from escrow.settlement.models import Escrow, FeeSchedule, PayeeAccount
-from listings.deals.services import contract, lifecycle, offers
+from listings.deals.services import contract, offers
 from tests.listings.conftest import (  # noqa: F401  (fixtures)
     demand_org,
     demander,

@@ -3,7 +3,8 @@ reversals) and checks every invariant after each step, against a model of the ex
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from escrow.ledger.checks import CORE_CHECKS

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from escrow.gateways.models import InstructionStatus, RailInstruction
+from escrow.gateways.models import RailInstruction
 from escrow.ledger.models import Entry, LedgerTransaction
 from escrow.settlement import selectors, services
 from escrow.settlement.fees import breakdown

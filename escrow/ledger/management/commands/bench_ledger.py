@@ -11,6 +11,7 @@ import os
 import sys
 import threading
 import time
+from typing import Any
 
 import psycopg
 from django.core.management import call_command
@@ -37,8 +38,9 @@ class Command(BaseCommand):
             sys.exit(2)
         original = db["NAME"]
         bench = f"{original}_ledger_bench_{os.getpid()}"
-        dsn = dict(host=db.get("HOST") or "127.0.0.1", port=db.get("PORT") or 5432, user=db.get("USER") or None,
-                   password=db.get("PASSWORD") or None, dbname="postgres", autocommit=True)
+        dsn: dict[str, Any] = dict(host=db.get("HOST") or "127.0.0.1", port=db.get("PORT") or 5432,
+                                   user=db.get("USER") or None, password=db.get("PASSWORD") or None, dbname="postgres",
+                                   autocommit=True)
         with psycopg.connect(**dsn) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{bench}"')
             admin.execute(f'CREATE DATABASE "{bench}"')
