@@ -7,7 +7,7 @@ PORT   ?= 8000
 export DJANGO_SETTINGS_MODULE ?= marketplace.settings.local
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-dev browser serve bootstrap bench-search bench-matching bench-pages bench-dealroom bench check lint clean
+.PHONY: run test install install-dev browser serve bootstrap bench-search bench-matching bench-pages bench-dealroom bench-ledger bench check lint clean ledger-check
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,7 +65,16 @@ bench-pages: bootstrap
 bench-dealroom: $(VENV)/.installed
 	REDIS_URL=$(or $(REDIS_URL),redis://127.0.0.1:6379/0) $(BIN)/python manage.py bench_dealroom
 
-bench: bench-search bench-matching bench-pages bench-dealroom
+
+## Ledger postings per second with 1 and 16 writers on a throw-away Postgres database (needs DATABASE_URL=postgres://…).
+bench-ledger: $(VENV)/.installed
+	$(BIN)/python manage.py bench_ledger
+
+## Verify every ledger invariant; exits non-zero on a breach.
+ledger-check: $(VENV)/.installed
+	$(BIN)/python manage.py ledger_check
+
+bench: bench-search bench-matching bench-pages bench-dealroom bench-ledger
 
 clean:
 	rm -rf var/ .pytest_cache

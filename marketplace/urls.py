@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("marketplace.api_urls")),
     path("search/", include("search.urls")),
+    path("escrow/", include("escrow.settlement.urls")),
     path("", include("marketplace.site_urls")),
     path("", include("listings.urls")),
     path("", include("cms.urls")),

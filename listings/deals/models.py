@@ -32,6 +32,8 @@ class DealStatus(models.TextChoices):
     TERMS_AGREED = "terms_agreed", _("条款已商定")
     IP_REVIEW = "ip_review", _("知识产权评议")
     CONTRACT_CONFIRMED = "contract_confirmed", _("合同已确认")
+    AWAITING_FUNDING = "awaiting_funding", _("待付款托管")
+    FUNDED = "funded", _("价款已托管")
     CLOSED = "closed", _("已成交")
     DECLINED = "declined", _("已拒绝")
     CANCELLED = "cancelled", _("已取消")
@@ -42,15 +44,15 @@ class DealStatus(models.TextChoices):
 #: deals still running (they claim their place on a listing)
 LIVE_DEAL_STATUSES = (
     DealStatus.ENQUIRY, DealStatus.NEGOTIATING, DealStatus.TERMS_AGREED, DealStatus.IP_REVIEW,
-    DealStatus.CONTRACT_CONFIRMED, DealStatus.PAUSED, DealStatus.DISPUTED,
+    DealStatus.CONTRACT_CONFIRMED, DealStatus.AWAITING_FUNDING, DealStatus.FUNDED, DealStatus.PAUSED, DealStatus.DISPUTED,
 )
 #: deals holding agreed terms (an exclusive one pauses its siblings)
-AGREED_STATUSES = (DealStatus.TERMS_AGREED, DealStatus.IP_REVIEW, DealStatus.CONTRACT_CONFIRMED, DealStatus.DISPUTED)
-#: the room is open for chat and offers in these
-ROOM_OPEN_STATUSES = (
-    DealStatus.ENQUIRY, DealStatus.NEGOTIATING, DealStatus.TERMS_AGREED, DealStatus.IP_REVIEW,
-    DealStatus.CONTRACT_CONFIRMED, DealStatus.PAUSED, DealStatus.DISPUTED,
+AGREED_STATUSES = (
+    DealStatus.TERMS_AGREED, DealStatus.IP_REVIEW, DealStatus.CONTRACT_CONFIRMED, DealStatus.AWAITING_FUNDING,
+    DealStatus.FUNDED, DealStatus.DISPUTED,
 )
+#: the room is open for chat and offers in these
+ROOM_OPEN_STATUSES = LIVE_DEAL_STATUSES
 
 
 class Side(models.TextChoices):

@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "marketplace",
     "listings",
     "escrow",
+    "escrow.ledger",
+    "escrow.gateways",
+    "escrow.settlement",
     "search",
     "cms",
 ]
@@ -223,6 +226,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="5", hour="0"),  # just after midnight in CELERY_TIMEZONE
     },
     "deals: expire offers · 报价到期": {"task": "listings.deals.expire_offers", "schedule": 300.0},
+    "escrow funding deadlines · 托管付款截止": {"task": "settlement.expire_unfunded", "schedule": 900.0},
+    "escrow inspection windows · 托管验收期": {"task": "settlement.auto_accept_milestones", "schedule": 900.0},
+    "escrow payouts to send · 托管出款重试": {"task": "settlement.send_open_payouts", "schedule": 300.0},
 }
 
 # Search: Elasticsearch when ELASTICSEARCH_URL is set; otherwise the embedded SQLite FTS5 engine.
@@ -315,3 +321,20 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
     },
 }
+
+# Escrow: rails, timers, the exchange's escrow bank account, Stripe (keys from the environment; tests use a fake server)
+PAYMENT_RAILS = {
+    "bank": "escrow.gateways.bank.BankTransferRail",
+    "stripe": "escrow.gateways.stripe_rail.StripeRail",
+}
+ESCROW_FUNDING_DAYS = env.int("ESCROW_FUNDING_DAYS", default=14)
+ESCROW_INSPECTION_DAYS = env.int("ESCROW_INSPECTION_DAYS", default=7)
+ESCROW_BANK_ACCOUNT = {
+    "bank": env("ESCROW_BANK_NAME", default="示例银行 苏州分行 (example bank)"),
+    "name": env("ESCROW_BANK_ACCOUNT_NAME", default="专利展示交易网资金托管专户"),
+    "number": env("ESCROW_BANK_ACCOUNT_NUMBER", default="0000 0000 0000 0000"),
+}
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_unset")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_unset")
+STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")

@@ -47,3 +47,17 @@ def test_an_undeclared_verb_is_refused_before_anything_is_written():
     with pytest.raises(ValueError):
         notify(users=[user], verb="listing.teleported", title="x")  # type: ignore[arg-type]
     assert not user.notifications.exists()
+
+
+def test_every_action_of_the_announcing_machines_has_its_verb():
+    """Deals and escrow announce each transition as ``<machine>.<action>``: every declared action needs a Verb."""
+    from escrow.settlement.services import ESCROW_MACHINE
+    from listings.deals.services.lifecycle import DEAL_MACHINE
+
+    missing = [
+        f"{prefix}.{action}"
+        for prefix, machine in (("deal", DEAL_MACHINE), ("escrow", ESCROW_MACHINE))
+        for action in machine.transitions
+        if f"{prefix}.{action}" not in Verb.values
+    ]
+    assert missing == []

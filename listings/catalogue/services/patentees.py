@@ -87,3 +87,23 @@ def patent_owner_record(*, patent: Patent, patentee: Patentee, by: User, reason:
     )
     announce_patents_changed([locked.pk])
     return link
+
+
+@transaction.atomic
+def patent_assignment_record(
+    *, patent: Patent, new_holder: Organisation, former_holder: Organisation | None, by: User, reason: str
+) -> PatentPatentee:
+    """A transfer registered by CNIPA (evidence checked by an operator): the new holder becomes the recorded owner
+    (its own patentee, linked to the organisation) and the patent's holder, in place of the former holder."""
+    require_operator(by)
+    patentee = Patentee.objects.filter(organisation=new_holder).order_by("pk").first()
+    if patentee is None:
+        patentee = Patentee.objects.filter(normalised_name=normalise_name(new_holder.name)).first()
+        if patentee is None:
+            patentee = Patentee(name=new_holder.name, organisation=new_holder, linked_by=by, linked_at=timezone.now())
+            patentee.save()
+    link = patent_owner_record(patent=patent, patentee=patentee, by=by, reason=reason)
+    if former_holder is not None:
+        patent.holders.remove(former_holder)
+    patent.holders.add(new_holder)
+    return link

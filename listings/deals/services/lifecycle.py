@@ -2,9 +2,14 @@
 plus how a listing's status follows its deals.
 
 enquiry → negotiating → terms_agreed → ip_review → contract_confirmed → closed; declined, cancelled,
-paused and disputed beside them. Escrow (a later issue) hooks in at ``deal_contract_confirmed``.
+paused and disputed beside them. When a settlement domain is registered (``register_settlement``: escrow does
+so in its ``ready()``), the money states sit between contract and close: contract_confirmed → awaiting_funding
+→ funded → closed, moved only by that domain (``deal_await_funding``, ``deal_funded``, ``deal_settle``,
+``deal_settlement_cancel``), and the seller can no longer close a confirmed deal by hand.
 """
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -79,8 +84,26 @@ DEAL_MACHINE = StateMachine(
         ),
         Transition("resolve", frozenset({D.DISPUTED}), D.IP_REVIEW, DealActor.OPERATOR, needs_reason=True),
         Transition("close", frozenset({D.CONTRACT_CONFIRMED}), D.CLOSED, DealActor.SELLER_OR_OPERATOR),
+        # the money states, moved only by the registered settlement domain (escrow)
+        Transition("await_funding", frozenset({D.CONTRACT_CONFIRMED}), D.AWAITING_FUNDING, DealActor.SYSTEM),
+        Transition("fund", frozenset({D.AWAITING_FUNDING}), D.FUNDED, DealActor.SYSTEM),
+        Transition("settle", frozenset({D.FUNDED}), D.CLOSED, DealActor.SYSTEM),
+        Transition(
+            "settlement_cancel", frozenset({D.AWAITING_FUNDING, D.FUNDED}), D.CANCELLED, DealActor.SYSTEM,
+            needs_reason=True,
+        ),
     ],
 )
+
+#: the settlement domain's answer to "is this deal's price settled through you?" (``register_settlement``)
+_settlement: Callable[[Deal], bool] | None = None
+
+
+def register_settlement(settles: Callable[[Deal], bool]) -> None:
+    """A downstream settlement domain (escrow) declares that it settles deals' prices: a contract-confirmed
+    deal it settles closes only through ``deal_settle``. Deals never import it; it registers itself."""
+    global _settlement
+    _settlement = settles
 
 #: deals that have started (the listing is under negotiation for them)
 STARTED_STATUSES = tuple(s for s in LIVE_DEAL_STATUSES if s != D.ENQUIRY)
@@ -427,16 +450,12 @@ def deal_contract_confirm_complete(*, deal: Deal) -> Deal:
     )
 
 
-def deal_close(deal: Deal, by: User | None, reason: str = "") -> Deal:
-    """The deal is done (escrow calls this on release; until then the seller or an operator does).
+def _close_effect(locked: Deal, _t):
+    locked.closed_at = timezone.now()
+    return ["closed_at"]
 
-    Assignment, exclusive or sole licence: the listing closes (recording the licence) and every other deal
-    on it is cancelled. Non-exclusive licence: the licence is recorded and the listing stays open."""
 
-    def effect(locked: Deal, _t):
-        locked.closed_at = timezone.now()
-        return ["closed_at"]
-
+def _close_after(by: User | None, record_number: str):
     def after(locked: Deal):
         offer = locked.agreed_offer
         if offer is None:  # the machine only closes a confirmed contract, which has agreed terms
@@ -444,6 +463,7 @@ def deal_close(deal: Deal, by: User | None, reason: str = "") -> Deal:
         grant_terms = {
             "kind": offer.licence_kind or LicenceKind.NON_EXCLUSIVE, "territory": offer.territory,
             "field_of_use": offer.field_of_use, "term_start": offer.term_start, "term_end": offer.term_end,
+            "record_number": record_number,
         }
         if locked.listing_id and _offer_excludes(offer):
             _cancel_siblings(locked)
@@ -463,5 +483,47 @@ def deal_close(deal: Deal, by: User | None, reason: str = "") -> Deal:
             _listing_maybe_reopen(locked)
         transaction.on_commit(lambda: deal_closed.send(sender=Deal, deal=locked))
 
-    return transition(deal, "close", by=by, reason=reason, effect=effect, after=after)
+    return after
 
+
+def deal_close(deal: Deal, by: User | None, reason: str = "") -> Deal:
+    """The deal is done without a settlement domain (the seller or an operator says so).
+
+    Assignment, exclusive or sole licence: the listing closes (recording the licence) and every other deal
+    on it is cancelled. Non-exclusive licence: the licence is recorded and the listing stays open. When a
+    settlement domain settles this deal, only ``deal_settle`` closes it (refused here as ``settled_through_escrow``)."""
+    if _settlement is not None and _settlement(deal):
+        raise RuleBroken([("status", "settled_through_escrow",
+                           "价款经资金托管结算，成交由托管放款完成 / the price is settled through escrow: release closes the deal")])
+    return transition(deal, "close", by=by, reason=reason, effect=_close_effect, after=_close_after(by, ""))
+
+
+def deal_settle(*, deal: Deal, by: User | None, reason: str = "", record_number: str = "") -> Deal:
+    """The settlement domain released the price: the deal closes as ``deal_close`` does; a licence's record
+    filing number (备案号) goes onto the recorded licence."""
+    return transition(deal, "settle", by=by, reason=reason, effect=_close_effect, after=_close_after(by, record_number))
+
+
+def deal_await_funding(*, deal: Deal, by: User | None = None) -> Deal:
+    """The settlement domain opened escrow for the confirmed contract: the buyer is asked to fund it."""
+    return transition(deal, "await_funding", by=by)
+
+
+def deal_funded(*, deal: Deal, by: User | None = None) -> Deal:
+    """The whole price is held in escrow."""
+    return transition(deal, "fund", by=by)
+
+
+def deal_settlement_cancel(*, deal: Deal, by: User | None, reason: str) -> Deal:
+    """The settlement domain ends the deal (funding deadline passed, money refunded, dispute resolved)."""
+
+    def effect(locked: Deal, _t):
+        locked._was_holding = locked.agreed_offer_id and _offer_excludes(locked.agreed_offer)  # type: ignore[attr-defined]  # carried to announce
+        return []
+
+    def after(locked: Deal):
+        if getattr(locked, "_was_holding", False):
+            _resume_siblings(locked)
+        _listing_maybe_reopen(locked)
+
+    return transition(deal, "settlement_cancel", by=by, reason=reason, effect=effect, after=after)

@@ -1,0 +1,1 @@
+"""Payment rails behind one interface: bank transfer (the default) and Stripe; their instructions and events."""
