@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from listings.deals import access, selectors
@@ -110,7 +111,10 @@ def deal_room(request, pk):
         "offers": selectors.deal_offers(deal), "brokers": deal.brokers.select_related("organisation"),
         "documents": documents, "review": review_row, "waiting": selectors.waiting_on(request.user, deal),
         "nda_accepted": deal.nda_acceptances.filter(user=request.user, text_sha256=deal.nda_sha256).exists(),
-        "actions": lifecycle.DEAL_MACHINE.allowed_actions(deal.status), "commission_form": CommissionForm(),
+        "actions": [
+            (action, ROOM_ACTIONS[action], f"listings:deals:deal-{action}")
+            for action in lifecycle.DEAL_MACHINE.allowed_actions(deal.status) if action in ROOM_ACTIONS
+        ], "commission_form": CommissionForm(),
         "broker_form": BrokerForm(), "note_form": NoteForm(),
     })
 
@@ -168,6 +172,16 @@ def offer_new(request, pk):
                 target = {"price_amount": "price"}.get(field, field)
                 form.add_error(target if target in form.fields else None, message)
     return render(request, "deals/offer_form.html", {"deal": deal, "form": form, "answers": answers})
+
+
+OFFER_ACTIONS = ("accept", "reject", "withdraw")
+BROKER_ACTIONS = ("accept", "decline", "assign")
+REVIEW_ACTIONS = ("mitigate", "proceed", "stop", "finding")
+#: the deal actions a person takes from the room, with their labels (the others follow from offers, review, contract)
+ROOM_ACTIONS = {
+    "accept": _("接受意向"), "decline": _("拒绝意向"), "cancel": _("取消交易"), "revise": _("重新协商条款"),
+    "dispute": _("提出争议"), "resolve": _("解决争议"), "close": _("完成交易"),
+}
 
 
 @login_required
