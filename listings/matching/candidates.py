@@ -8,30 +8,6 @@ from listings.catalogue.models import in_force_q
 from listings.matching.scorer import Candidate, DemandQuery, ListingOffer, MatchResult, score_candidate, weights_for
 from marketplace.kernel.money import Money
 
-#: the parts of the score and their weights (sum 1)
-WEIGHTS: dict[str, float] = {
-    "text": 0.45,
-    "ipc": 0.25,
-    "field": 0.10,
-    "budget": 0.10,
-    "deal_type": 0.10,
-}
-PART_LABELS = {
-    "text": "文本相关度 text relevance",
-    "ipc": "IPC 邻近度 IPC proximity",
-    "field": "产业/实验区 industry & zone fit",
-    "budget": "预算 budget fit",
-    "deal_type": "交易方式 deal-type fit",
-}
-
-#: raw IPC proximity by the deepest level the demand's and the patent's codes share
-IPC_LEVEL_RAW = {"main_group": 1.0, "subclass": 0.7, "class": 0.4, "section": 0.15}
-#: shallow → deep; ``subgroup`` agreement counts as ``main_group`` (the finest level we report)
-IPC_COMPARE_LEVELS = ("section", "class", "subclass", "main_group")
-
-DEAL_TYPES = ("assignment", "licence", "open_licence")
-DEAL_TYPE_LABELS = {"assignment": "转让", "licence": "许可", "open_licence": "开放许可"}
-
 #: a candidate needs at least this score to be kept
 MIN_SCORE = 0.05
 #: candidate pool sizes per search call

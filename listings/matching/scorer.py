@@ -50,13 +50,6 @@ IPC_COMPARE_LEVELS = ("section", "class", "subclass", "main_group")
 DEAL_TYPES = ("assignment", "licence", "open_licence")
 DEAL_TYPE_LABELS = {"assignment": "转让", "licence": "许可", "open_licence": "开放许可"}
 
-#: a candidate needs at least this score to be kept
-MIN_SCORE = 0.05
-#: candidate pool sizes per search call
-TEXT_POOL = 100
-IPC_POOL = 40
-NEIGHBOUR_POOL = 20
-MAX_QUERY_CODES = 3
 
 
 # ---------------------------------------------------------------------------------------------
