@@ -214,17 +214,19 @@ def match(
     include_ids: Sequence[int] = (),
     min_score: float = MIN_SCORE,
     model: semantics.MatchingModel | None | bool = True,
+    predict: bool = True,
 ) -> list[MatchResult]:
     """The best ``limit`` matches for ``query``, best first.
 
     ``include_ids`` forces patents into the candidate pool. ``model``: the matching model (True: the one
-    under var/, None or False: none)."""
+    under var/, None or False: none). ``predict``: give a demand without IPC codes the predicted fields."""
     if backend is None:
         from search import get_search_backend
 
         backend = get_search_backend()
     matching_model = semantics.load() if model is True else (model or None)
-    query = with_predicted_fields(query)
+    if predict:
+        query = with_predicted_fields(query)
     pool = gather_candidates(query, backend=backend, include_ids=include_ids)
     if not pool:
         return []
@@ -232,12 +234,14 @@ def match(
 
 
 def text_only(query: DemandQuery, *, limit: int = 10, backend=None) -> list[int]:
-    """The baseline the benchmark compares against: the engine's more-like-this ranking alone."""
+    """The baseline the benchmark compares against: the engine's more-like-this ranking alone (over the
+    patents the matcher may propose: pending applications too when the demand accepts assignment)."""
     from search.interface import SearchFilters
 
     if backend is None:
         from search import get_search_backend
 
         backend = get_search_backend()
-    hits = backend.more_like_this(text=query.text, filters=SearchFilters(legal_status=LegalStatus.IN_FORCE), limit=limit)
+    filters = SearchFilters() if query.accepts_assignment else SearchFilters(legal_status=LegalStatus.IN_FORCE)
+    hits = backend.more_like_this(text=query.text, filters=filters, limit=limit)
     return [hit.id for hit in hits]
