@@ -85,6 +85,23 @@ def suggested_fields(query: SearchQuery, result: SearchResult, *, k: int = 3) ->
     return tuple(FieldSuggestion(code, titles.get(code, ""), round(score, 3)) for code, score in predicted)
 
 
+#: the longest text the field suggestions read (a demand's title and problem)
+MAX_FIELD_TEXT = 5_000
+
+
+def field_suggestions(text: str, *, k: int = 3) -> tuple[FieldSuggestion, ...]:
+    """IPC subclasses the field classifier predicts for any text (a demand's title and problem), with their
+    Chinese titles; () for an empty text or without a trained model."""
+    text = (text or "").strip()[:MAX_FIELD_TEXT]
+    if not text:
+        return ()
+    from search.classifier import predict_fields
+
+    predicted = predict_fields(text, k=k)
+    titles = _ipc_titles(code for code, _ in predicted)
+    return tuple(FieldSuggestion(code, titles.get(code, ""), round(score, 3)) for code, score in predicted)
+
+
 def search_patents(query: SearchQuery, *, backend=None) -> SearchResult:
     """The engine's result with suggestions and suggested fields filled in."""
     backend = backend or get_search_backend()
@@ -96,4 +113,4 @@ def search_patents(query: SearchQuery, *, backend=None) -> SearchResult:
     )
 
 
-__all__ = ["search_patents", "suggestions_for", "suggested_fields", "SearchFilters"]
+__all__ = ["search_patents", "suggestions_for", "suggested_fields", "field_suggestions", "SearchFilters"]

@@ -86,6 +86,30 @@ def real_records(data_dir: Path) -> list[dict]:
     return list(records.values())
 
 
+def _silence_indexing():
+    """Disconnect the receivers that queue indexing tasks (saves, deletes and ``patents_changed`` of the
+    throw-away rows must never reach the configured broker or the live index); returns the undo."""
+    from django.db.models.signals import post_delete, post_save
+
+    from listings.catalogue.models import Patent
+    from listings.catalogue.signals import patents_changed
+    from search import signals as search_signals
+
+    wiring = [
+        (post_save, search_signals._patent_saved, Patent, "search_patent_saved"),
+        (post_delete, search_signals._patent_deleted, Patent, "search_patent_deleted"),
+        (patents_changed, search_signals._patents_changed, None, "search_patents_changed"),
+    ]
+    for signal, _receiver, sender, uid in wiring:
+        signal.disconnect(sender=sender, dispatch_uid=uid)
+
+    def reconnect() -> None:
+        for signal, receiver, sender, uid in wiring:
+            signal.connect(receiver, sender=sender, dispatch_uid=uid)
+
+    return reconnect
+
+
 def calibrate(scored: list[tuple[float, bool]], *, target: float = 0.9) -> dict:
     """The lowest score t such that at least ``target`` of the matches scoring t or more are relevant."""
     ordered = sorted(scored, key=lambda pair: -pair[0])
@@ -127,6 +151,7 @@ class Command(BaseCommand):
             return
         workdir = Path(tempfile.mkdtemp(prefix="bench-matching-"))
         self.stdout.write(f"throw-away database and index in {workdir}")
+        reconnect = _silence_indexing()
         original = self._use_throwaway_database(workdir / "bench.sqlite3")
         saved_paths = (getattr(settings, "FIELD_CLASSIFIER_PATH", None), getattr(settings, "MATCHING_MODEL_PATH", None))
         try:
@@ -137,6 +162,7 @@ class Command(BaseCommand):
         finally:
             settings.FIELD_CLASSIFIER_PATH, settings.MATCHING_MODEL_PATH = saved_paths
             self._restore_database(original)
+            reconnect()
             from search import reset_search_backends
 
             reset_search_backends()
