@@ -56,7 +56,7 @@ MIN_SCORE = 0.05
 #: the one threshold of both paths: a match is announced to a buyer only at or above it. Calibrated on the
 #: development set by ``make bench-matching`` (the lowest score at which matches are in an acceptable field
 #: at least 90 % of the time; see docs/benchmarks.md "## Matching").
-MATCH_THRESHOLD = 0.5
+MATCH_THRESHOLD = 0.32
 #: candidate pool sizes per search call
 TEXT_POOL = 100
 IPC_POOL = 40
