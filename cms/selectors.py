@@ -36,6 +36,14 @@ IPC_SECTIONS = "ABCDEFGH"
 # --------------------------------------------------------------------------------------------
 # Patent list filters
 # --------------------------------------------------------------------------------------------
+def listed_only(patents):
+    """Only the patents with a public listing on the exchange (the list's "仅看已挂牌")."""
+    from listings.trading.models import PUBLIC_STATUSES, Listing
+
+    listed = Listing.patents.through.objects.filter(listing__status__in=PUBLIC_STATUSES).values("patent_id")
+    return patents.filter(pk__in=listed)
+
+
 def patent_filters_from_query(params) -> PatentFilters:
     """``PatentFilters.from_query`` plus the ``section`` select of the list page.
 

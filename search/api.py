@@ -14,7 +14,7 @@ from search.facets import VALUE_FACETS
 from search.interface import FACETS, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS
 from search.params import MAX_PAGE, MAX_YEAR, MIN_YEAR, SearchParamError, parse_search_params
 from search.presentation import facet_labels, patent_url
-from search.selectors import MAX_FIELD_TEXT, field_suggestions, search_patents
+from search.selectors import MAX_FIELD_TEXT, field_suggestions, hit_cards, search_patents
 
 
 class FacetValueSerializer(serializers.Serializer):
@@ -35,6 +35,11 @@ class HitSerializer(serializers.Serializer):
     )
     matched_terms = serializers.ListField(child=serializers.CharField())
     url = serializers.CharField(allow_null=True)
+    legal_status = serializers.CharField(help_text="legal status code (pending, in_force, …)")
+    legal_status_label = serializers.CharField(help_text="legal status in the request's language")
+    listed = serializers.BooleanField(help_text="has a published listing on the exchange")
+    price = serializers.DictField(allow_null=True, help_text='lowest asking price {"amount": fen, "currency"}; null when unlisted or 面议')
+    negotiable = serializers.BooleanField(help_text="listed with no asking price (面议)")
 
 
 class SuggestionSerializer(serializers.Serializer):
@@ -130,6 +135,7 @@ class PatentSearchView(APIView):
             return _bad(error)
         result = search_patents(query)
         labels = facet_labels(result.facets)
+        cards = hit_cards(hit.id for hit in result.hits)
         english = (get_language() or "").lower().startswith("en")
         return Response(
             {
@@ -157,6 +163,7 @@ class PatentSearchView(APIView):
                         "highlights": hit.highlights,
                         "matched_terms": list(hit.matched_terms),
                         "url": patent_url(hit),
+                        **_card_fields(cards.get(hit.id)),
                     }
                     for hit in result.hits
                 ],
@@ -169,6 +176,14 @@ class PatentSearchView(APIView):
                 },
             }
         )
+
+
+def _card_fields(card) -> dict:
+    if card is None:
+        return {"legal_status": "", "legal_status_label": "", "listed": False, "price": None, "negotiable": False}
+    price = {"amount": card.price_amount, "currency": card.price_currency} if card.price_amount is not None else None
+    return {"legal_status": card.legal_status, "legal_status_label": card.legal_status_label, "listed": card.listed,
+            "price": price, "negotiable": card.negotiable}
 
 
 class AutocompleteView(APIView):

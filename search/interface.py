@@ -48,6 +48,7 @@ class SearchFilters:
     applicant: str = ""
     legal_status: str = ""
     kind: str = ""
+    listed: str = ""  # "true": only patents with a published listing
     year_from: int | None = None
     year_to: int | None = None
     ids: tuple[int, ...] | None = None  # restrict to these patent ids (used by matching)
