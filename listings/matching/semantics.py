@@ -186,10 +186,12 @@ class DemandTerms:
         if self.total <= 0:
             return 0.0, {}
         held: dict[str, float] = {}
+        covered = 0.0
         for group, weight in zip(self.groups, self.weights):
             if any(alternative and all(t in tokens for t in alternative) for alternative in group.alternatives):
                 held[group.word] = round(weight, 4)
-        return sum(held.values()) / self.total, held
+                covered += weight
+        return covered / self.total, held
 
 
 def demand_terms(text: str, model: MatchingModel | None) -> DemandTerms:
