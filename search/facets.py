@@ -119,7 +119,7 @@ REGISTRY: tuple[Facet, ...] = (
           lambda doc: ["true"] if doc.listed else [], titles="choices", choices=_listed_choices,
           counted=False, sidebar=False, description="true: only patents with a published listing on the exchange"),
     Facet("application_year", "year_from", "year_from", "application_year", "申请年份", "Application year",
-          "year", False, lambda doc: [str(doc.application_date.year)] if doc.application_date else []),
+          "year", False, lambda doc: [str(doc.filing_year)] if doc.filing_year else []),
 )
 
 BY_NAME = {facet.name: facet for facet in REGISTRY}

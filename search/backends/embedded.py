@@ -276,7 +276,9 @@ class Backend(SearchBackend):
     @staticmethod
     def _prepare(doc: PatentDocument) -> tuple:
         """The rows of one document, tokenised outside any transaction."""
-        day = doc.application_date.toordinal() if doc.application_date else 0
+        # the date sort and the year filter use the filing year when only the year is known (1 January)
+        sort_date = doc.filing_sort_date
+        day = sort_date.toordinal() if sort_date else 0
         return (
             (
                 doc.id,
