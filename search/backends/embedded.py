@@ -959,13 +959,20 @@ class Backend(SearchBackend):
             best = heapq.nsmallest(limit, scores, key=lambda d: (scores[d], d))
             return self._hits(conn, s, best, scores, tuple(terms), highlight=True)
 
-    # the raw floor used by the benchmark: FTS5 MATCH and BM25 order, nothing else
+    # the raw floor used by the benchmark: FTS5 MATCH of the same expanded terms and BM25 order, nothing else
     def raw_match(self, text: str, limit: int = 20) -> list[int]:
-        expression = analysis.match_expression(analysis.query_tokens(text).tokens)
-        if not expression:
+        """The floor: the MATCH expression ``search`` builds for ``text`` (stop-words out, synonym groups
+        expanded, near-universal terms dropped), ordered by BM25, first ``limit`` rowids; no filter, count,
+        partial matching, facets or highlights."""
+        u = understand(text) if text.strip() else None
+        if u is None or not u.groups:
             return []
         with self._read() as conn:
-            s = self._state(conn)[0]
+            s, cache = self._refresh(conn)
+            groups, _rarest = self._terms(conn, s, u.groups, len(cache.docvals))
+            expression = self._expression(groups)
+            if not expression:
+                return []
             return [
                 r[0]
                 for r in conn.execute(
