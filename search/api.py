@@ -217,7 +217,7 @@ class AutocompleteView(APIView):
 
 
 class FieldSuggestionsSerializer(serializers.Serializer):
-    fields = FieldSuggestionSerializer(many=True, help_text="IPC subclasses predicted for the text, best first")
+    suggestions = FieldSuggestionSerializer(many=True, help_text="IPC subclasses predicted for the text, best first")
 
 
 class FieldSuggestionsView(APIView):
@@ -246,4 +246,4 @@ class FieldSuggestionsView(APIView):
         if not raw_k.isdigit() or not 1 <= int(raw_k) <= 5:
             return _bad(SearchParamError("k", "应在 1–5 之间 / must be between 1 and 5"))
         found = field_suggestions(text, k=int(raw_k))
-        return Response({"fields": [{"code": f.code, "title": f.title, "score": f.score} for f in found]})
+        return Response({"suggestions": [{"code": f.code, "title": f.title, "score": f.score} for f in found]})

@@ -140,15 +140,19 @@ def hit_cards(ids) -> dict[int, HitCard]:
     cards = {}
     for patent in qs:
         public = [lst for lst in patent.listings.all() if getattr(lst, "is_public", False)] if has_listings else []
-        priced = [lst for lst in public if getattr(lst, "price_amount", None) is not None]
-        cheapest = min(priced, key=lambda lst: lst.price_amount) if priced else None
+        prices: list[tuple[int, str]] = []
+        for listing in public:
+            amount = getattr(listing, "price_amount", None)
+            if amount is not None:
+                prices.append((int(amount), getattr(listing, "price_currency", "") or "CNY"))
+        cheapest = min(prices) if prices else None
         cards[patent.pk] = HitCard(
             legal_status=patent.legal_status,
             legal_status_label=str(labels.get(patent.legal_status, patent.legal_status or "")),
             application_year=patent.application_year,
             listed=bool(public),
-            price_amount=int(cheapest.price_amount) if cheapest else None,
-            price_currency=(cheapest.price_currency or "CNY") if cheapest else "",
+            price_amount=cheapest[0] if cheapest else None,
+            price_currency=cheapest[1] if cheapest else "",
             negotiable=bool(public) and cheapest is None,
         )
     return cards

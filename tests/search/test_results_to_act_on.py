@@ -87,7 +87,7 @@ def test_field_suggestions_for_a_demand_text(client, settings, tmp_path):
     settings.FIELD_CLASSIFIER_PATH = classifier.save(classifier.train(texts, labels), tmp_path / "fc.joblib")
 
     body = client.get("/api/search/fields", {"text": "我们需要电镀废水的处理技术"}).json()
-    assert body["fields"][0]["code"] == "C02F" and body["fields"][0]["title"] == "水、废水、污水或污泥的处理"
+    assert body["suggestions"][0]["code"] == "C02F" and body["suggestions"][0]["title"] == "水、废水、污水或污泥的处理"
     assert client.get("/api/search/fields", {"text": ""}).json()["param"] == "text"
     assert client.get("/api/search/fields", {"text": "x" * 5001}).status_code == 400
     assert client.get("/api/search/fields", {"text": "光伏", "k": "9"}).json()["param"] == "k"
