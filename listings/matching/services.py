@@ -178,7 +178,7 @@ def demand_matches_compute(*, demand: Demand, backend=None) -> list[DemandMatch]
 # --------------------------------------------------------------------------------------------
 # Listing → demands
 # --------------------------------------------------------------------------------------------
-def listing_matching_demands(*, listing: Listing, backend=None) -> list[tuple[Demand, MatchResult]]:
+def listing_matching_demands(*, listing: Listing) -> list[tuple[Demand, MatchResult]]:
     """Published demands (of other organisations) for which one of the listing's patents scores at
     least ``NOTIFY_THRESHOLD`` through this listing, with that match.
 
@@ -204,10 +204,10 @@ def listing_matching_demands(*, listing: Listing, backend=None) -> list[tuple[De
     return found
 
 
-def listing_demands_notify(*, listing: Listing, backend=None) -> list[Demand]:
+def listing_demands_notify(*, listing: Listing) -> list[Demand]:
     """Store the listing's match on each demand it fits and tell each demand's people once."""
     told = []
-    for demand, result in listing_matching_demands(listing=listing, backend=backend):
+    for demand, result in listing_matching_demands(listing=listing):
         with transaction.atomic():
             Demand.objects.select_for_update().filter(pk=demand.pk).first()
             row = DemandMatch.objects.filter(demand=demand, patent_id=result.patent_id).first()
