@@ -36,7 +36,7 @@ IPC_SECTIONS = "ABCDEFGH"
 # --------------------------------------------------------------------------------------------
 # Patent list filters
 # --------------------------------------------------------------------------------------------
-def listed_only(patents):
+def listed_only(patents: QuerySet[Patent]) -> QuerySet[Patent]:
     """Only the patents with a public listing on the exchange (the list's "仅看已挂牌")."""
     from listings.trading.models import PUBLIC_STATUSES, Listing
 

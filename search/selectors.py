@@ -4,6 +4,7 @@ fields for sentence queries (``search.classifier``)."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from typing import Any
 
 from search import get_search_backend
@@ -122,7 +123,7 @@ class HitCard:
         return None if self.price_amount is None else Money(self.price_amount, self.price_currency)
 
 
-def hit_cards(ids) -> dict[int, HitCard]:
+def hit_cards(ids: Iterable[int]) -> dict[int, HitCard]:
     """The cards of these patents from the database (fresher than the index: a listing just withdrawn shows so).
 
     The listings are read through the patent's reverse relation, as ``search.documents`` does; search never
