@@ -24,6 +24,8 @@ from marketplace.kernel.money import Money
 
 #: subclasses the field classifier predicts for a demand without IPC codes (and searched as neighbourhoods)
 PREDICTED_FIELDS = 3
+#: how much of a candidate's abstract the LSA vector reads
+LSA_ABSTRACT_CHARS = 200
 
 # ---------------------------------------------------------------------------------------------
 # Candidates: the search interface, then the database for features
@@ -186,12 +188,13 @@ def score_patents(
     ordered = list(candidates.values())
     cosines: list[float] | None = None
     if model is not None and query.text.strip():
-        vectors = model.embed([query.text] + [f"{c.title} {c.title} {c.abstract}" for c in ordered])
+        # the title twice and the opening of the abstract: what a patent is about, at a bounded cost
+        vectors = model.embed([query.text] + [f"{c.title} {c.title} {c.abstract[:LSA_ABSTRACT_CHARS]}" for c in ordered])
         cosines = [float(v) for v in vectors[1:] @ vectors[0]]
     weights = weights_for(query, semantic=cosines is not None)
     results = []
     for i, candidate in enumerate(ordered):
-        coverage, held = terms.coverage(semantics.document_tokens(f"{candidate.title} {candidate.abstract}"))
+        coverage, held = terms.coverage(semantics.document_text(f"{candidate.title} {candidate.abstract}"))
         result = score_candidate(
             query,
             candidate,

@@ -4,8 +4,8 @@ Two things the scorer needs from the corpus and cannot get from one document:
 
 - **how informative a word is**: the inverse document frequency of each word over the Chinese IPC titles and
   the zone's patents, scaled to [0, 1], so 装置、质量、机器人 weigh little and 机器视觉、正极材料 much;
-- **what a text is about when it shares no word**: a latent semantic space (TF-IDF over precise-mode words,
-  then a truncated SVD). Two texts are compared by the cosine of their LSA vectors.
+- **what a text is about when it shares no word**: a latent semantic space (TF-IDF over Chinese character
+  bigrams and English stems, then a truncated SVD). Two texts are compared by the cosine of their LSA vectors.
 
 Both come from one file (``var/matching-model.joblib``), trained with no download. Without the file the scorer
 still works: every word weighs the same and the semantic part is left out (the explanation says so).
@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from typing import Any
 from search import analysis
 from search.understanding import QUERY_EN_STOPWORDS, QUERY_STOPWORDS, TermGroup, understand
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 #: LSA dimensions (capped by the vocabulary size when the corpus is small)
 LSA_COMPONENTS = 160
 _lock = threading.Lock()
@@ -47,9 +48,40 @@ def lsa_terms(text: str) -> list[str]:
     return out
 
 
-def document_tokens(text: str) -> frozenset[str]:
-    """The tokens a patent offers for term matching (search mode: a patent's word and its sub-words)."""
-    return frozenset(analysis.index_tokens((text or "")[:20_000]))
+def lsa_features(text: str) -> list[str]:
+    """What the LSA space is built on: Chinese character bigrams inside each run, and stemmed English words.
+
+    No segmentation, so embedding a few hundred candidates costs milliseconds."""
+    out: list[str] = []
+    for run in analysis._RUN.findall(analysis.normalise((text or "")[:2_000])):
+        if analysis.is_cjk(run):
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        elif not run.isdigit() and run not in analysis.EN_STOPWORDS:
+            out.append(analysis._latin(run))
+    return out
+
+
+class DocumentText:
+    """A patent's text as term matching reads it: normalised (a Chinese word is held when it occurs, which
+    includes a patent's sub-words), and, only when asked, the stems of its English words."""
+
+    def __init__(self, text: str):
+        self.text = analysis.normalise((text or "")[:20_000])
+        self._latin: frozenset[str] | None = None
+
+    def holds(self, token: str) -> bool:
+        if analysis.is_cjk(token):
+            return token in self.text
+        if self._latin is None:
+            self._latin = frozenset(analysis._latin(w) for w in _LATIN_RUN.findall(self.text))
+        return token in self._latin
+
+
+_LATIN_RUN = re.compile(r"[a-z0-9]+")
+
+
+def document_text(text: str) -> DocumentText:
+    return DocumentText(text)
 
 
 @dataclass
@@ -58,7 +90,7 @@ class MatchingModel:
 
     n_docs: int
     df: dict[str, int]
-    vectorizer: Any  # sklearn TfidfVectorizer over ``lsa_terms``
+    vectorizer: Any  # sklearn TfidfVectorizer over ``lsa_features``
     svd: Any  # sklearn TruncatedSVD
     meta: dict
 
@@ -98,8 +130,10 @@ def train(texts: Iterable[str], *, components: int = LSA_COMPONENTS, progress: C
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     analysed: list[list[str]] = []
+    kept: list[str] = []
     for text in texts:
         analysed.append(lsa_terms(text))
+        kept.append(text)
         if progress:
             progress(1)
     if len(analysed) < 10:
@@ -108,19 +142,13 @@ def train(texts: Iterable[str], *, components: int = LSA_COMPONENTS, progress: C
     for terms in analysed:
         for term in set(terms):
             df[term] = df.get(term, 0) + 1
-    vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=2)
-    matrix = vectorizer.fit_transform(analysed)
+    vectorizer = TfidfVectorizer(analyzer=lsa_features, sublinear_tf=True, min_df=2)
+    matrix = vectorizer.fit_transform(kept)
     n_components = max(2, min(components, matrix.shape[1] - 1, matrix.shape[0] - 1))
     svd = TruncatedSVD(n_components=n_components, algorithm="randomized", n_iter=5, random_state=seed)
     svd.fit(matrix)
-    # from here on the vectorizer analyses raw text itself
-    vectorizer.set_params(analyzer=lsa_terms)
     return MatchingModel(n_docs=len(analysed), df=df, vectorizer=vectorizer, svd=svd,
                          meta={**(meta or {}), "texts": len(analysed), "vocabulary": len(df), "components": n_components})
-
-
-def _identity(terms: list[str]) -> list[str]:
-    return terms
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -179,16 +207,16 @@ class DemandTerms:
     def total(self) -> float:
         return sum(self.weights)
 
-    def coverage(self, tokens: frozenset[str]) -> tuple[float, dict[str, float]]:
+    def coverage(self, document: DocumentText) -> tuple[float, dict[str, float]]:
         """The weighted share of the demand's words a document holds, and the words it holds with their weights.
 
-        A word is held when every token of one of its alternatives is among the document's tokens."""
+        A word is held when the document holds every token of one of its alternatives."""
         if self.total <= 0:
             return 0.0, {}
         held: dict[str, float] = {}
         covered = 0.0
         for group, weight in zip(self.groups, self.weights):
-            if any(alternative and all(t in tokens for t in alternative) for alternative in group.alternatives):
+            if any(alternative and all(document.holds(t) for t in alternative) for alternative in group.alternatives):
                 held[group.word] = round(weight, 4)
                 covered += weight
         return covered / self.total, held

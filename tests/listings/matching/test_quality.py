@@ -37,9 +37,9 @@ def test_generic_words_weigh_little_and_rare_words_much(model):
 
 def test_no_sub_word_of_a_demand_word_matches(model):
     terms = semantics.demand_terms("电动车", model)
-    coverage, held = terms.coverage(semantics.document_tokens("动车组转向架控制装置"))
+    coverage, held = terms.coverage(semantics.document_text("动车组转向架控制装置"))
     assert coverage == 0 and held == {}
-    coverage, held = terms.coverage(semantics.document_tokens("电动车的控制装置"))
+    coverage, held = terms.coverage(semantics.document_text("电动车的控制装置"))
     assert coverage == pytest.approx(1.0, abs=1e-3) and set(held) == {"电动车"}
 
 
