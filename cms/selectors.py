@@ -38,6 +38,14 @@ IPC_SECTIONS = "ABCDEFGH"
 # --------------------------------------------------------------------------------------------
 # Patent list filters
 # --------------------------------------------------------------------------------------------
+def listed_only(patents: QuerySet[Patent]) -> QuerySet[Patent]:
+    """Only the patents with a public listing on the exchange (the list's "仅看已挂牌")."""
+    from listings.trading.models import PUBLIC_STATUSES, ListingPatent
+
+    listed = ListingPatent.objects.filter(listing__status__in=PUBLIC_STATUSES).values("patent_id")
+    return patents.filter(pk__in=listed)
+
+
 def patent_filters_from_query(params: Mapping[str, Any]) -> PatentFilters:
     """``PatentFilters.from_query`` plus the ``section`` select of the list page.
 

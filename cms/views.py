@@ -12,9 +12,10 @@ from listings.trading import permissions as listing_permissions
 from listings.trading import selectors as trading_selectors
 from listings.trading.models import PUBLIC_STATUSES, Listing
 from marketplace import permissions
+from search import selectors as search_selectors
 
 PATENTS_PER_PAGE = 20
-FILTER_PARAMS = ("zone", "industry", "section", "ipc", "kind", "status", "applicant", "year_from", "year_to")
+FILTER_PARAMS = ("zone", "industry", "section", "ipc", "kind", "status", "applicant", "year_from", "year_to", "listed")
 
 
 def _filter_context(request: HttpRequest, filters) -> dict:
@@ -31,14 +32,29 @@ def _filter_context(request: HttpRequest, filters) -> dict:
 
 def patent_list(request: HttpRequest) -> HttpResponse:
     filters = cms_selectors.patent_filters_from_query(request.GET)
-    page = Paginator(listing_selectors.patent_list(filters=filters), PATENTS_PER_PAGE).get_page(request.GET.get("page"))
+    listed_only = (request.GET.get("listed") or "").strip() == "true"
+    patents = listing_selectors.patent_list(filters=filters)
+    if listed_only:
+        patents = cms_selectors.listed_only(patents)
+    page = Paginator(patents, PATENTS_PER_PAGE).get_page(request.GET.get("page"))
     kept = request.GET.copy()
     kept.pop("page", None)
+    cards = search_selectors.hit_cards(patent.pk for patent in page.object_list)
+    for patent in page.object_list:
+        setattr(patent, "card", cards.get(patent.pk))  # noqa: B010  # the template's offer badge
+    toggled = request.GET.copy()
+    toggled.pop("page", None)
+    if listed_only:
+        toggled.pop("listed", None)
+    else:
+        toggled["listed"] = "true"
     context = {
         **_filter_context(request, filters),
         "page_obj": page,
         "patents": page.object_list,
         "query_without_page": kept.urlencode(),
+        "listed_only": listed_only,
+        "listed_toggle_query": toggled.urlencode(),
     }
     return render(request, "cms/patent_list.html", context, status=200 if filters.is_valid else 400)
 

@@ -14,7 +14,7 @@ from search.facets import VALUE_FACETS
 from search.interface import FACETS, MAX_PAGE_SIZE, MAX_QUERY_LENGTH, SORTS
 from search.params import MAX_PAGE, MAX_YEAR, MIN_YEAR, SearchParamError, parse_search_params
 from search.presentation import facet_labels, patent_url
-from search.selectors import search_patents
+from search.selectors import MAX_FIELD_TEXT, field_suggestions, hit_cards, search_patents
 
 
 class FacetValueSerializer(serializers.Serializer):
@@ -35,6 +35,11 @@ class HitSerializer(serializers.Serializer):
     )
     matched_terms = serializers.ListField(child=serializers.CharField())
     url = serializers.CharField(allow_null=True)
+    legal_status = serializers.CharField(help_text="legal status code (pending, in_force, …)")
+    legal_status_label = serializers.CharField(help_text="legal status in the request's language")
+    listed = serializers.BooleanField(help_text="has a published listing on the exchange")
+    price = serializers.DictField(allow_null=True, help_text='lowest asking price {"amount": fen, "currency"}; null when unlisted or 面议')
+    negotiable = serializers.BooleanField(help_text="listed with no asking price (面议)")
 
 
 class SuggestionSerializer(serializers.Serializer):
@@ -130,6 +135,7 @@ class PatentSearchView(APIView):
             return _bad(error)
         result = search_patents(query)
         labels = facet_labels(result.facets)
+        cards = hit_cards(hit.id for hit in result.hits)
         english = (get_language() or "").lower().startswith("en")
         return Response(
             {
@@ -157,6 +163,7 @@ class PatentSearchView(APIView):
                         "highlights": hit.highlights,
                         "matched_terms": list(hit.matched_terms),
                         "url": patent_url(hit),
+                        **_card_fields(cards.get(hit.id)),
                     }
                     for hit in result.hits
                 ],
@@ -169,6 +176,14 @@ class PatentSearchView(APIView):
                 },
             }
         )
+
+
+def _card_fields(card) -> dict:
+    if card is None:
+        return {"legal_status": "", "legal_status_label": "", "listed": False, "price": None, "negotiable": False}
+    price = {"amount": card.price_amount, "currency": card.price_currency} if card.price_amount is not None else None
+    return {"legal_status": card.legal_status, "legal_status_label": card.legal_status_label, "listed": card.listed,
+            "price": price, "negotiable": card.negotiable}
 
 
 class AutocompleteView(APIView):
@@ -199,3 +214,36 @@ class AutocompleteView(APIView):
             return _bad(SearchParamError("limit", "应在 1–20 之间 / must be between 1 and 20"))
         suggestions = get_search_backend().autocomplete(text, field=field, limit=int(raw_limit)) if text else []
         return Response({"field": field, "suggestions": suggestions})
+
+
+class FieldSuggestionsSerializer(serializers.Serializer):
+    suggestions = FieldSuggestionSerializer(many=True, help_text="IPC subclasses predicted for the text, best first")
+
+
+class FieldSuggestionsView(APIView):
+    """IPC subclasses (with Chinese titles) the field classifier predicts for a text, e.g. a demand being written."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="search_field_suggestions",
+        parameters=[
+            OpenApiParameter("text", OpenApiTypes.STR, required=True,
+                             description=f"the text (title and problem), at most {MAX_FIELD_TEXT} characters"),
+            OpenApiParameter("k", OpenApiTypes.INT, description="1–5, default 3"),
+        ],
+        responses={200: FieldSuggestionsSerializer, 400: ErrorSerializer},
+        tags=["search"],
+    )
+    def get(self, request):
+        text = (request.query_params.get("text") or "").strip()
+        if not text:
+            return _bad(SearchParamError("text", "请填写文字 / a text is required"))
+        if len(text) > MAX_FIELD_TEXT:
+            return _bad(SearchParamError("text", f"过长（最多 {MAX_FIELD_TEXT} 个字符）/ too long (at most {MAX_FIELD_TEXT} characters)"))
+        raw_k = (request.query_params.get("k") or "3").strip()
+        if not raw_k.isdigit() or not 1 <= int(raw_k) <= 5:
+            return _bad(SearchParamError("k", "应在 1–5 之间 / must be between 1 and 5"))
+        found = field_suggestions(text, k=int(raw_k))
+        return Response({"suggestions": [{"code": f.code, "title": f.title, "score": f.score} for f in found]})

@@ -160,7 +160,8 @@ ENGLISH = ["data", "model", "memory", "network", "error"]
 
 
 def query_set() -> list[tuple[str, SearchQuery]]:
-    """(group, query) pairs: Chinese words of 2 and 4 characters, English words, IPC-filtered, every facet on."""
+    """(group, query) pairs: Chinese words of 2 and 4 characters, English words, IPC-filtered, every facet on,
+    and sentences (their own group, reported apart)."""
     queries: list[tuple[str, SearchQuery]] = []
     for word in CHINESE_2:
         queries.append(("zh-2", SearchQuery(text=word)))
@@ -178,7 +179,19 @@ def query_set() -> list[tuple[str, SearchQuery]]:
         ("一种 方法", SearchFilters()),
     ):
         queries.append(("all-facets", SearchQuery(text=word, filters=filters)))
+    for sentence in SENTENCES:
+        queries.append(("sentence", SearchQuery(text=sentence)))
     return queries
+
+
+#: what users type: sentences (reported apart: partial matching ranks documents holding part of the words)
+SENTENCES = (
+    "提高锂离子电池正极材料循环寿命",
+    "光伏板自动清洗",
+    "电镀废水重金属去除",
+    "我们需要一种机器视觉的产品表面缺陷检测技术",
+    "希望提供低功耗无线传感器网络的数据采集方案",
+)
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -29,6 +29,7 @@ def patent_document(patent: Patent) -> PatentDocument:
         application_date=patent.application_date,
         listed=listed,
         application_number=patent.application_number or "",
+        application_year=patent.application_year,
     )
 
 

@@ -52,6 +52,12 @@ def _kind_choices() -> list[tuple[str, str | Promise]]:
     return list(PatentKind.choices)
 
 
+def _listed_choices() -> list[tuple[str, str | Promise]]:
+    from django.utils.translation import gettext_lazy
+
+    return [("true", gettext_lazy("仅看已挂牌"))]
+
+
 @dataclass(frozen=True)
 class Facet:
     """One facet.
@@ -109,8 +115,11 @@ REGISTRY: tuple[Facet, ...] = (
     Facet("kind", "kind", "kind", "kind", "专利类型", "Patent kind", "choice", False,
           lambda doc: [doc.kind] if doc.kind else [], titles="choices", choices=_kind_choices,
           description="patent kind"),
+    Facet("listed", "listed", "listed", "listed", "已挂牌", "Listed", "choice", False,
+          lambda doc: ["true"] if doc.listed else [], titles="choices", choices=_listed_choices,
+          counted=False, sidebar=False, description="true: only patents with a published listing on the exchange"),
     Facet("application_year", "year_from", "year_from", "application_year", "申请年份", "Application year",
-          "year", False, lambda doc: [str(doc.application_date.year)] if doc.application_date else []),
+          "year", False, lambda doc: [str(doc.filing_year)] if doc.filing_year else []),
 )
 
 BY_NAME = {facet.name: facet for facet in REGISTRY}

@@ -38,6 +38,19 @@ class PatentDocument:
     application_date: dt.date | None = None
     listed: bool = False  # has a published listing on the exchange
     application_number: str = ""  # found by number search with or without its check digit
+    application_year: int | None = None  # the filing year, also when only the year is known (no date)
+
+    @property
+    def filing_year(self) -> int | None:
+        """The year of the filing date, else the filing year alone (records that carry no date)."""
+        return self.application_date.year if self.application_date else self.application_year
+
+    @property
+    def filing_sort_date(self) -> dt.date | None:
+        """What the date sort uses: the filing date, else 1 January of the filing year."""
+        if self.application_date:
+            return self.application_date
+        return dt.date(self.application_year, 1, 1) if self.application_year else None
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,7 @@ class SearchFilters:
     applicant: str = ""
     legal_status: str = ""
     kind: str = ""
+    listed: str = ""  # "true": only patents with a published listing
     year_from: int | None = None
     year_to: int | None = None
     ids: tuple[int, ...] | None = None  # restrict to these patent ids (used by matching)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from marketplace import metrics
@@ -87,6 +88,79 @@ def suggested_fields(query: SearchQuery, result: SearchResult, *, k: int = 3) ->
     return tuple(FieldSuggestion(code, titles.get(code, ""), round(score, 3)) for code, score in predicted)
 
 
+#: the longest text the field suggestions read (a demand's title and problem)
+MAX_FIELD_TEXT = 5_000
+
+
+def field_suggestions(text: str, *, k: int = 3) -> tuple[FieldSuggestion, ...]:
+    """IPC subclasses the field classifier predicts for any text (a demand's title and problem), with their
+    Chinese titles; () for an empty text or without a trained model."""
+    text = (text or "").strip()[:MAX_FIELD_TEXT]
+    if not text:
+        return ()
+    from search.classifier import predict_fields
+
+    predicted = predict_fields(text, k=k)
+    titles = _ipc_titles(code for code, _ in predicted)
+    return tuple(FieldSuggestion(code, titles.get(code, ""), round(score, 3)) for code, score in predicted)
+
+
+@dataclasses.dataclass(frozen=True)
+class HitCard:
+    """What a result row shows besides the engine's hit: legal status, the filing year, and the exchange offer
+    (listed: the lowest asking price of its public listings, or 面议 when none of them names a price)."""
+
+    legal_status: str
+    legal_status_label: str
+    application_year: int | None
+    listed: bool
+    price_amount: int | None  # fen
+    price_currency: str
+    negotiable: bool
+
+    @property
+    def price(self):
+        from marketplace.kernel.money import Money
+
+        return None if self.price_amount is None else Money(self.price_amount, self.price_currency)
+
+
+def hit_cards(ids: Iterable[int]) -> dict[int, HitCard]:
+    """The cards of these patents from the database (fresher than the index: a listing just withdrawn shows so).
+
+    The listings are read through the patent's reverse relation, as ``search.documents`` does; search never
+    imports the trading domain."""
+    from listings.catalogue.models import LegalStatus, Patent
+
+    ids = [int(i) for i in ids]
+    if not ids:
+        return {}
+    qs = Patent.objects.filter(pk__in=ids).only("pk", "legal_status", "application_year")
+    has_listings = hasattr(Patent, "listings")
+    if has_listings:
+        qs = qs.prefetch_related("listings")
+    labels = dict(LegalStatus.choices)
+    cards = {}
+    for patent in qs:
+        public = [lst for lst in patent.listings.all() if getattr(lst, "is_public", False)] if has_listings else []
+        prices: list[tuple[int, str]] = []
+        for listing in public:
+            amount = getattr(listing, "price_amount", None)
+            if amount is not None:
+                prices.append((int(amount), getattr(listing, "price_currency", "") or "CNY"))
+        cheapest = min(prices) if prices else None
+        cards[patent.pk] = HitCard(
+            legal_status=patent.legal_status,
+            legal_status_label=str(labels.get(patent.legal_status, patent.legal_status or "")),
+            application_year=patent.application_year,
+            listed=bool(public),
+            price_amount=cheapest[0] if cheapest else None,
+            price_currency=cheapest[1] if cheapest else "",
+            negotiable=bool(public) and cheapest is None,
+        )
+    return cards
+
+
 def search_patents(query: SearchQuery, *, backend=None) -> SearchResult:
     """The engine's result with suggestions and suggested fields filled in."""
     backend = backend or get_search_backend()
@@ -100,4 +174,4 @@ def search_patents(query: SearchQuery, *, backend=None) -> SearchResult:
     )
 
 
-__all__ = ["search_patents", "suggestions_for", "suggested_fields", "SearchFilters"]
+__all__ = ["search_patents", "hit_cards", "HitCard", "suggestions_for", "suggested_fields", "field_suggestions", "SearchFilters"]

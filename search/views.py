@@ -11,7 +11,7 @@ from search.facets import REGISTRY, facet_params
 from search.interface import SearchResult
 from search.params import PARAMS, SearchParamError, parse_search_params
 from search.presentation import facet_labels, ipc_drilldown, patent_url
-from search.selectors import search_patents
+from search.selectors import hit_cards, search_patents
 
 SIDEBAR_VALUES = 12
 
@@ -62,6 +62,7 @@ def search_page(request):
         node["url"] = _url(params, ipc=node["code"])
     for node in ipc["children"]:
         node["url"] = _url(params, ipc=node["code"])
+    cards = hit_cards(hit.id for hit in result.hits)
     page = query.page if query else 1
     page_size = query.page_size if query else 20
     last_page = max(1, min((result.total + page_size - 1) // page_size, 500))
@@ -69,7 +70,9 @@ def search_page(request):
         "params": params,
         "error": error,
         "result": result,
-        "hits": [{"hit": hit, "url": patent_url(hit)} for hit in result.hits],
+        "hits": [{"hit": hit, "url": patent_url(hit), "card": cards.get(hit.id)} for hit in result.hits],
+        "listed_only": params.get("listed") == "true",
+        "listed_url": _url(params, listed="" if params.get("listed") == "true" else "true"),
         "sidebar": sidebar,
         "ipc": ipc,
         "ipc_clear_url": _url(params, ipc=""),

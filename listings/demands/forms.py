@@ -16,7 +16,9 @@ class DemandForm(forms.Form):
     title = forms.CharField(label=_("标题"), max_length=200)
     problem = forms.CharField(label=_("待解决的技术问题"), widget=forms.Textarea(attrs={"rows": 5}))
     ipc_codes = forms.CharField(
-        label=_("IPC 分类"), required=False, help_text=_("任意层级，逗号或换行分隔，如 H04W, H04B 10/25")
+        label=_("IPC 分类"), required=False,
+        help_text=_("任意层级，逗号或换行分隔，如 H04W, H04B 10/25；不填时按描述预测技术领域参与匹配，下方可点选推荐的分类"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "aria-describedby": "ipc-suggestions"}),
     )
     industries = forms.ModelMultipleChoiceField(label=_("产业"), queryset=Industry.objects.all(), required=False)
     zones = forms.ModelMultipleChoiceField(label=_("实验区"), queryset=Zone.objects.all(), required=False)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from listings.catalogue.models import DealType
 from listings.catalogue.selectors import ipc_param
@@ -12,8 +13,16 @@ from listings.demands import permissions as demand_permissions
 from listings.demands.models import Demand, DemandStatus
 from marketplace import permissions
 from marketplace.kernel.errors import FilterError
-from marketplace.kernel.filters import choice_param, money_param
+from marketplace.kernel.filters import choice_param, keyword_q, money_param
 from marketplace.kernel.typing import Viewer
+
+#: board sort orders: value → ORDER BY (each ends on the primary key, so pages never overlap)
+DEMAND_SORTS: dict[str, tuple[Any, ...]] = {
+    "newest": (F("published_at").desc(nulls_last=True), "-pk"),
+    "deadline": ("deadline", "pk"),  # soonest first
+    "budget_desc": (F("budget_max").desc(nulls_last=True), "-pk"),
+    "title": ("title", "pk"),
+}
 
 
 @dataclass(frozen=True)
@@ -23,6 +32,8 @@ class DemandFilters:
     industry: str = ""
     zone: str = ""
     budget: int | None = None  # fen: demands whose range admits this amount
+    q: str = ""  # words that must each occur in the title or the problem
+    sort: str = ""  # one of DEMAND_SORTS ("" = newest first)
     errors: tuple[FilterError, ...] = field(default=(), compare=False)
 
     @classmethod
@@ -33,8 +44,11 @@ class DemandFilters:
         industry = (params.get("industry") or "").strip()
         zone = (params.get("zone") or "").strip()
         budget = money_param(params, "budget", errors)
+        q = (params.get("q") or "").strip()[:100]
+        sort = choice_param(params, "sort", DEMAND_SORTS, errors)
         return cls(
-            deal_type=deal_type, ipc=ipc, industry=industry, zone=zone, budget=budget, errors=tuple(errors)
+            deal_type=deal_type, ipc=ipc, industry=industry, zone=zone, budget=budget, q=q, sort=sort,
+            errors=tuple(errors),
         )
 
     @property
@@ -69,6 +83,10 @@ def demands_filter(qs: QuerySet[Demand], filters: DemandFilters | None) -> list[
     if filters.budget is not None:
         qs = qs.filter(Q(budget_min__isnull=True) | Q(budget_min__lte=filters.budget))
         qs = qs.filter(Q(budget_max__isnull=True) | Q(budget_max__gte=filters.budget))
+    if filters.q:
+        qs = qs.filter(pk__in=Demand.objects.filter(keyword_q(filters.q, ("title", "problem"))).values("pk"))
+    if filters.sort:
+        qs = qs.order_by(*DEMAND_SORTS[filters.sort])
     result = list(qs.distinct())
     # JSON list membership is filtered here: SQLite has no JSON containment lookup.
     if filters.deal_type:

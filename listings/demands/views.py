@@ -30,6 +30,8 @@ def demand_board(request):
     rows = [(d, demand_permissions.can_see_demand_organisation(request.user, d)) for d in demands]
     return render(request, "listings/demand_board.html", {
         "page": paginate(request, rows), "filters": filters, "params": request.GET, **filter_choices(),
+        "sorts": [("", _("最新发布")), ("deadline", _("截止日期最近")), ("budget_desc", _("预算从高到低")),
+                  ("title", _("按标题"))],
     })
 
 

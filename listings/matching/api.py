@@ -11,7 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from listings.demands.models import Demand
-from listings.matching import selectors
+from listings.matching import presentation, selectors
 from listings.matching import services as services
 from listings.matching.models import AlertFrequency, DemandMatch, SavedSearch, SavedSearchScope
 
@@ -25,6 +25,11 @@ class MatchPartSerializer(serializers.Serializer):
     share = serializers.FloatField()
 
 
+class MatchReasonSerializer(serializers.Serializer):
+    aspect = serializers.CharField()
+    text = serializers.CharField()
+
+
 class DemandMatchSerializer(serializers.ModelSerializer):
     publication_number = serializers.CharField(source="patent.publication_number")
     title = serializers.CharField(source="patent.title")
@@ -32,11 +37,12 @@ class DemandMatchSerializer(serializers.ModelSerializer):
     ipc_level = serializers.SerializerMethodField()
     price_fit = serializers.SerializerMethodField()
     parts = serializers.SerializerMethodField()
+    reasons = serializers.SerializerMethodField()
 
     class Meta:
         model = DemandMatch
         fields = ["patent", "publication_number", "title", "listing", "score", "rank", "matched_terms", "ipc_level",
-                  "price_fit", "parts", "computed_at", "explanation"]
+                  "price_fit", "parts", "reasons", "computed_at", "explanation"]
 
     def get_matched_terms(self, row) -> list[str]:
         return row.explanation.get("matched_terms", [])
@@ -45,11 +51,19 @@ class DemandMatchSerializer(serializers.ModelSerializer):
         return row.explanation.get("ipc_level")
 
     def get_price_fit(self, row) -> dict:
-        return row.explanation.get("price_fit", {})
+        """The stored codes and numbers, with ``text`` worded in the request's language."""
+        fit = dict(row.explanation.get("price_fit", {}))
+        fit["text"] = presentation.price_fit_text(fit)
+        return fit
 
     @extend_schema(responses=MatchPartSerializer(many=True))
     def get_parts(self, row) -> list[dict]:
-        return cast(list[dict[Any, Any]], MatchPartSerializer(row.parts, many=True).data)  # many=True: a list
+        return cast(list[dict[Any, Any]], MatchPartSerializer(presentation.parts(row.explanation), many=True).data)
+
+    @extend_schema(responses=MatchReasonSerializer(many=True))
+    def get_reasons(self, row) -> list[dict]:
+        """Each aspect of the match in words, in the request's language (the stored explanation holds codes)."""
+        return [{"aspect": what, "text": words} for what, words in presentation.reasons(row.explanation)]
 
 
 class DemandMatchesView(ListAPIView):

@@ -1,23 +1,31 @@
 """Candidate gathering for matching: search hits, IPC neighbours and listings become scored, ranked matches."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 
 from listings.catalogue.identifiers import parse_ipc
-from listings.catalogue.models import in_force_q
-from listings.matching.scorer import Candidate, DemandQuery, ListingOffer, MatchResult, score_candidate, weights_for
+from listings.catalogue.models import LegalStatus, in_force_q
+from listings.matching import semantics
+from listings.matching.scorer import (
+    IPC_POOL,
+    MAX_QUERY_CODES,
+    MIN_SCORE,
+    NEIGHBOUR_POOL,
+    TEXT_POOL,
+    Candidate,
+    DemandQuery,
+    ListingOffer,
+    MatchResult,
+    score_candidate,
+    weights_for,
+)
 from marketplace.kernel.money import Money
 
-#: a candidate needs at least this score to be kept
-MIN_SCORE = 0.05
-#: candidate pool sizes per search call
-TEXT_POOL = 100
-IPC_POOL = 40
-NEIGHBOUR_POOL = 20
-MAX_QUERY_CODES = 3
-
-
-
+#: subclasses the field classifier predicts for a demand without IPC codes (and searched as neighbourhoods)
+PREDICTED_FIELDS = 3
+#: how much of a candidate's abstract the LSA vector reads
+LSA_ABSTRACT_CHARS = 200
 
 # ---------------------------------------------------------------------------------------------
 # Candidates: the search interface, then the database for features
@@ -26,31 +34,6 @@ def _neighbourhood(code: str) -> str:
     """The IPC filter used to look for neighbours of a demand code: its main group, else the code."""
     ipc = parse_ipc(code)
     return ipc.at("main_group") or str(ipc)
-
-
-def _collect(hits, pool: dict[int, tuple[float, set[str]]]) -> None:
-    for hit in hits:
-        score, terms = pool.get(hit.id, (0.0, set()))
-        pool[hit.id] = (max(score, float(hit.score)), terms | set(hit.matched_terms))
-
-
-def _collect_full_matches(text: str, filters, *, backend, pool: dict[int, tuple[float, set[str]]]) -> None:
-    """Patents in the demand's IPC neighbourhood that contain *every* term of the demand (the engine's
-    BM25 search). More-like-this keeps only the most distinctive terms, and in a field full of generic
-    titles (数据存储方法、…存储介质) those can miss the one patent that says everything the demand says;
-    a full match inside the right field is as strong as text evidence gets, so it ranks with the best
-    more-like-this hit."""
-    from search.interface import SearchQuery
-
-    result = backend.search(
-        SearchQuery(text=text, filters=filters, sort="relevance", page_size=IPC_POOL, facets=False, highlight=False)
-    )
-    if not result.hits:
-        return
-    best = max((score for score, _ in pool.values()), default=0.0)
-    for hit in result.hits:
-        score, terms = pool.get(hit.id, (0.0, set()))
-        pool[hit.id] = (max(score, float(hit.score), best), terms | set(hit.matched_terms))
 
 
 def _listing_model():
@@ -84,15 +67,16 @@ def ipc_neighbours(codes: Sequence[str], *, limit: int = NEIGHBOUR_POOL, exclude
     return list(dict.fromkeys(qs[: limit * 3]))[:limit]
 
 
-def load_candidates(patent_ids: Iterable[int]) -> dict[int, Candidate]:
-    """Features of these patents; patents neither in force nor in a public listing are dropped."""
+def load_candidates(patent_ids: Iterable[int], *, pending: bool = False) -> dict[int, Candidate]:
+    """Features of these patents. Kept: patents in force, patents in a public listing, and (``pending``: the
+    demand accepts assignment) pending applications; the rest are dropped."""
     from listings.catalogue.models import Patent, PatentIpc
 
     ids = list(dict.fromkeys(patent_ids))
     if not ids:
         return {}
     in_force_ids = set(Patent.objects.filter(in_force_q(), pk__in=ids).values_list("pk", flat=True))
-    rows = Patent.objects.filter(pk__in=ids).values_list("pk", "publication_number", "title", "legal_status")
+    rows = Patent.objects.filter(pk__in=ids).values_list("pk", "publication_number", "title", "abstract", "legal_status")
     codes: dict[int, list[str]] = {}
     for patent_id, code in PatentIpc.objects.filter(patent_id__in=ids).order_by("position").values_list("patent_id", "code"):
         codes.setdefault(patent_id, []).append(code)
@@ -128,22 +112,36 @@ def load_candidates(patent_ids: Iterable[int]) -> dict[int, Candidate]:
                 ListingOffer(id=listing.pk, deal_type=listing.deal_type, price=price, title=listing.title)
             )
     candidates = {}
-    for pk, publication_number, title, _legal_status in rows:
+    for pk, publication_number, title, abstract, legal_status in rows:
         in_force = pk in in_force_ids
+        is_pending = legal_status == LegalStatus.PENDING
         listing_offers = tuple(sorted(offers.get(pk, ()), key=lambda o: o.id))
-        if not in_force and not listing_offers:
+        if not in_force and not listing_offers and not (pending and is_pending):
             continue
         candidates[pk] = Candidate(
             patent_id=pk,
             publication_number=publication_number,
             title=title,
+            abstract=abstract or "",
             ipc_codes=tuple(codes.get(pk, ())),
             industries=tuple(sorted(industries.get(pk, ()))),
             zones=tuple(sorted(zones.get(pk, ()))),
             in_force=in_force,
             listings=listing_offers,
+            pending=is_pending,
         )
     return candidates
+
+
+def with_predicted_fields(query: DemandQuery) -> DemandQuery:
+    """The query with the field classifier's subclasses when it names no IPC code (unchanged otherwise, or
+    when no classifier file exists)."""
+    if query.ipc_codes or query.predicted_codes or not query.text.strip():
+        return query
+    from search.classifier import predict_fields
+
+    predicted = tuple((code, float(margin)) for code, margin in predict_fields(query.text, k=PREDICTED_FIELDS))
+    return dataclasses.replace(query, predicted_codes=predicted) if predicted else query
 
 
 def gather_candidates(
@@ -152,30 +150,63 @@ def gather_candidates(
     backend,
     include_ids: Sequence[int] = (),
     text_pool: int = TEXT_POOL,
-) -> dict[int, tuple[float, set[str]]]:
-    """Candidate patent ids with their text score and matched terms, from the search interface."""
-    from listings.catalogue.models import LegalStatus
+) -> set[int]:
+    """Candidate patent ids from the search interface: more-like-this over the whole index, then inside each
+    IPC neighbourhood (the demand's codes, or the predicted subclasses), plus IPC neighbours from the database.
+    No legal-status filter here: which patents may be matched is decided when their features are read."""
     from search.interface import SearchFilters
 
-    pool: dict[int, tuple[float, set[str]]] = {}
+    pool: set[int] = set()
     text = query.text.strip()
+    fields = [_neighbourhood(code) for code in query.ipc_codes[:MAX_QUERY_CODES]]
+    fields += [code for code, _ in query.predicted_codes[:PREDICTED_FIELDS]]
     if text:
-        # one unfiltered call covers in-force patents and listed ones alike (a listed application may be
-        # pending); patents that are neither are dropped when their features are read
-        _collect(backend.more_like_this(text=text, limit=text_pool), pool)
-        for code in query.ipc_codes[:MAX_QUERY_CODES]:
-            neighbourhood = SearchFilters(ipc=_neighbourhood(code), legal_status=LegalStatus.IN_FORCE)
-            _collect(backend.more_like_this(text=text, filters=neighbourhood, limit=IPC_POOL), pool)
-            _collect_full_matches(text, neighbourhood, backend=backend, pool=pool)
-        forced = tuple(int(i) for i in include_ids if int(i) not in pool)
-        if forced:
-            _collect(backend.more_like_this(text=text, filters=SearchFilters(ids=forced), limit=len(forced)), pool)
+        pool.update(hit.id for hit in backend.more_like_this(text=text, limit=text_pool))
+        for code in fields:
+            pool.update(hit.id for hit in backend.more_like_this(text=text, filters=SearchFilters(ipc=code), limit=IPC_POOL))
     if query.ipc_codes:
-        for patent_id in ipc_neighbours(query.ipc_codes, exclude=pool.keys()):
-            pool.setdefault(patent_id, (0.0, set()))
-    for patent_id in include_ids:
-        pool.setdefault(int(patent_id), (0.0, set()))
+        pool.update(ipc_neighbours(query.ipc_codes, exclude=pool))
+    pool.update(int(i) for i in include_ids)
     return pool
+
+
+def score_patents(
+    query: DemandQuery,
+    patent_ids: Iterable[int],
+    *,
+    model: semantics.MatchingModel | None = None,
+    min_score: float = MIN_SCORE,
+) -> list[MatchResult]:
+    """Score these patents against the query with the one scorer, best first (both paths come here).
+
+    ``query`` should already carry its predicted fields (``with_predicted_fields``). Every part is absolute
+    (nothing is relative to the other candidates), so a patent scores the same whichever path asks."""
+    candidates = load_candidates(patent_ids, pending=query.accepts_assignment)
+    if not candidates:
+        return []
+    terms = semantics.demand_terms(query.text, model)
+    ordered = list(candidates.values())
+    cosines: list[float] | None = None
+    if model is not None and query.text.strip():
+        # the title twice and the opening of the abstract: what a patent is about, at a bounded cost
+        vectors = model.embed([query.text] + [f"{c.title} {c.title} {c.abstract[:LSA_ABSTRACT_CHARS]}" for c in ordered])
+        cosines = [float(v) for v in vectors[1:] @ vectors[0]]
+    weights = weights_for(query, semantic=cosines is not None)
+    results = []
+    for i, candidate in enumerate(ordered):
+        coverage, held = terms.coverage(semantics.document_text(f"{candidate.title} {candidate.abstract}"))
+        result = score_candidate(
+            query,
+            candidate,
+            text_raw=coverage,
+            matched_terms=held,
+            semantic_raw=None if cosines is None else max(0.0, cosines[i]),
+            weights=weights,
+        )
+        if result.score >= min_score:
+            results.append(result)
+    results.sort(key=lambda r: (-r.score, r.patent_id))
+    return results
 
 
 def match(
@@ -185,49 +216,35 @@ def match(
     backend=None,
     include_ids: Sequence[int] = (),
     min_score: float = MIN_SCORE,
+    model: semantics.MatchingModel | None | bool = True,
+    predict: bool = True,
 ) -> list[MatchResult]:
     """The best ``limit`` matches for ``query``, best first.
 
-    ``include_ids`` forces patents into the candidate pool (a newly published listing's patents are
-    checked against every demand this way, whether or not they make the text pool).
-    Text relevance is the engine's score divided by the best score in the pool, so the best text match
-    has raw 1 and the others are relative to it.
-    """
+    ``include_ids`` forces patents into the candidate pool. ``model``: the matching model (True: the one
+    under var/, None or False: none). ``predict``: give a demand without IPC codes the predicted fields."""
     if backend is None:
         from search import get_search_backend
 
         backend = get_search_backend()
+    matching_model = semantics.load() if model is True else (model or None)
+    if predict:
+        query = with_predicted_fields(query)
     pool = gather_candidates(query, backend=backend, include_ids=include_ids)
     if not pool:
         return []
-    candidates = load_candidates(pool.keys())
-    top = max((score for pid, (score, _) in pool.items() if pid in candidates), default=0.0)
-    weights = weights_for(query)
-    results = []
-    for patent_id, candidate in candidates.items():
-        score, terms = pool[patent_id]
-        result = score_candidate(
-            query,
-            candidate,
-            text_raw=(score / top) if top > 0 else 0.0,
-            matched_terms=sorted(terms),
-            weights=weights,
-        )
-        if result.score >= min_score:
-            results.append(result)
-    results.sort(key=lambda r: (-r.score, r.patent_id))
-    return results[:limit]
+    return score_patents(query, pool, model=matching_model, min_score=min_score)[:limit]
 
 
 def text_only(query: DemandQuery, *, limit: int = 10, backend=None) -> list[int]:
-    """The baseline the benchmark compares against: the engine's more-like-this ranking alone."""
-    from listings.catalogue.models import LegalStatus
+    """The baseline the benchmark compares against: the engine's more-like-this ranking alone (over the
+    patents the matcher may propose: pending applications too when the demand accepts assignment)."""
     from search.interface import SearchFilters
 
     if backend is None:
         from search import get_search_backend
 
         backend = get_search_backend()
-    hits = backend.more_like_this(text=query.text, filters=SearchFilters(legal_status=LegalStatus.IN_FORCE), limit=limit)
+    filters = SearchFilters() if query.accepts_assignment else SearchFilters(legal_status=LegalStatus.IN_FORCE)
+    hits = backend.more_like_this(text=query.text, filters=filters, limit=limit)
     return [hit.id for hit in hits]
-

@@ -20,9 +20,10 @@ from django.utils.translation import gettext_lazy
 
 from listings.demands import permissions as demand_permissions
 from listings.demands.models import Demand, DemandStatus
-from listings.matching.candidates import match
+from listings.matching import presentation, semantics
+from listings.matching.candidates import match, score_patents, with_predicted_fields
 from listings.matching.models import AlertFrequency, DemandMatch, MatchSource, SavedSearch, SavedSearchScope
-from listings.matching.scorer import DemandQuery, MatchResult
+from listings.matching.scorer import MATCH_THRESHOLD, DemandQuery, MatchResult
 from listings.trading.models import Listing
 from marketplace.models import Membership
 from marketplace.notifications import notify
@@ -32,8 +33,8 @@ logger = logging.getLogger(__name__)
 
 #: how many matches are stored per demand
 MATCH_LIMIT = 20
-#: a match is announced only when it reaches this score
-NOTIFY_THRESHOLD = 0.5
+#: a match is announced only when it reaches this score: the scorer's one calibrated threshold, both paths
+NOTIFY_THRESHOLD = MATCH_THRESHOLD
 #: at most this many new matches are listed in one notification
 NOTIFY_TOP = 5
 #: demand states whose matches are kept fresh (drafts get matches to preview, but nobody is told)
@@ -144,9 +145,7 @@ def _announce(*, demand: Demand, rows: Sequence[DemandMatch], verb: Verb, title:
     lines = []
     for row in worth:
         patent = row.patent
-        share = ", ".join(
-            f"{part['name']} {part['share']:.0%}" for part in sorted(row.parts, key=lambda p: -p["share"])[:2]
-        )
+        share = presentation.share_summary_bilingual(row.explanation)
         lines.append(f"· {patent.publication_number} {patent.title}（匹配度 {row.score:.2f}；{share}）")
     if recipients:
         notify(
@@ -180,12 +179,16 @@ def demand_matches_compute(*, demand: Demand, backend=None) -> list[DemandMatch]
 # --------------------------------------------------------------------------------------------
 # Listing → demands
 # --------------------------------------------------------------------------------------------
-def listing_matching_demands(*, listing: Listing, backend=None) -> list[tuple[Demand, MatchResult]]:
+def listing_matching_demands(*, listing: Listing) -> list[tuple[Demand, MatchResult]]:
     """Published demands (of other organisations) for which one of the listing's patents scores at
-    least ``NOTIFY_THRESHOLD`` through this listing, with that match."""
+    least ``NOTIFY_THRESHOLD`` through this listing, with that match.
+
+    The listing's patents are scored against each demand by the same scorer as the demand → patent path
+    (``score_patents``): every part is absolute, so the patent scores here what it would score there."""
     patent_ids = list(listing.patents.values_list("pk", flat=True))
     if not patent_ids or not listing.is_public:
         return []
+    model = semantics.load()
     found = []
     demands = (
         Demand.objects.filter(status=DemandStatus.PUBLISHED)
@@ -194,20 +197,18 @@ def listing_matching_demands(*, listing: Listing, backend=None) -> list[tuple[De
         .order_by("pk")
     )
     for demand in demands:
-        results = match(
-            DemandQuery.from_demand(demand), limit=MATCH_LIMIT, backend=backend, include_ids=patent_ids,
-            min_score=NOTIFY_THRESHOLD,
-        )
+        query = with_predicted_fields(DemandQuery.from_demand(demand))
+        results = score_patents(query, patent_ids, model=model, min_score=NOTIFY_THRESHOLD)
         mine = [r for r in results if r.listing_id == listing.pk]
         if mine:
             found.append((demand, mine[0]))
     return found
 
 
-def listing_demands_notify(*, listing: Listing, backend=None) -> list[Demand]:
+def listing_demands_notify(*, listing: Listing) -> list[Demand]:
     """Store the listing's match on each demand it fits and tell each demand's people once."""
     told = []
-    for demand, result in listing_matching_demands(listing=listing, backend=backend):
+    for demand, result in listing_matching_demands(listing=listing):
         with transaction.atomic():
             Demand.objects.select_for_update().filter(pk=demand.pk).first()
             row = DemandMatch.objects.filter(demand=demand, patent_id=result.patent_id).first()

@@ -18,7 +18,7 @@ from listings.demands.models import Demand
 from listings.matching import selectors
 from listings.matching import services as services
 from listings.matching.models import AlertFrequency, SavedSearch, SavedSearchScope
-from listings.matching.scorer import PART_LABELS
+from listings.matching.presentation import PART_LABELS
 from listings.trading import permissions as listing_permissions
 from listings.trading.models import DealType, LicenceKind
 from marketplace import permissions

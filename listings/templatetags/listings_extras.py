@@ -3,6 +3,8 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from listings.matching import presentation
+
 register = template.Library()
 
 
@@ -36,7 +38,7 @@ def operator(user) -> bool:
 
 # --------------------------------------------------------------------------------------------
 # Words for codes the services store (state-machine actions, match explanations), in the page's language.
-# The stored explanation texts are bilingual sentences; pages show these translations instead.
+# Match explanations are stored as codes and numbers; ``listings.matching.presentation`` words them.
 # --------------------------------------------------------------------------------------------
 ACTION_LABELS = {  # past-tense log words, distinct from the buttons' labels ("通过并发布")
     "create": gettext_lazy("创建草稿"), "edit": gettext_lazy("修改内容"), "submit": gettext_lazy("送审"),
@@ -45,23 +47,6 @@ ACTION_LABELS = {  # past-tense log words, distinct from the buttons' labels ("�
     "expire": gettext_lazy("到期"), "close": gettext_lazy("已关闭"), "negotiation_open": gettext_lazy("进入洽谈"),
     "negotiation_end": gettext_lazy("洽谈结束"), "negotiation_join": gettext_lazy("新洽谈方加入"), "open_licence_taken": gettext_lazy("取得开放许可"),
 }
-PART_LABELS = {
-    "text": gettext_lazy("文本相关度"), "ipc": gettext_lazy("IPC 邻近度"), "field": gettext_lazy("产业/实验区"),
-    "budget": gettext_lazy("预算"), "deal_type": gettext_lazy("交易方式"),
-}
-IPC_LEVEL_LABELS = {
-    "main_group": gettext_lazy("同一大组"), "subclass": gettext_lazy("同一小类"), "class": gettext_lazy("同一大类"), "section": gettext_lazy("同一部"),
-}
-PRICE_FIT_LABELS = {
-    "unlisted": gettext_lazy("未挂牌，价格待议"), "negotiable": gettext_lazy("价格面议"), "no_budget": gettext_lazy("需求未设预算"),
-    "currency_differs": gettext_lazy("报价币种与预算不同"), "over": gettext_lazy("报价超出预算上限"),
-    "below": gettext_lazy("报价低于预算下限"), "within": gettext_lazy("报价在预算内"),
-}
-DEAL_FIT_LABELS = {
-    "unlisted": gettext_lazy("未挂牌，交易方式可商议"), "fits": gettext_lazy("交易方式符合需求"),
-    "open_licence_for_licence": gettext_lazy("开放许可，可作为普通许可"), "mismatch": gettext_lazy("交易方式不在需求范围内"),
-}
-
 
 @register.filter
 def action_label(action: str) -> str:
@@ -71,25 +56,29 @@ def action_label(action: str) -> str:
 
 @register.filter
 def part_label(name: str) -> str:
-    return str(PART_LABELS.get(name, name))
+    return presentation.part_label(name)
 
 
 @register.filter
 def ipc_level_label(level) -> str:
-    return str(IPC_LEVEL_LABELS.get(level, level)) if level else "—"
+    return presentation.ipc_level_label(level)
 
 
 @register.filter
 def price_fit_label(fit) -> str:
     """The budget check of a match explanation (``{"status": "within", ...}``) in words."""
-    fit = fit or {}
-    return str(PRICE_FIT_LABELS.get(fit.get("status"), fit.get("text", "—")))
+    return presentation.price_fit_text(fit)
 
 
 @register.filter
 def deal_fit_label(fit) -> str:
-    fit = fit or {}
-    return str(DEAL_FIT_LABELS.get(fit.get("status"), fit.get("text", "—")))
+    return presentation.deal_fit_text(fit)
+
+
+@register.filter
+def match_reasons(explanation) -> list[tuple[str, str]]:
+    """``{% for what, words in m.explanation|match_reasons %}``: a stored explanation worded in the page's language."""
+    return presentation.reasons(explanation or {})
 
 
 @register.filter

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from listings.catalogue.identifiers import IdentifierError, parse_application_number, parse_ipc
@@ -27,9 +27,18 @@ from listings.trading.models import (
 from listings.trading.services.rules import patent_tradeable
 from marketplace import permissions
 from marketplace.kernel.errors import FilterError
-from marketplace.kernel.filters import choice_param, money_param
+from marketplace.kernel.filters import choice_param, keyword_q, money_param
 from marketplace.kernel.typing import Viewer
 from marketplace.models import Organisation
+
+#: board sort orders: value → ORDER BY (each ends on the primary key, so pages never overlap; 面议 sorts last)
+LISTING_SORTS: dict[str, tuple[Any, ...]] = {
+    "newest": (F("published_at").desc(nulls_last=True), "-pk"),
+    "oldest": (F("published_at").asc(nulls_last=True), "pk"),
+    "price_asc": (F("price_amount").asc(nulls_last=True), "pk"),
+    "price_desc": (F("price_amount").desc(nulls_last=True), "-pk"),
+    "title": ("title", "pk"),
+}
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,7 @@ class ListingFilters:
     price_max: int | None = None
     include_negotiable: bool = True
     q: str = ""
+    sort: str = ""  # one of LISTING_SORTS ("" = newest first)
     errors: tuple[FilterError, ...] = field(default=(), compare=False)
 
     @classmethod
@@ -59,6 +69,7 @@ class ListingFilters:
         high = money_param(params, "price_max", errors)
         include_negotiable = (params.get("negotiable") or "1") not in ("0", "false", "no")
         q: str = (params.get("q") or "").strip()[:100]
+        sort = choice_param(params, "sort", LISTING_SORTS, errors)
         if industry and not Industry.objects.filter(code=industry).exists():
             errors.append(FilterError("industry", f"未知产业 / unknown industry {industry!r}"))
         if zone and not Zone.objects.filter(Q(code=zone) | Q(slug=zone)).exists():
@@ -67,7 +78,7 @@ class ListingFilters:
             errors.append(FilterError("price_max", "最高价低于最低价 / the maximum is below the minimum"))
         return cls(
             deal_type=deal_type, licence_kind=licence_kind, ipc=ipc, industry=industry, zone=zone,
-            price_min=low, price_max=high, include_negotiable=include_negotiable, q=q, errors=tuple(errors),
+            price_min=low, price_max=high, include_negotiable=include_negotiable, q=q, sort=sort, errors=tuple(errors),
         )
 
     @property
@@ -116,8 +127,12 @@ def listings_filter(qs: QuerySet[Listing], filters: ListingFilters | None) -> Qu
                 price_q |= Q(price_amount__isnull=True)
             qs = qs.filter(price_q)
         if filters.q:
-            qs = qs.filter(Q(title__icontains=filters.q) | Q(description__icontains=filters.q)
-                           | Q(patents__title__icontains=filters.q)).distinct()
+            matching = Listing.objects.filter(
+                keyword_q(filters.q, ("title", "description", "patents__title", "patents__publication_number"))
+            )
+            qs = qs.filter(pk__in=matching.values("pk"))
+        if filters.sort:
+            qs = qs.order_by(*LISTING_SORTS[filters.sort])
     return qs
 
 

@@ -46,6 +46,8 @@ def listing_board(request):
     page = paginate(request, selectors.listing_board(filters=filters))
     return render(request, "listings/listing_board.html", {
         "page": page, "filters": filters, "params": request.GET, **filter_choices(),
+        "sorts": [("", _("最新发布")), ("oldest", _("最早发布")), ("price_asc", _("价格从低到高")),
+                  ("price_desc", _("价格从高到低")), ("title", _("按标题"))],
     })
 
 

@@ -110,6 +110,7 @@ class PatentIndexDoc(Document):
     kind = Keyword()
     application_date = Date()
     application_year = Integer()
+    filing_sort = Date()  # the filing date, else 1 January of the filing year (records with the year only)
     listed = Boolean()
     title_suggest = Completion()
     applicant_suggest = Completion()
@@ -146,7 +147,8 @@ class PatentIndexDoc(Document):
             legal_status=doc.legal_status or None,
             kind=doc.kind or None,
             application_date=doc.application_date,
-            application_year=doc.application_date.year if doc.application_date else None,
+            application_year=doc.filing_year,
+            filing_sort=doc.filing_sort_date,
             listed=doc.listed,
             title_suggest={"input": title_inputs},
             applicant_suggest={"input": list(doc.applicants)} if doc.applicants else None,
@@ -334,9 +336,9 @@ class Backend(SearchBackend):
         # the tie-break; Elasticsearch takes the short {field: order} form, the DSL annotates only {field: {…}}
         by_id: dict[str, Any] = {"patent_id": "asc"}
         if query.sort == "newest" or (query.sort == "relevance" and not text):
-            s = s.sort({"application_date": {"order": "desc", "missing": "_last"}}, by_id)
+            s = s.sort({"filing_sort": {"order": "desc", "missing": "_last"}}, by_id)
         elif query.sort == "oldest":
-            s = s.sort({"application_date": {"order": "asc", "missing": "_last"}}, by_id)
+            s = s.sort({"filing_sort": {"order": "asc", "missing": "_last"}}, by_id)
         else:
             s = s.sort("_score", by_id)
         if query.facets:
@@ -346,7 +348,7 @@ class Backend(SearchBackend):
             s.aggs.bucket(
                 "application_date_histogram",
                 "date_histogram",
-                field="application_date",
+                field="filing_sort",
                 calendar_interval="year",
                 format="yyyy",
                 min_doc_count=1,

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from listings.deals.models import DealStatus
 from listings.deals.services import lifecycle
+from listings.trading.services import editing
 from listings.trading.services import lifecycle as listing_services
 from marketplace.models import Membership, Organisation
 from tests.factories import OperatorFactory, PatentFactory
@@ -62,7 +63,7 @@ def deal(transactional_db):
     Membership.objects.create(user=buyer_user, organisation=buyer, role=Membership.Role.DEMAND)
     patent = PatentFactory(title="一种纳米银线透明导电膜的制备方法", ipc=["B82Y30/00"], holders=[seller])
     operator = OperatorFactory(username="operator-d")
-    listing = listing_services.listing_create(organisation=seller, by=seller_user, patents=[patent], **listing_kwargs())
+    listing = editing.listing_create(organisation=seller, by=seller_user, patents=[patent], **listing_kwargs())
     listing_services.listing_submit(listing=listing, by=seller_user)
     listing_services.listing_review_start(listing=listing, by=operator)
     listing = listing_services.listing_approve(listing=listing, by=operator, reason="材料齐全")

@@ -134,7 +134,8 @@ def test_openapi_schema_documents_the_search_endpoint(client):
     schema = response.json()
     operation = schema["paths"]["/api/search/patents"]["get"]
     names = {p["name"] for p in operation["parameters"]}
-    assert names == {"q", "ipc", "zone", "industry", "applicant", "status", "kind", "year_from", "year_to", "sort", "page", "page_size"}
+    assert names == {"q", "ipc", "zone", "industry", "applicant", "status", "kind", "listed", "year_from", "year_to", "sort", "page",
+                     "page_size"}
     assert set(operation["responses"]) == {"200", "400"}
     assert "/api/search/autocomplete" in schema["paths"]
 

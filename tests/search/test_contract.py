@@ -208,3 +208,24 @@ class TestSearchBackendContract:
     def test_search_restricted_to_ids(self, loaded):
         result = loaded.search(SearchQuery(text="传感器", filters=SearchFilters(ids=(3, 5, 7))))
         assert ids(result) == [3]
+
+
+def test_the_filing_year_stands_in_when_the_date_is_unknown(backend):
+    """A record with only its filing year (no date) counts in the year facet, passes the year filter and
+    sorts by 1 January of that year, in both engines."""
+    import datetime as dt
+
+    from search.interface import PatentDocument, SearchFilters, SearchQuery
+
+    backend.rebuild([
+        PatentDocument(id=1, publication_number="CN1A", title="光纤传感器", application_date=dt.date(2016, 6, 1)),
+        PatentDocument(id=2, publication_number="CN2A", title="光纤连接器", application_year=2018),
+        PatentDocument(id=3, publication_number="CN3A", title="光纤耦合器", application_date=dt.date(2017, 3, 1)),
+        PatentDocument(id=4, publication_number="CN4A", title="光纤放大器"),
+    ])
+    result = backend.search(SearchQuery(text="光纤", sort="newest"))
+    assert [h.id for h in result.hits] == [2, 3, 1, 4]  # the year-only record by 1 January 2018; no year last
+    assert {f.value: f.count for f in result.facets["application_year"]} == {"2018": 1, "2017": 1, "2016": 1}
+    only = backend.search(SearchQuery(text="光纤", filters=SearchFilters(year_from=2018, year_to=2018)))
+    assert [h.id for h in only.hits] == [2]
+    assert [h.id for h in backend.search(SearchQuery(text="光纤", sort="oldest")).hits] == [1, 3, 2, 4]

@@ -76,6 +76,7 @@ EXPECTED_INDEX = {
             "kind": KEYWORD,
             "application_date": {"type": "date"},
             "application_year": {"type": "integer"},
+            "filing_sort": {"type": "date"},
             "listed": {"type": "boolean"},
             "title_suggest": {"type": "completion"},
             "applicant_suggest": {"type": "completion"},
@@ -100,7 +101,7 @@ FACET_AGGS = {
     },
     "application_year": {"terms": {"field": "application_year", "size": 200, "order": {"_key": "desc"}}},
     "application_date_histogram": {
-        "date_histogram": {"field": "application_date", "calendar_interval": "year", "format": "yyyy", "min_doc_count": 1}
+        "date_histogram": {"field": "filing_sort", "calendar_interval": "year", "format": "yyyy", "min_doc_count": 1}
     },
 }
 HIGHLIGHT = {
@@ -185,6 +186,7 @@ def test_rebuild_creates_bulk_loads_and_swaps_the_alias(recorded):
     assert first["ipc_main_group"] == ["G01K11/00", "G02B6/00"]
     assert first["ipc_subgroup"] == ["G01K11/32", "G02B6/02"]
     assert first["application_year"] == 2019 and first["application_date"] == "2019-03-01"
+    assert first["filing_sort"] == "2019-03-01"
     assert first["title_suggest"] == {"input": ["一种光纤传感器及其制备方法", "光纤传感器及其制备方法"]}
     assert first["applicant_suggest"] == {"input": ["武汉光电研究院"]}
     assert len(bulk_lines) == 16  # one action line and one source line per document
@@ -253,14 +255,14 @@ def test_every_ipc_level_is_a_term_filter(recorded, code, field, value):
 def test_browsing_without_text_sorts_newest_and_has_no_highlight(recorded):
     backend, _ = recorded
     assert backend.build_search(SearchQuery(facets=False)).to_dict() == {
-        "sort": [{"application_date": {"order": "desc", "missing": "_last"}}, {"patent_id": "asc"}],
+        "sort": [{"filing_sort": {"order": "desc", "missing": "_last"}}, {"patent_id": "asc"}],
         "track_total_hits": True,
         "from": 0,
         "size": 20,
         "_source": ["publication_number", "title"],
     }
     oldest = backend.build_search(SearchQuery(text="电池", sort="oldest", facets=False, highlight=False)).to_dict()
-    assert oldest["sort"] == [{"application_date": {"order": "asc", "missing": "_last"}}, {"patent_id": "asc"}]
+    assert oldest["sort"] == [{"filing_sort": {"order": "asc", "missing": "_last"}}, {"patent_id": "asc"}]
     assert "highlight" not in oldest
 
 

@@ -133,3 +133,26 @@ def test_facet_counts_always_equal_filtered_totals(tmp_path_factory, docs, text)
             assert backend.search(SearchQuery(text=text, filters=filters, facets=False)).total == fv.count
         assert sum(fv.count for fv in values) >= (result.total if name in ("legal_status", "kind") else 0)
     backend.close()
+
+
+def test_packed_facet_counts_follow_changes_after_packing(tmp_path):
+    """The numpy-packed counts (built on the first count) stay exact when documents change afterwards."""
+    path = tmp_path / "packed.sqlite3"
+    web, worker = Backend(path), Backend(path)
+    worker.rebuild(corpus())
+    before = web.search(SearchQuery(text="光纤"))
+    subclasses = {f.value: f.count for f in before.facets["ipc_subclass"]}
+    # one matching document moves to another field, one new document arrives, one leaves
+    moved = next(d for d in corpus() if d.id == 1)
+    worker.index_one(PatentDocumentFactory(id=1, title=moved.title, ipc_codes=("G01C19/72",)))
+    worker.index_one(PatentDocumentFactory(id=60, title="光纤激光器", ipc_codes=("H01S3/067",)))
+    after = web.search(SearchQuery(text="光纤"))
+    counts = {f.value: f.count for f in after.facets["ipc_subclass"]}
+    assert counts["G01C"] == subclasses.get("G01C", 0) + 1 and counts["H01S"] == subclasses.get("H01S", 0) + 1
+    for value, count in counts.items():
+        assert web.search(SearchQuery(text="光纤", filters=SearchFilters(ipc=value), facets=False)).total == count
+    worker.delete(60)
+    gone = {f.value: f.count for f in web.search(SearchQuery(text="光纤")).facets["ipc_subclass"]}
+    assert gone.get("H01S", 0) == subclasses.get("H01S", 0)
+    web.close()
+    worker.close()

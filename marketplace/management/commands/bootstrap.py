@@ -56,6 +56,8 @@ class Command(BaseCommand):
         self.step("专利数据 / patents", self.patents)
         self.step("网站页面 / site pages", self.site_pages)
         self.step("检索索引 / search index", self.search_index)
+        self.step("字段预测模型 / field classifier", self.field_classifier)
+        self.step("匹配语义模型 / matching model", self.matching_model)
         self.step("定时任务 / periodic tasks", self.periodic_tasks)
         username, password, note = self.operator()
         self.stdout.write(self.style.SUCCESS(
@@ -129,6 +131,30 @@ class Command(BaseCommand):
             return "没有专利，无需索引 / no patents to index"
         call_command("rebuild_index")
         return f"已重建 / rebuilt: {get_search_backend().count()} 件 documents"
+
+    def field_classifier(self) -> str:
+        """IPC-field prediction trained on this installation's own records (search/classifier.py), once."""
+        from search import classifier
+
+        path = classifier.default_path()
+        if path.exists():
+            return f"已有 / present: {path.name}"
+        if not Patent.objects.exists():
+            return "没有专利，跳过 / no patents, skipped"
+        call_command("train_field_classifier", verbosity=0)
+        return f"已训练 / trained: {path.name}"
+
+    def matching_model(self) -> str:
+        """Term weights and the LSA space matching uses (listings/matching/semantics.py), once."""
+        from listings.matching import semantics
+
+        path = semantics.default_path()
+        if path.exists():
+            return f"已有 / present: {path.name}"
+        if not Patent.objects.exists():
+            return "没有专利，跳过 / no patents, skipped"
+        call_command("train_matching_model", verbosity=0)
+        return f"已训练 / trained: {path.name}"
 
     def periodic_tasks(self) -> str:
         from marketplace.beat import beat_schedule_sync

@@ -72,7 +72,10 @@ def test_budget_fit(price, status, raw):
     value, detail = budget_fit(query, ListingOffer(id=1, deal_type="assignment", price=price))
     assert detail["status"] == status
     assert value == pytest.approx(raw)
-    assert detail["text"]
+    # codes and numbers only: no stored sentence; the amounts are fen with their currency
+    assert "text" not in detail
+    if price is not None:
+        assert detail["price"] == [price.amount, "CNY"]
 
 
 def test_budget_ratio_is_price_over_budget_ceiling():
@@ -131,9 +134,10 @@ def test_explanation_parts_sum_to_score_and_shares_to_one():
         zones=("Z9",),
         listings=(ListingOffer(id=4, deal_type="licence", price=cny(1_000)),),
     )
-    result = score_candidate(QUERY, candidate, text_raw=0.7, matched_terms=["传感器", "低功耗", "传感器"])
+    result = score_candidate(QUERY, candidate, text_raw=0.7, matched_terms=["传感器", "低功耗", "传感器"], semantic_raw=0.4)
     parts = result.explanation["parts"]
     assert {p["name"] for p in parts} == set(WEIGHTS)
+    assert result.explanation["semantic"] == 0.4
     assert sum(p["contribution"] for p in parts) == pytest.approx(result.score)
     assert sum(p["share"] for p in parts) == pytest.approx(1.0)
     assert sum(p["weight"] for p in parts) == pytest.approx(1.0)
@@ -161,3 +165,57 @@ def test_query_normalises_ipc_and_names_bad_fields():
         DemandQuery(text="x", deal_types=("barter",))
     with pytest.raises(ValueError, match="budget_max"):
         DemandQuery(text="x", budget_min=cny(10), budget_max=cny(5))
+
+
+def test_without_a_matching_model_the_semantic_part_is_left_out():
+    result = score_candidate(QUERY, Candidate(patent_id=1, ipc_codes=("H04W84/12",)), text_raw=0.5)
+    assert "semantic" not in {p["name"] for p in result.explanation["parts"]}
+    assert result.explanation["semantic"] is None
+
+
+def test_stored_explanation_holds_codes_and_numbers_only():
+    candidate = Candidate(patent_id=1, ipc_codes=("H04W84/12",),
+                          listings=(ListingOffer(id=2, deal_type="licence", price=cny(120_000)),))
+    query = DemandQuery(text="x", ipc_codes=("H04W",), budget_max=cny(100_000), deal_types=("assignment",))
+    explanation = score_candidate(query, candidate, text_raw=0.5, semantic_raw=0.2).explanation
+
+    def strings(value):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield key
+                yield from strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from strings(item)
+        elif isinstance(value, str):
+            yield value
+
+    # no Chinese sentence anywhere (matched words would be data, there are none here), no "label"/"text" keys
+    assert not any("\u4e00" <= ch <= "\u9fff" for text in strings(explanation) for ch in text)
+    assert all("label" not in part for part in explanation["parts"])
+    assert explanation["deal_type_fit"] == {"status": "mismatch", "deal_type": "licence"}
+    assert explanation["price_fit"]["bound"] == [cny(100_000).amount, "CNY"]
+    assert explanation["version"] == 2
+
+
+def test_predicted_fields_give_an_ipc_part_by_rank():
+    query = DemandQuery(text="光伏板自动清洗", predicted_codes=(("H02S", 1.2), ("B08B", 0.4), ("F24S", 0.1)))
+    assert "ipc" in weights_for(query)
+    first = score_candidate(query, Candidate(patent_id=1, ipc_codes=("H02S40/10",)))
+    second = score_candidate(query, Candidate(patent_id=2, ipc_codes=("B08B1/00",)))
+    same_class = score_candidate(query, Candidate(patent_id=3, ipc_codes=("H02J7/35",)))
+    elsewhere = score_candidate(query, Candidate(patent_id=4, ipc_codes=("A01G25/00",)))
+    raw = {r.patent_id: next(p["raw"] for p in r.explanation["parts"] if p["name"] == "ipc")
+           for r in (first, second, same_class, elsewhere)}
+    assert raw == {1: 1.0, 2: 0.75, 3: 0.3, 4: 0.0}
+    assert first.explanation["ipc_source"] == "predicted"
+    assert first.explanation["ipc_pair"] == ["H02S", "H02S40/10"]
+
+
+def test_an_unlisted_pending_application_fits_by_assignment():
+    query = DemandQuery(text="x", deal_types=("assignment",))
+    result = score_candidate(query, Candidate(patent_id=1, pending=True, in_force=False))
+    assert result.explanation["deal_type_fit"] == {"status": "pending_assignable", "deal_type": "assignment"}
+    assert result.explanation["pending"] is True
+    assert DemandQuery(text="x", deal_types=("licence",)).accepts_assignment is False
+    assert DemandQuery(text="x").accepts_assignment is True
