@@ -271,6 +271,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "marketplace.kernel.api.exception_handler",
+    # writes per user (or anonymous client) and minute: marketplace/throttles.py; a 429 names the wait
+    "DEFAULT_THROTTLE_CLASSES": ["marketplace.throttles.WriteRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"writes": env("API_WRITE_RATE", default="60/min")},
+    "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Zone patent exchange API · 专利展示交易网 API",
