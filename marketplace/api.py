@@ -54,7 +54,7 @@ class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return Response(OrganisationSerializer(organisation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="The organisations you act for, with your roles", responses=MembershipSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)  # a plain list, as documented
     def mine(self, request):
         memberships = request.user.memberships.select_related("organisation")
         return Response(MembershipSerializer(memberships, many=True).data)

@@ -1,4 +1,6 @@
-"""One ASGI application for HTTP and WebSocket (served by uvicorn)."""
+"""One ASGI application for HTTP and WebSocket (served by uvicorn), behind the guards of
+``marketplace.asgi_guards``: the request-body cap and the full-origin check of every WebSocket (notifications
+and the deal rooms alike)."""
 import os
 
 from django.core.asgi import get_asgi_application
@@ -8,14 +10,16 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from marketplace.asgi_guards import RequestBodyLimit, WebSocketOriginValidator  # noqa: E402
 from marketplace.metrics import CountWebSockets  # noqa: E402
 from marketplace.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": CountWebSockets(AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))),
-    }
+application = RequestBodyLimit(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": CountWebSockets(WebSocketOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))),
+        }
+    )
 )

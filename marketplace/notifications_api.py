@@ -1,7 +1,7 @@
 """API of the signed-in user's notifications and preferences; someone else's notification is a 404."""
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -51,7 +51,8 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
             raise NotFound({exc.field: exc.message}) from None
         return Response({**NotificationSerializer(notification).data, "unread": inbox.unread_count(user=request.user)})
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses=inline_serializer("NotificationsMarkedRead", fields={
+        "marked": serializers.IntegerField(), "unread": serializers.IntegerField()}))
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
         return Response({"marked": inbox.notifications_mark_all_read(user=request.user), "unread": 0})
@@ -62,8 +63,13 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         if request.method == "PUT":
             serializer = PreferenceSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
+            current = inbox.preference_for(user=request.user)  # a field left out keeps its value (a body of {} is no 500)
             try:
-                preference = inbox.notification_preference_update(user=request.user, **serializer.validated_data)
+                preference = inbox.notification_preference_update(
+                    user=request.user,
+                    email_enabled=serializer.validated_data.get("email_enabled", current.email_enabled),
+                    muted_verbs=serializer.validated_data.get("muted_verbs", current.muted_verbs),
+                )
             except inbox.InboxError as exc:
                 raise ValidationError({exc.field: [exc.message]}) from None
             return Response(PreferenceSerializer(preference).data)

@@ -1,5 +1,4 @@
 """The URL map. Each app owns its own urls module; Wagtail serves the page tree last."""
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -7,6 +6,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from marketplace.accounts import django_admin_login, signup, wagtail_admin_login
 from marketplace.health import healthz, liveness
 from marketplace.metrics import metrics_view
 
@@ -15,9 +15,13 @@ urlpatterns = [
     path("healthz/ready", healthz, name="healthz-ready"),
     path("healthz/live", liveness, name="healthz-live"),
     path("metrics", metrics_view, name="metrics"),
+    # staff sign in through allauth (rate limits, two-factor): the admins' own login forms are not reachable
+    path("django-admin/login/", django_admin_login, name="django-admin-login"),
     path("django-admin/", admin.site.urls),
+    path("admin/login/", wagtail_admin_login, name="wagtail-admin-login"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("accounts/signup/", signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -30,9 +34,7 @@ urlpatterns = [
     path("", include("cms.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No /media/ route, even with DEBUG: every uploaded file (authorisation PDFs, deal documents) is served only by
+# its permission-checked view (marketplace.kernel.uploads.protected_download); Wagtail documents by /documents/.
 
 urlpatterns.append(path("", include(wagtail_urls)))

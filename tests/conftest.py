@@ -110,3 +110,21 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def write_rate(settings):
+    """Set the API write throttle for one test (``write_rate("3/min")``); the class-level rates DRF captured at
+    import are put back afterwards, so no other test inherits them."""
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import SimpleRateThrottle
+
+    original = SimpleRateThrottle.THROTTLE_RATES
+
+    def set_rate(rate: str) -> None:
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"writes": rate}}
+        api_settings.reload()
+        SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+
+    yield set_rate
+    SimpleRateThrottle.THROTTLE_RATES = original

@@ -44,7 +44,7 @@ class OfferForm(forms.Form):
     field_of_use = forms.CharField(required=False, max_length=200, label=_("使用领域"))
     term_start = forms.DateField(required=False, label=_("许可期限起"), widget=forms.DateInput(attrs={"type": "date"}))
     term_end = forms.DateField(required=False, label=_("许可期限止"), widget=forms.DateInput(attrs={"type": "date"}))
-    royalty_bps = forms.IntegerField(required=False, label=_("提成费率（基点）"))
+    royalty_bps = forms.IntegerField(required=False, min_value=0, max_value=10000, label=_("提成费率（基点）"))
     milestones = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 4}), label=_("付款计划"),
         help_text=_("每行一期：名称|金额（元）|到期日（可空），合计须等于价格"),

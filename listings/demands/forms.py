@@ -8,13 +8,14 @@ from listings.catalogue.models import DealType, Industry, Zone
 from listings.demands.models import Visibility
 from marketplace.forms import preselect_single_organisation
 from marketplace.kernel.forms import parse_yuan
+from marketplace.kernel.limits import TEXT_MAX, TITLE_MAX
 from marketplace.models import Organisation
 
 
 class DemandForm(forms.Form):
     organisation = forms.ModelChoiceField(label=_("需求方机构"), queryset=Organisation.objects.none())
-    title = forms.CharField(label=_("标题"), max_length=200)
-    problem = forms.CharField(label=_("待解决的技术问题"), widget=forms.Textarea(attrs={"rows": 5}))
+    title = forms.CharField(label=_("标题"), max_length=TITLE_MAX)
+    problem = forms.CharField(label=_("待解决的技术问题"), widget=forms.Textarea(attrs={"rows": 5}), max_length=TEXT_MAX)
     ipc_codes = forms.CharField(
         label=_("IPC 分类"), required=False,
         help_text=_("任意层级，逗号或换行分隔，如 H04W, H04B 10/25；不填时按描述预测技术领域参与匹配，下方可点选推荐的分类"),

@@ -9,7 +9,8 @@ from listings.catalogue.models import Industry, Zone
 from listings.demands import permissions as demand_permissions
 from listings.demands.models import Demand, DemandTransition, Visibility
 from marketplace import permissions
-from marketplace.kernel.money import Money
+from marketplace.kernel.limits import IPC_CODES_MAX, TEXT_MAX
+from marketplace.kernel.money import MAX_AMOUNT, AmountOutOfRange, Money
 from marketplace.models import Organisation
 from marketplace.serializers import OrganisationBriefSerializer
 
@@ -39,8 +40,10 @@ class DemandSerializer(serializers.ModelSerializer):
 class DemandWriteSerializer(serializers.Serializer):
     organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
     title = serializers.CharField(max_length=200)
-    problem = serializers.CharField()
-    ipc_codes = serializers.ListField(child=serializers.CharField(max_length=30), required=False, default=list)
+    problem = serializers.CharField(max_length=TEXT_MAX)
+    ipc_codes = serializers.ListField(
+        child=serializers.CharField(max_length=30), required=False, default=list, max_length=IPC_CODES_MAX
+    )
     industries = serializers.SlugRelatedField(
         slug_field="code", queryset=Industry.objects.all(), many=True, required=False,
         default=list,  # type: ignore[arg-type]  # many=True: the default is a list; stubs expect one Industry
@@ -49,8 +52,14 @@ class DemandWriteSerializer(serializers.Serializer):
         slug_field="code", queryset=Zone.objects.all(), many=True, required=False,
         default=list,  # type: ignore[arg-type]  # many=True: the default is a list; stubs expect one Zone
     )
-    budget_min = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="分 (fen)")
-    budget_max = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="分 (fen)")
+    budget_min = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=-MAX_AMOUNT, max_value=MAX_AMOUNT,
+        help_text="分 (fen), below 2^53",
+    )
+    budget_max = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=-MAX_AMOUNT, max_value=MAX_AMOUNT,
+        help_text="分 (fen), below 2^53",
+    )
     currency = serializers.CharField(required=False, default="CNY", max_length=3)
     deal_types = serializers.ListField(child=serializers.CharField(max_length=20), allow_empty=True)
     deadline = serializers.DateField()
@@ -69,6 +78,8 @@ class DemandWriteSerializer(serializers.Serializer):
                 amount = attrs[name]
                 try:
                     attrs[name] = None if amount is None else Money(amount, currency)
+                except AmountOutOfRange as exc:
+                    raise serializers.ValidationError({name: [str(exc)]}) from exc
                 except ValueError as exc:
                     raise serializers.ValidationError({"currency": [str(exc)]}) from exc
         return attrs

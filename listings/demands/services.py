@@ -22,7 +22,8 @@ from listings.demands import permissions as demand_permissions
 from listings.demands.models import Demand, DemandStatus, DemandTransition, Visibility
 from listings.demands.signals import demand_changed
 from marketplace import permissions
-from marketplace.kernel.money import Money
+from marketplace.kernel.limits import IPC_CODES_MAX, TEXT_MAX, TITLE_MAX, too_long_message
+from marketplace.kernel.money import MAX_AMOUNT, Money
 from marketplace.kernel.statemachine import Actor, IllegalTransition, RuleBroken, Rules, StateMachine, Transition
 from marketplace.kernel.transitions import apply_transition
 from marketplace.models import Organisation
@@ -89,6 +90,12 @@ def _normalise_ipc(rules: Rules, codes: Sequence[str]) -> list[str]:
 def _check(rules: Rules, v: dict, industries: Sequence[Industry], *, today: dt.date) -> None:
     rules.check(bool((v["title"] or "").strip()), "title", "required", "请填写标题 / a title is required")
     rules.check(bool((v["problem"] or "").strip()), "problem", "required", "请描述待解决的技术问题 / describe the problem")
+    rules.check(len(v["title"]) <= TITLE_MAX, "title", "too_long", too_long_message(TITLE_MAX))
+    rules.check(len(v["problem"]) <= TEXT_MAX, "problem", "too_long", too_long_message(TEXT_MAX))
+    rules.check(
+        len(v["ipc_codes"]) <= IPC_CODES_MAX, "ipc_codes", "too_many",
+        f"IPC 分类最多 {IPC_CODES_MAX} 个 / at most {IPC_CODES_MAX} IPC codes",
+    )
     if not v["ipc_codes"] and not industries and "ipc_codes" not in {f for f, _, _ in rules.violations}:
         rules.add(
             "ipc_codes", "field_required",
@@ -98,6 +105,8 @@ def _check(rules: Rules, v: dict, industries: Sequence[Industry], *, today: dt.d
         amount = v[name]
         if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int) or amount < 0):
             rules.add(name, "budget_not_positive", "预算须为非负整数（分） / the budget is a non-negative amount of fen")
+        elif amount is not None and amount > MAX_AMOUNT:
+            rules.add(name, "amount_too_large", "预算须小于 2^53 分 / the budget must be below 2^53 fen")
     if (
         isinstance(v["budget_min"], int) and isinstance(v["budget_max"], int)
         and v["budget_min"] > v["budget_max"]

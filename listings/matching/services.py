@@ -11,7 +11,9 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
-from django.db import transaction
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -25,6 +27,8 @@ from listings.matching.candidates import match, score_patents, with_predicted_fi
 from listings.matching.models import AlertFrequency, DemandMatch, MatchSource, SavedSearch, SavedSearchScope
 from listings.matching.scorer import MATCH_THRESHOLD, DemandQuery, MatchResult
 from listings.trading.models import Listing
+from marketplace.kernel.errors import TooSoon
+from marketplace.kernel.limits import MATCH_REFRESH_INTERVAL_SECONDS, SAVED_SEARCHES_PER_USER
 from marketplace.models import Membership
 from marketplace.notifications import notify
 from marketplace.verbs import Verb
@@ -73,6 +77,17 @@ def demand_matches_refresh_on_commit(*, demand: Demand) -> None:
 
     demand_id = demand.pk
     transaction.on_commit(lambda: compute_demand_matches.delay(demand_id))
+
+
+def demand_matches_refresh_request(*, demand: Demand, by: User) -> None:
+    """A person asks to recompute a demand's matches (the caller has checked they manage it or operate): at most once
+    per ``MATCH_REFRESH_INTERVAL_SECONDS`` per demand, whoever asks, since each run scores every listing."""
+    if not cache.add(f"match-refresh:{demand.pk}", by.pk, timeout=MATCH_REFRESH_INTERVAL_SECONDS):
+        raise TooSoon(
+            "demand", message=f"匹配刚刚重新计算过，请 {MATCH_REFRESH_INTERVAL_SECONDS} 秒后再试 / "
+            f"matches were just refreshed; try again in {MATCH_REFRESH_INTERVAL_SECONDS} seconds",
+        )
+    demand_matches_refresh_on_commit(demand=demand)
 
 
 def listing_published_on_commit(*, listing: Listing) -> None:
@@ -238,6 +253,9 @@ def listing_demands_notify(*, listing: Listing) -> list[Demand]:
 # --------------------------------------------------------------------------------------------
 # Saved searches
 # --------------------------------------------------------------------------------------------
+DUPLICATE_NAME = "已有同名的保存检索 / you already have a saved search with this name"
+
+
 class SavedSearchError(ValueError):
     """A saved search that cannot be stored; ``field`` names the offending input."""
 
@@ -272,11 +290,19 @@ def saved_search_create(*, user, name: str, scope: str, params: dict, frequency:
     if frequency not in AlertFrequency.values:
         raise SavedSearchError("frequency", f"未知频率 / unknown frequency {frequency!r}")
     if SavedSearch.objects.filter(user=user, name=name[:100]).exists():
-        raise SavedSearchError("name", "已有同名的保存检索 / you already have a saved search with this name")
+        raise SavedSearchError("name", DUPLICATE_NAME)
+    if SavedSearch.objects.filter(user=user).count() >= SAVED_SEARCHES_PER_USER:
+        raise SavedSearchError(
+            "name", f"最多保存 {SAVED_SEARCHES_PER_USER} 个检索，请先删除不用的 / at most {SAVED_SEARCHES_PER_USER} saved searches",
+        )
     saved = SavedSearch(user=user, name=name[:100], scope=scope, params=_clean_params(scope, params), frequency=frequency)
     saved.seen_ids = [hit_id for hit_id, _, _ in _saved_search_hits(saved)]
     saved.last_run_at = timezone.now()
-    saved.save()
+    try:
+        with transaction.atomic():  # a parallel request with the same name wins the unique constraint: a 400, not a 500
+            saved.save()
+    except IntegrityError:
+        raise SavedSearchError("name", DUPLICATE_NAME) from None
     return saved
 
 

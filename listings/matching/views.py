@@ -22,6 +22,7 @@ from listings.matching.presentation import PART_LABELS
 from listings.trading import permissions as listing_permissions
 from listings.trading.models import DealType, LicenceKind
 from marketplace import permissions
+from marketplace.kernel.errors import TooSoon
 
 
 def demand_or_404(*, user, pk: int) -> Demand:
@@ -37,8 +38,12 @@ def demand_matches(request, pk: int):
     if request.method == "POST":
         if not demand_permissions.can_manage_demand(request.user, demand) and not permissions.is_operator(request.user):
             raise Http404(_("没有这个需求"))
-        services.demand_matches_refresh_on_commit(demand=demand)
-        messages.success(request, _("已开始重新计算匹配结果，稍后刷新查看"))
+        try:
+            services.demand_matches_refresh_request(demand=demand, by=request.user)
+        except TooSoon as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已开始重新计算匹配结果，稍后刷新查看"))
         return redirect("matching:demand-matches", pk=demand.pk)
     return render(
         request,

@@ -11,13 +11,15 @@ from listings.trading.models import AttachmentKind, DealType
 from listings.trading.selectors import patents_resolve
 from marketplace.forms import preselect_single_organisation
 from marketplace.kernel.forms import parse_percent_to_bps, parse_yuan
+from marketplace.kernel.limits import TEXT_MAX
 from marketplace.models import Organisation
 
 
 class ListingForm(forms.Form):
     organisation = forms.ModelChoiceField(label=_("挂牌机构"), queryset=Organisation.objects.none())
     title = forms.CharField(label=_("标题"), max_length=200)
-    description = forms.CharField(label=_("描述"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    description = forms.CharField(label=_("描述"), widget=forms.Textarea(attrs={"rows": 5}), required=False,
+                                  max_length=TEXT_MAX)
     patent_numbers = forms.CharField(
         label=_("专利"), widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("每行一个公开（公告）号或申请号，如 CN114081026A 或 201710601862.3；多项即为专利组合"),

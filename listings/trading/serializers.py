@@ -11,7 +11,8 @@ from listings.trading.models import AttachmentKind, DealType, Listing, ListingAt
 from listings.trading.selectors import patents_resolve
 from marketplace import permissions
 from marketplace.kernel.api import ReasonSerializer
-from marketplace.kernel.money import Money
+from marketplace.kernel.limits import TEXT_MAX
+from marketplace.kernel.money import MAX_AMOUNT, AmountOutOfRange, Money
 from marketplace.models import Organisation
 from marketplace.serializers import OrganisationBriefSerializer
 
@@ -88,8 +89,8 @@ class ListingWriteSerializer(serializers.Serializer):
 
     organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), required=True)
     title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-    patents = serializers.ListField(child=serializers.CharField(max_length=30), allow_empty=True)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX)
+    patents = serializers.ListField(child=serializers.CharField(max_length=30), allow_empty=True, max_length=100)
     deal_type = serializers.ChoiceField(choices=DealType.choices)
     licence_kind = serializers.ChoiceField(choices=LicenceKind.choices, required=False, allow_blank=True, default="")
     territory = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
@@ -97,9 +98,14 @@ class ListingWriteSerializer(serializers.Serializer):
     term_start = serializers.DateField(required=False, allow_null=True, default=None)
     term_end = serializers.DateField(required=False, allow_null=True, default=None)
     sublicensing_allowed = serializers.BooleanField(required=False, default=False)
-    price_amount = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="分 (fen); null = 面议")
+    price_amount = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=-MAX_AMOUNT, max_value=MAX_AMOUNT,
+        help_text="分 (fen), below 2^53; null = 面议",
+    )
     price_currency = serializers.CharField(required=False, default="CNY", max_length=3)
-    royalty_rate_bps = serializers.IntegerField(required=False, allow_null=True, default=None)
+    royalty_rate_bps = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=-MAX_AMOUNT, max_value=MAX_AMOUNT
+    )
     expires_on = serializers.DateField(required=False, allow_null=True, default=None)
 
     def validate_organisation(self, organisation):
@@ -121,6 +127,8 @@ class ListingWriteSerializer(serializers.Serializer):
             return attrs
         try:
             attrs["price"] = None if amount is None else Money(amount, currency)
+        except AmountOutOfRange as exc:
+            raise serializers.ValidationError({"price_amount": [str(exc)]}) from exc
         except ValueError as exc:
             raise serializers.ValidationError({"price_currency": [str(exc)]}) from exc
         return attrs

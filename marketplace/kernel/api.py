@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ErrorDetail, PermissionDenied
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -40,6 +41,17 @@ def _body(violations: list[tuple[str, str, str]]) -> dict[str, Any]:
     }
 
 
+def _serializer_violations(detail: Any, prefix: str = "") -> list[tuple[str, str, str]]:
+    """A serializer's nested ``{field: [ErrorDetail]}`` as flat ``(field, code, message)``; nested fields dotted."""
+    if isinstance(detail, dict):
+        return [v for key, value in detail.items() for v in _serializer_violations(value, f"{prefix}.{key}" if prefix else str(key))]
+    if isinstance(detail, list):
+        if all(isinstance(item, (str, ErrorDetail)) for item in detail):
+            return [(prefix or "non_field_errors", getattr(item, "code", None) or "invalid", str(item)) for item in detail]
+        return [v for index, item in enumerate(detail) for v in _serializer_violations(item, f"{prefix}.{index}")]
+    return [(prefix or "non_field_errors", getattr(detail, "code", None) or "invalid", str(detail))]
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """``REST_FRAMEWORK["EXCEPTION_HANDLER"]``: every domain error answers in one shape.
 
@@ -55,6 +67,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(body, status=exc.status)
     if isinstance(exc, DjangoValidationError):
         return Response(_body(validation_errors(exc)), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DRFValidationError):
+        # a serializer's refusal in the documented shape (detail, errors, rules); its own top-level field keys stay
+        # beside them for the clients written against DRF's default body
+        violations = _serializer_violations(exc.detail)
+        own = exc.detail if isinstance(exc.detail, dict) else {}
+        return Response({**own, **_body(violations)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoPermissionDenied) and not isinstance(exc, PermissionDenied):
         exc = PermissionDenied(str(exc) or None)
     return drf_exception_handler(exc, context)

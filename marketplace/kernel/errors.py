@@ -46,6 +46,13 @@ class NotPermitted(DomainError, PermissionDenied):
         DomainError.__init__(self, field, code, message)
 
 
+class TooSoon(DomainError):
+    """The same costly action was asked for again before its interval passed (429)."""
+
+    status = 429
+    default_code = "too_soon"
+
+
 class IdentifierError(DomainError, ValueError):
     """A malformed identifier; ``str(err)`` is a message fit for the user."""
 

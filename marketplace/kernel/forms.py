@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.kernel.money import Money
+from marketplace.kernel.money import MAX_AMOUNT, AmountOutOfRange, Money
 
 
 def parse_yuan(value: str, field_label: str | Promise) -> Money | None:
@@ -17,6 +17,10 @@ def parse_yuan(value: str, field_label: str | Promise) -> Money | None:
         return None
     try:
         return Money.parse(text)
+    except AmountOutOfRange as exc:
+        raise ValidationError(
+            _("%(label)s过大：最多 %(max)s 元") % {"label": field_label, "max": f"{MAX_AMOUNT // 100:,}"}, code="max_value",
+        ) from exc
     except ValueError as exc:
         raise ValidationError(
             _("%(label)s格式错误：请填写以元为单位的数字，如 300000 或 300000.50（不要写“万”等单位）") % {"label": field_label},
@@ -33,6 +37,8 @@ def parse_percent_to_bps(value: str) -> int | None:
         bps = Decimal(text) * 100
     except InvalidOperation:
         raise ValidationError(_("费率格式错误，应为百分数，如 3.5"), code="invalid") from None
+    if not bps.is_finite() or abs(bps) > MAX_AMOUNT:  # "Infinity", "NaN", 1e400: a form error, never a 500
+        raise ValidationError(_("费率须为 0.01 至 100 之间的百分数"), code="invalid")
     if bps != bps.to_integral_value():
         raise ValidationError(_("费率最多保留两位小数"), code="invalid")
     return int(bps)

@@ -4,10 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MINOR_UNITS = {"CNY": 2, "USD": 2, "EUR": 2, "JPY": 0}
+#: every amount stays below 2^53 minor units (about ¥90 trillion), so JavaScript clients read it exactly and no
+#: database integer overflows; forms, serializers and services refuse larger ones as a named error
+MAX_AMOUNT = 2**53 - 1
 
 
 class CurrencyMismatch(ValueError):
     pass
+
+
+class AmountOutOfRange(ValueError):
+    """An amount at or beyond 2^53 minor units."""
 
 
 @dataclass(frozen=True, order=True)
@@ -20,6 +27,8 @@ class Money:
             raise TypeError(f"Money amounts are integers of minor units, not {type(self.amount).__name__}")
         if self.currency not in MINOR_UNITS:
             raise ValueError(f"unsupported currency {self.currency!r}")
+        if abs(self.amount) > MAX_AMOUNT:
+            raise AmountOutOfRange(f"金额过大：须小于 2^53 分 / amount too large: below 2^53 minor units ({MAX_AMOUNT})")
 
     @classmethod
     def parse(cls, text: str, currency: str = "CNY") -> Money:
@@ -31,7 +40,7 @@ class Money:
         raw = raw.lstrip("+-")
         whole, _, frac = raw.partition(".")
         places = MINOR_UNITS[currency]
-        if not whole.isdigit() or (frac and not frac.isdigit()) or len(frac) > places:
+        if not whole.isdigit() or (frac and not frac.isdigit()) or len(frac) > places or len(whole) > 20:
             raise ValueError(f"金额格式错误 {text!r} / malformed amount {text!r}")
         amount = int(whole) * 10**places + int((frac or "0").ljust(places, "0")[:places] or 0)
         return cls(-amount if negative else amount, currency)

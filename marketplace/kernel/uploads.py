@@ -91,14 +91,36 @@ def check_upload(upload: File, *, kind: str) -> CheckedUpload:
     return CheckedUpload(extension=detected.extension, mime=detected.mime, size=size, original_name=name[:255])
 
 
+#: the most pixels an uploaded image may declare (a 40-megapixel photo; a 5 MB file can declare billions, which
+#: Pillow would refuse with a decompression-bomb error, or decode into gigabytes)
+MAX_IMAGE_PIXELS = 40_000_000
+
+
 def _check_image(upload: File) -> None:
-    """The magic bytes say image; Pillow must also be able to read it as one (no truncated/polyglot files)."""
+    """The magic bytes say image; Pillow must also be able to read it as one (no truncated/polyglot files), and its
+    declared size must stay within ``MAX_IMAGE_PIXELS``: read from the header, before anything is decoded."""
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
     try:
         upload.seek(0)
-        with Image.open(upload) as image:
-            image.verify()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                width, height = image.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise _error(
+                        f"图片尺寸过大：{width}×{height} 像素，上限 {MAX_IMAGE_PIXELS // 1_000_000} 百万像素 / image too "
+                        f"large: {width}×{height} pixels, limit {MAX_IMAGE_PIXELS} pixels",
+                        "upload_image_too_large",
+                    )
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _error(
+            f"图片尺寸过大，上限 {MAX_IMAGE_PIXELS // 1_000_000} 百万像素 / image too large (limit {MAX_IMAGE_PIXELS} pixels)",
+            "upload_image_too_large",
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise _error(f"图片已损坏或无法识别 / the image cannot be read ({exc})", "upload_corrupt_image") from exc
     finally:

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from marketplace.secret_key import installation_secret_key, secret_key_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -20,7 +23,14 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 # The read-only real data (../shared/data beside the checkout); optional.
 SHARED_DATA_DIR = Path(env("ZONE_SHARED_DATA", default=str(BASE_DIR.parent / "shared" / "data")))
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-insecure-key-do-not-use-in-production")
+# DJANGO_SECRET_KEY when set (refused when it is a published placeholder, short or low-variety); otherwise the
+# random key this installation generated once under var/ (marketplace/secret_key.py). Never a value in the code.
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+if SECRET_KEY:
+    if (_problem := secret_key_problem(SECRET_KEY)) is not None:
+        raise ImproperlyConfigured(_problem)
+else:
+    SECRET_KEY = installation_secret_key(VAR_DIR)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -55,6 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django_celery_beat",
     "django_prometheus",
     # The project's own apps
@@ -128,6 +139,19 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_REDIRECT_URL = "/"
+# Every login, staff included, goes through allauth's form and its rate limits: /django-admin/login/ and
+# /admin/login/ only redirect there (marketplace/views.py: staff_login), and both admins send the signed-out here.
+LOGIN_URL = "account_login"
+WAGTAILADMIN_LOGIN_URL = "account_login"
+# Failed logins: per account (5 in 5 minutes, the limit that protects a password), and a looser per-client one so
+# that visitors behind one address do not lock each other out. The client address is the one our proxy saw:
+# ALLAUTH_TRUSTED_PROXY_COUNT proxies in front of the app (production: Caddy, 1), never a header the client sets.
+ACCOUNT_RATE_LIMITS = {"login_failed": env("LOGIN_FAILED_RATE_LIMIT", default="30/m/ip,5/5m/key")}
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Two-factor authentication (allauth.mfa): TOTP with recovery codes, offered to every account and expected of
+# staff (docs/security.md); set up at /accounts/2fa/.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="专利展示交易网 zone patents")
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="optional")
@@ -151,6 +175,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The ASGI app answers 413 above this before reading the body (marketplace/asgi_guards.py); the proxy has the same
+# cap (deploy/Caddyfile). It sits above the largest upload the exchange accepts (20 MB, marketplace/kernel/uploads.py)
+# plus the multipart envelope; tests/marketplace/test_security.py holds the two together.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=25 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Redis: channel layer and Celery broker when REDIS_URL is set; otherwise embedded.
@@ -250,6 +278,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "marketplace.kernel.api.exception_handler",
+    # writes per user (or anonymous client) and minute: marketplace/throttles.py; a 429 names the wait
+    "DEFAULT_THROTTLE_CLASSES": ["marketplace.throttles.WriteRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"writes": env("API_WRITE_RATE", default="60/min")},
+    "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Zone patent exchange API · 专利展示交易网 API",

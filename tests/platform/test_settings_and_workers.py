@@ -48,7 +48,7 @@ def test_production_passes_check_deploy(tmp_path):
         ["check", "--deploy", "--fail-level", "WARNING"],
         {
             "DJANGO_SETTINGS_MODULE": "marketplace.settings.production",
-            "DJANGO_SECRET_KEY": "x7$k!q9" * 10,
+            "DJANGO_SECRET_KEY": "q8Vt2mL_0xZr9KpW3nYb7cJd5HsF1gAe6uTiXoRlNkMvBwPyQzCjDh4E-s",
             "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/x",
             "REDIS_URL": "redis://127.0.0.1:6379/0",
             "DJANGO_ALLOWED_HOSTS": "patents.example.cn",

@@ -7,6 +7,8 @@ from typing import Any
 
 from listings.catalogue.models import Encumbrance, LegalStatus, LicenceGrant, LicenceKind, Patent, PatenteeRole, PatentPatentee
 from listings.trading.models import EXCLUDING_KINDS, LIVE_LISTING_STATUSES, AttachmentKind, DealType, Listing, ReviewStatus
+from marketplace.kernel.limits import TEXT_MAX, TITLE_MAX, too_long_message
+from marketplace.kernel.money import MAX_AMOUNT
 from marketplace.kernel.statemachine import Rules
 from marketplace.models import Organisation
 
@@ -70,6 +72,8 @@ class Terms:
 
 def check_terms(rules: Rules, t: Terms, *, today: dt.date) -> None:
     rules.check(bool((t.title or "").strip()), "title", "required", "请填写标题 / a title is required")
+    rules.check(len(t.title or "") <= TITLE_MAX, "title", "too_long", too_long_message(TITLE_MAX))
+    rules.check(len(t.description or "") <= TEXT_MAX, "description", "too_long", too_long_message(TEXT_MAX))
     if t.deal_type not in DealType.values:
         rules.add("deal_type", "invalid_choice", f"未知交易方式 / unknown deal type {t.deal_type!r}")
         return
@@ -95,6 +99,8 @@ def check_terms(rules: Rules, t: Terms, *, today: dt.date) -> None:
             rules.add("price_amount", "price_not_integer", "价格须为整数（分） / the price is an integer of fen")
         elif t.price_amount <= 0:
             rules.add("price_amount", "price_not_positive", "价格须大于零，或选择面议 / the price must be positive, or negotiable")
+        elif t.price_amount > MAX_AMOUNT:
+            rules.add("price_amount", "amount_too_large", "价格须小于 2^53 分 / the price must be below 2^53 fen")
     rules.check(
         (t.price_currency or "CNY") == "CNY", "price_currency", "currency_not_cny",
         "挂牌价格以人民币计 / asking prices are in CNY",

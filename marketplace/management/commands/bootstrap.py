@@ -59,14 +59,14 @@ class Command(BaseCommand):
         self.step("字段预测模型 / field classifier", self.field_classifier)
         self.step("匹配语义模型 / matching model", self.matching_model)
         self.step("定时任务 / periodic tasks", self.periodic_tasks)
-        username, password, note = self.operator()
+        # the password itself is never written to the output (it ends up in server logs): only where it is kept
+        username, _password, note = self.operator()
         self.stdout.write(self.style.SUCCESS(
             "\n登录方式 / how to log in\n"
             f"  管理后台 / admin:        http://{host}:{port}/admin/\n"
             f"  网站登录 / site login:   http://{host}:{port}/accounts/login/\n"
             f"  用户名 / username:       {username}\n"
-            f"  密码 / password:         {password}\n"
-            f"  {note}\n"
+            f"  密码 / password:         {note}\n"
         ))
 
     # -----------------------------------------------------------------------------------
