@@ -222,6 +222,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "listings.expire_trading",
         "schedule": crontab(minute="5", hour="0"),  # just after midnight in CELERY_TIMEZONE
     },
+    "search index repair · 检索索引修复": {
+        "task": "search.repair_index",
+        "schedule": 1800.0,  # every 30 min: re-index what is missing or stale, drop orphans (search/drift.py)
+    },
 }
 
 # Search: Elasticsearch when ELASTICSEARCH_URL is set; otherwise the embedded SQLite FTS5 engine.
@@ -232,6 +236,9 @@ SEARCH_BACKEND = env(
 )
 SEARCH_INDEX_PATH = Path(env("SEARCH_INDEX_PATH", default=str(VAR_DIR / "search-index.sqlite3")))
 SEARCH_INDEX_PREFIX = env("SEARCH_INDEX_PREFIX", default="zonepatent")
+#: /healthz reports the search index as drifting once its count has differed from the database's this long
+#: (commits reach the index a moment later; an import's re-indexing takes minutes, not this long)
+SEARCH_DRIFT_GRACE_SECONDS = env.int("SEARCH_DRIFT_GRACE_SECONDS", default=600)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
