@@ -86,6 +86,8 @@ def listing_create(request):
             apply_rule_errors(form, exc, ListingForm.FIELD_MAP)
         else:
             messages.success(request, _("草稿已保存，可上传图片、文件或授权书后提交审核"))
+            for warning in selectors.listing_duplicate_warnings(listing):
+                messages.warning(request, warning)
             return redirect(listing)
     return render(request, "listings/listing_form.html", {"form": form, "listing": None})
 
@@ -136,6 +138,9 @@ def listing_action(request, pk: int, action: str):
         messages.error(request, error_text(exc))
     else:
         messages.success(request, {"submit": _("已提交审核"), "withdraw": _("已撤回")}[action])
+        if action == "submit":
+            for warning in selectors.listing_duplicate_warnings(listing):
+                messages.warning(request, warning)
     return redirect(listing)
 
 
