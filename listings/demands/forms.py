@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from listings.catalogue.models import DealType, Industry, Zone
 from listings.demands.models import Visibility
 from marketplace.forms import preselect_single_organisation
-from marketplace.kernel.forms import parse_yuan
+from marketplace.kernel.forms import IsoDateInput, parse_yuan
 from marketplace.models import Organisation
 
 
@@ -25,7 +25,7 @@ class DemandForm(forms.Form):
     deal_types = forms.MultipleChoiceField(
         label=_("可接受的交易方式"), choices=DealType.choices, widget=forms.CheckboxSelectMultiple
     )
-    deadline = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("截止日期"), widget=IsoDateInput())
     visibility = forms.ChoiceField(label=_("公开方式"), choices=Visibility.choices, initial=Visibility.PUBLIC)
 
     FIELD_MAP: dict[str, str] = {}

@@ -44,6 +44,8 @@ DEMAND_MACHINE = StateMachine(
             D.WITHDRAWN, Actor.OWNER,
         ),
         Transition("close", frozenset({D.PUBLISHED}), D.CLOSED, Actor.OWNER),
+        # a published demand whose content was edited goes back to review (only budget and deadline change directly)
+        Transition("resubmit", frozenset({D.PUBLISHED}), D.SUBMITTED, Actor.OWNER),
         Transition("suspend", frozenset({D.PUBLISHED}), D.SUSPENDED, Actor.SYSTEM, needs_reason=True),
         Transition("reinstate", frozenset({D.SUSPENDED}), D.PUBLISHED, Actor.OPERATOR, needs_reason=True),
         Transition("expire", frozenset({D.PUBLISHED, D.SUSPENDED}), D.EXPIRED, Actor.SYSTEM),
@@ -53,6 +55,9 @@ DEMAND_MACHINE = StateMachine(
 FIELDS = (
     "title", "problem", "ipc_codes", "budget_min", "budget_max", "currency", "deal_types", "deadline", "visibility",
 )
+#: what the reviewer approved: changing any of these on a published demand sends it back to review
+#: (industries and zones too); budget and deadline change directly
+CONTENT_FIELDS = ("title", "problem", "ipc_codes", "deal_types", "visibility")
 
 
 def _members(organisation: Organisation) -> list:
@@ -200,6 +205,11 @@ def demand_update(
     new_industries = list(industries) if industries is not None else list(locked.industries.all())
     _check(rules, v, new_industries, today=timezone.localdate())
     rules.raise_if_any()
+    content_changed = any(v[name] != getattr(locked, name) for name in CONTENT_FIELDS)
+    if industries is not None:
+        content_changed |= {i.pk for i in industries} != set(locked.industries.values_list("pk", flat=True))
+    if zones is not None:
+        content_changed |= {z.pk for z in zones} != set(locked.zones.values_list("pk", flat=True))
     for name, value in v.items():
         setattr(locked, name, value)
     locked.save()
@@ -210,7 +220,9 @@ def demand_update(
     DemandTransition.objects.create(
         demand=locked, action="edit", from_status=locked.status, to_status=locked.status, by=by, reason=reason
     )
-    if locked.status == D.PUBLISHED:
+    if locked.status == D.PUBLISHED and content_changed:
+        demand_resubmit(demand=locked, by=by, reason=reason or "内容已修改，重新审核 / content edited, back to review")
+    elif locked.status == D.PUBLISHED:
         _refresh_matches(locked)
     demand.refresh_from_db()
     return demand
@@ -267,6 +279,21 @@ def demand_submit(*, demand: Demand, by: User, reason: str = "") -> Demand:
                title=format_lazy(_("新技术需求待审核：{title}"), title=locked.title), url="/review/")
 
     return _apply(demand, "submit", by, reason, effect=effect, announce=announce)
+
+
+def demand_resubmit(*, demand: Demand, by: User, reason: str = "") -> Demand:
+    """A published demand whose content changed leaves the public pages until an operator approves it again."""
+
+    def effect(locked: Demand, transition: Transition) -> list[str]:
+        full_check(locked)
+        locked.submitted_at = timezone.now()
+        return ["submitted_at"]
+
+    def announce(locked: Demand) -> None:
+        notify(users=operators(), verb=Verb.DEMAND_SUBMITTED,
+               title=format_lazy(_("已发布的技术需求修改后待重新审核：{title}"), title=locked.title), url="/review/")
+
+    return _apply(demand, "resubmit", by, reason, effect=effect, announce=announce)
 
 
 def demand_review_start(*, demand: Demand, by: User, reason: str = "") -> Demand:

@@ -15,7 +15,7 @@ from listings.demands import permissions as demand_permissions
 from listings.demands import selectors
 from listings.demands import services as demand_services
 from listings.demands.forms import DemandForm
-from listings.demands.models import Demand
+from listings.demands.models import Demand, DemandStatus
 from marketplace import permissions
 from marketplace.kernel.forms import ReasonForm, apply_rule_errors
 from marketplace.kernel.pages import error_text, operator_actions, paginate, raise_404, redirect_back
@@ -81,8 +81,9 @@ def demand_edit(request, pk: int):
     organisations = Organisation.objects.filter(pk=demand.organisation_id)
     form = DemandForm(request.POST or None, organisations=organisations, initial=DemandForm.initial_for(demand))
     if request.method == "POST" and form.is_valid():
+        was_published = demand.status == DemandStatus.PUBLISHED
         try:
-            demand_services.demand_update(demand=demand, by=request.user, **form.service_kwargs())
+            updated = demand_services.demand_update(demand=demand, by=request.user, **form.service_kwargs())
         except ValidationError as exc:
             apply_rule_errors(form, exc, DemandForm.FIELD_MAP)
         except IllegalTransition as exc:
@@ -90,6 +91,8 @@ def demand_edit(request, pk: int):
             return redirect(demand)
         else:
             messages.success(request, _("已保存"))
+            if was_published and updated.status != DemandStatus.PUBLISHED:
+                messages.info(request, _("内容已修改，需求已撤下并重新提交审核；预算和截止日期的修改无需审核"))
             return redirect(demand)
     return render(request, "listings/demand_form.html", {"form": form, "demand": demand})
 

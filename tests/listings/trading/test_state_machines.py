@@ -98,6 +98,7 @@ def demand_moves(demander, operator):
         "reject": lambda d: demand_svc.demand_reject(demand=d, by=operator, reason="描述不清"),
         "withdraw": lambda d: demand_svc.demand_withdraw(demand=d, by=demander),
         "close": lambda d: demand_svc.demand_close(demand=d, by=demander),
+        "resubmit": lambda d: demand_svc.demand_resubmit(demand=d, by=demander),
         "suspend": lambda d: demand_svc.demand_suspend(demand=d, by=operator, reason="核查"),
         "reinstate": lambda d: demand_svc.demand_reinstate(demand=d, by=operator, reason="核查完毕"),
         "expire": lambda d: demand_svc.demand_expire(demand=d, by=None),
