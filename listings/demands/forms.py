@@ -28,6 +28,9 @@ class DemandForm(forms.Form):
     deadline = forms.DateField(label=_("截止日期"), widget=IsoDateInput())
     visibility = forms.ChoiceField(label=_("公开方式"), choices=Visibility.choices, initial=Visibility.PUBLIC)
 
+    #: a one-time token per form (set when the empty form is shown): submitting the same form twice creates once
+    submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
     FIELD_MAP: dict[str, str] = {}
 
     def __init__(self, *args, organisations=None, **kwargs):
@@ -44,6 +47,10 @@ class DemandForm(forms.Form):
 
     def clean_budget_max(self):
         return parse_yuan(self.cleaned_data.get("budget_max"), _("预算上限"))
+
+    def creation_kwargs(self) -> dict:
+        """``service_kwargs`` plus the form's one-time token, for the create service."""
+        return {**self.service_kwargs(), "submission_token": self.cleaned_data.get("submission_token")}
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

@@ -7,10 +7,11 @@ editing a published demand asks matching to refresh its matches once the transac
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
@@ -164,21 +165,43 @@ def demand_create(
     budget_min: Money | None = None,
     budget_max: Money | None = None,
     visibility: str = Visibility.PUBLIC,
+    submission_token: uuid.UUID | None = None,
 ) -> Demand:
+    """A draft demand. ``submission_token`` (the form's one-time token) makes creation idempotent: the same form
+    submitted again returns the demand it created instead of a second draft."""
     if not permissions.has_role(by, organisation, demand_permissions.DEMAND_ROLES):
         raise NotPermitted(f"您不是“{organisation}”的需求方或经纪人 / you do not post demands for {organisation}")
+    if submission_token is not None:
+        earlier = _created_with(submission_token, by)
+        if earlier is not None:
+            return earlier
     rules = Rules()
     v = _values(title=title, problem=problem, ipc_codes=ipc_codes, budget_min=budget_min, budget_max=budget_max,
                 deal_types=deal_types, deadline=deadline, visibility=visibility)
     v["ipc_codes"] = _normalise_ipc(rules, v["ipc_codes"])
     _check(rules, v, list(industries), today=timezone.localdate())
     rules.raise_if_any()
-    demand = Demand.objects.create(organisation=organisation, created_by=by, **v)
+    try:
+        with transaction.atomic():  # a savepoint: the same form submitted in parallel may have won the race
+            demand = Demand.objects.create(organisation=organisation, created_by=by, submission_token=submission_token, **v)
+    except IntegrityError:
+        earlier = _created_with(submission_token, by) if submission_token is not None else None
+        if earlier is None:
+            raise
+        return earlier
     demand.industries.set(industries)
     demand.zones.set(zones)
     DemandTransition.objects.create(demand=demand, action="create", from_status=D.DRAFT, to_status=D.DRAFT, by=by)
     return demand
 
+
+
+def _created_with(token: uuid.UUID, by: User) -> Demand | None:
+    """The demand this form token already created; someone else's token is refused, never shown."""
+    earlier = Demand.objects.filter(submission_token=token).first()
+    if earlier is not None and earlier.created_by_id != by.pk:
+        raise RuleBroken([("submission_token", "token_used", "此表单已提交过，请刷新页面后重试 / this form was already used: reload the page")])
+    return earlier
 
 
 @transaction.atomic

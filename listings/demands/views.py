@@ -1,6 +1,8 @@
 """Demand pages: the board, detail, posting and editing, the owner's and the operator's actions."""
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -56,11 +58,11 @@ def demand_create(request):
     if not organisations.exists():
         messages.info(request, _("请先登记您所代表的机构（需求方或经纪人角色）"))
         return redirect("marketplace:my-organisations")
-    form = DemandForm(request.POST or None, organisations=organisations)
+    form = DemandForm(request.POST or None, organisations=organisations, initial={"submission_token": uuid.uuid4()})
     if request.method == "POST" and form.is_valid():
         try:
             demand = demand_services.demand_create(
-                organisation=form.cleaned_data["organisation"], by=request.user, **form.service_kwargs()
+                organisation=form.cleaned_data["organisation"], by=request.user, **form.creation_kwargs()
             )
         except ValidationError as exc:
             apply_rule_errors(form, exc, DemandForm.FIELD_MAP)

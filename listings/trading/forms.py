@@ -34,6 +34,9 @@ class ListingForm(forms.Form):
     expires_on = forms.DateField(label=_("有效期至"), required=False, widget=IsoDateInput())
 
     #: service field → form field
+    #: a one-time token per form (set when the empty form is shown): submitting the same form twice creates once
+    submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
     FIELD_MAP = {
         "patents": "patent_numbers", "price_amount": "price", "price_currency": "price",
         "royalty_rate_bps": "royalty_rate",
@@ -56,6 +59,10 @@ class ListingForm(forms.Form):
 
     def clean_royalty_rate(self):
         return parse_percent_to_bps(self.cleaned_data.get("royalty_rate"))
+
+    def creation_kwargs(self) -> dict:
+        """``service_kwargs`` plus the form's one-time token, for the create service."""
+        return {**self.service_kwargs(), "submission_token": self.cleaned_data.get("submission_token")}
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

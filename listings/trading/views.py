@@ -7,6 +7,8 @@ are a 403 (``NotPermitted``).
 """
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -75,12 +77,12 @@ def listing_create(request):
         messages.info(request, _("请先登记您所代表的机构（权利人或经纪人角色）"))
         return redirect("marketplace:my-organisations")
     # ?patent=CN… comes from the "list this patent" link on a patent page
-    initial = {"patent_numbers": request.GET.get("patent", "").strip()[:40]}
+    initial = {"patent_numbers": request.GET.get("patent", "").strip()[:40], "submission_token": uuid.uuid4()}
     form = ListingForm(request.POST or None, organisations=organisations, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             listing = editing.listing_create(
-                organisation=form.cleaned_data["organisation"], by=request.user, **form.service_kwargs()
+                organisation=form.cleaned_data["organisation"], by=request.user, **form.creation_kwargs()
             )
         except ValidationError as exc:
             apply_rule_errors(form, exc, ListingForm.FIELD_MAP)
