@@ -810,7 +810,9 @@ def stored_conflicts(identities: dict[int, tuple[str | None, tuple[str, ...]]]) 
     by_pub: dict[str, tuple[int, str | None]] = {}  # publication → (patent id, its application number)
     for start in range(0, len(app_numbers), 500):
         chunk = app_numbers[start : start + 500]
-        by_app.update(Patent.objects.filter(application_number__in=chunk).values_list("application_number", "pk"))
+        for app, pid in Patent.objects.filter(application_number__in=chunk).values_list("application_number", "pk"):
+            if app:
+                by_app[app] = pid
     for start in range(0, len(pub_numbers), 500):
         chunk = pub_numbers[start : start + 500]
         for number, pid, app in PatentPublication.objects.filter(number__in=chunk).values_list(
