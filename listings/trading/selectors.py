@@ -148,7 +148,7 @@ def my_listings(*, user: Viewer) -> QuerySet[Listing]:
 # --------------------------------------------------------------------------------------------
 def listings_pending_review() -> list[Listing]:
     """Listings submitted or in review, oldest first; each with ``other_live``: the other live listings (any
-    organisation, submitted to under negotiation) of its patents, which the operator weighs before approving."""
+    organisation, submitted to suspended) of its patents, which the operator weighs before approving."""
     qs = Listing.objects.filter(status__in=[ListingStatus.SUBMITTED, ListingStatus.IN_REVIEW])
     pending = list(_with_related(qs).order_by("submitted_at", "pk"))
     patent_ids = {p.pk for listing in pending for p in listing.patents.all()}

@@ -194,7 +194,7 @@ def _check_assignment_conflicts(
     rules: Rules, t: Terms, patents: Sequence[Patent], *, exclude_listing: int | None
 ) -> None:
     """An assignment sells the whole right: it cannot be offered beside any other live listing of the same patent
-    (submitted, in review, published or under negotiation, by any organisation), and nothing else can be offered
+    (submitted, in review, published, under negotiation or suspended, by any organisation), and nothing else can be offered
     beside a live assignment."""
     by_id = {p.pk: p.publication_number for p in patents}
     for other in _live_listings_of(list(by_id), exclude_listing=exclude_listing):
