@@ -24,6 +24,15 @@ class ListingsConfig(AppConfig):
         catalogue_signals.encumbrance_released.connect(
             trading.on_encumbrance_released, dispatch_uid="trading_encumbrance_released"
         )
+        from listings.demands import receivers as demand_receivers
+        from marketplace.signals import organisation_verification_revoked
+
+        organisation_verification_revoked.connect(
+            trading.on_organisation_verification_revoked, dispatch_uid="trading_organisation_revoked"
+        )
+        organisation_verification_revoked.connect(
+            demand_receivers.on_organisation_verification_revoked, dispatch_uid="demands_organisation_revoked"
+        )
         _register_review_sections()
         demand_changed.connect(matching.on_demand_changed, dispatch_uid="matching_demand_changed")
         listing_published.connect(matching.on_listing_published, dispatch_uid="matching_listing_published")

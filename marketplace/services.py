@@ -22,6 +22,7 @@ from marketplace.kernel.statemachine import IllegalTransition, RuleBroken, Rules
 from marketplace.kernel.typing import Viewer
 from marketplace.models import Membership, Organisation, OrganisationReview
 from marketplace.notifications import notify
+from marketplace.signals import organisation_verification_revoked
 from marketplace.verbs import Verb
 
 #: roles a user may give themselves when registering an organisation; operators are appointed
@@ -176,6 +177,8 @@ def organisation_verification_revoke(*, organisation: Organisation, by: User, re
     organisation.verified_by = None
     organisation.save(update_fields=["is_verified", "verified_at", "verified_by", "updated_at"])
     _review(organisation, OrganisationReview.Decision.REVOKED, by, reason.strip())
+    # trading suspends the organisation's public listings and demands; re-verification restores none of them
+    organisation_verification_revoked.send(sender=Organisation, organisation=organisation, by=by, reason=reason.strip())
     notify(
         users=organisation_members(organisation), verb=Verb.ORGANISATION_REVOKED,
         title=format_lazy(gettext_lazy("机构“{name}”的认证已被撤销"), name=organisation.name), body=reason.strip(),

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -176,3 +178,19 @@ class SearchBackend(abc.ABC):
 
     @abc.abstractmethod
     def count(self) -> int: ...
+
+    @abc.abstractmethod
+    def fingerprints(self) -> dict[int, str]:
+        """Every indexed patent id with the ``document_fingerprint`` of what is stored for it (drift checks)."""
+
+
+def document_fingerprint(doc: PatentDocument) -> str:
+    """A digest of what an engine stores and shows for a patent: equal for the database's document and the
+    indexed one when the index is current. The application number is left out: engines keep it only as
+    search keys, not as a field they return."""
+    values = [
+        doc.publication_number, doc.title, doc.abstract or "", doc.claims or "", list(doc.applicants),
+        list(doc.inventors), list(doc.ipc_codes), sorted(doc.zones), sorted(doc.industries), doc.legal_status or "",
+        doc.kind or "", doc.application_date.isoformat() if doc.application_date else "", bool(doc.listed),
+    ]
+    return hashlib.sha1(json.dumps(values, ensure_ascii=False).encode(), usedforsecurity=False).hexdigest()

@@ -128,3 +128,17 @@ def write_rate(settings):
 
     yield set_rate
     SimpleRateThrottle.THROTTLE_RATES = original
+
+
+@pytest.fixture
+def broker_publishes(monkeypatch):
+    """Tasks as in production (not eager) with every publish to a broker recorded instead of sent: a throw-away run
+    must leave this list empty."""
+    from kombu.messaging import Producer
+
+    from marketplace.celery import app
+
+    published: list[tuple] = []
+    monkeypatch.setattr(Producer, "publish", lambda self, body, *a, **k: published.append((body, k.get("routing_key"))))
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    return published

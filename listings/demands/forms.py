@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from listings.catalogue.models import DealType, Industry, Zone
 from listings.demands.models import Visibility
 from marketplace.forms import preselect_single_organisation
-from marketplace.kernel.forms import parse_yuan
+from marketplace.kernel.forms import IsoDateInput, parse_yuan
 from marketplace.kernel.limits import TEXT_MAX, TITLE_MAX
 from marketplace.models import Organisation
 
@@ -28,8 +28,11 @@ class DemandForm(forms.Form):
     deal_types = forms.MultipleChoiceField(
         label=_("可接受的交易方式"), choices=DealType.choices, widget=forms.CheckboxSelectMultiple
     )
-    deadline = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("截止日期"), widget=IsoDateInput())
     visibility = forms.ChoiceField(label=_("公开方式"), choices=Visibility.choices, initial=Visibility.PUBLIC)
+
+    #: a one-time token per form (set when the empty form is shown): submitting the same form twice creates once
+    submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     FIELD_MAP: dict[str, str] = {}
 
@@ -47,6 +50,10 @@ class DemandForm(forms.Form):
 
     def clean_budget_max(self):
         return parse_yuan(self.cleaned_data.get("budget_max"), _("预算上限"))
+
+    def creation_kwargs(self) -> dict:
+        """``service_kwargs`` plus the form's one-time token, for the create service."""
+        return {**self.service_kwargs(), "submission_token": self.cleaned_data.get("submission_token")}
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

@@ -41,6 +41,9 @@ class Demand(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("创建人"), on_delete=models.PROTECT, related_name="demands_created"
     )
+    #: the one-time token of the form that created it: the same form submitted again (back button, double click)
+    #: finds this row instead of creating a second one
+    submission_token = models.UUIDField(_("表单提交标识"), null=True, blank=True, unique=True, editable=False)
     title = models.CharField(_("标题"), max_length=200)
     problem = models.TextField(_("待解决的技术问题"))
     ipc_codes = models.JSONField(_("IPC 分类"), default=list, blank=True, help_text=_("规范化的 IPC 分类号，任意层级"))

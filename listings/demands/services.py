@@ -7,10 +7,11 @@ editing a published demand asks matching to refresh its matches once the transac
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
@@ -45,6 +46,8 @@ DEMAND_MACHINE = StateMachine(
             D.WITHDRAWN, Actor.OWNER,
         ),
         Transition("close", frozenset({D.PUBLISHED}), D.CLOSED, Actor.OWNER),
+        # a published demand whose content was edited goes back to review (only budget and deadline change directly)
+        Transition("resubmit", frozenset({D.PUBLISHED}), D.SUBMITTED, Actor.OWNER),
         Transition("suspend", frozenset({D.PUBLISHED}), D.SUSPENDED, Actor.SYSTEM, needs_reason=True),
         Transition("reinstate", frozenset({D.SUSPENDED}), D.PUBLISHED, Actor.OPERATOR, needs_reason=True),
         Transition("expire", frozenset({D.PUBLISHED, D.SUSPENDED}), D.EXPIRED, Actor.SYSTEM),
@@ -54,6 +57,9 @@ DEMAND_MACHINE = StateMachine(
 FIELDS = (
     "title", "problem", "ipc_codes", "budget_min", "budget_max", "currency", "deal_types", "deadline", "visibility",
 )
+#: what the reviewer approved: changing any of these on a published demand sends it back to review
+#: (industries and zones too); budget and deadline change directly
+CONTENT_FIELDS = ("title", "problem", "ipc_codes", "deal_types", "visibility")
 
 
 def _members(organisation: Organisation) -> list:
@@ -168,21 +174,43 @@ def demand_create(
     budget_min: Money | None = None,
     budget_max: Money | None = None,
     visibility: str = Visibility.PUBLIC,
+    submission_token: uuid.UUID | None = None,
 ) -> Demand:
+    """A draft demand. ``submission_token`` (the form's one-time token) makes creation idempotent: the same form
+    submitted again returns the demand it created instead of a second draft."""
     if not permissions.has_role(by, organisation, demand_permissions.DEMAND_ROLES):
         raise NotPermitted(f"您不是“{organisation}”的需求方或经纪人 / you do not post demands for {organisation}")
+    if submission_token is not None:
+        earlier = _created_with(submission_token, by)
+        if earlier is not None:
+            return earlier
     rules = Rules()
     v = _values(title=title, problem=problem, ipc_codes=ipc_codes, budget_min=budget_min, budget_max=budget_max,
                 deal_types=deal_types, deadline=deadline, visibility=visibility)
     v["ipc_codes"] = _normalise_ipc(rules, v["ipc_codes"])
     _check(rules, v, list(industries), today=timezone.localdate())
     rules.raise_if_any()
-    demand = Demand.objects.create(organisation=organisation, created_by=by, **v)
+    try:
+        with transaction.atomic():  # a savepoint: the same form submitted in parallel may have won the race
+            demand = Demand.objects.create(organisation=organisation, created_by=by, submission_token=submission_token, **v)
+    except IntegrityError:
+        earlier = _created_with(submission_token, by) if submission_token is not None else None
+        if earlier is None:
+            raise
+        return earlier
     demand.industries.set(industries)
     demand.zones.set(zones)
     DemandTransition.objects.create(demand=demand, action="create", from_status=D.DRAFT, to_status=D.DRAFT, by=by)
     return demand
 
+
+
+def _created_with(token: uuid.UUID, by: User) -> Demand | None:
+    """The demand this form token already created; someone else's token is refused, never shown."""
+    earlier = Demand.objects.filter(submission_token=token).first()
+    if earlier is not None and earlier.created_by_id != by.pk:
+        raise RuleBroken([("submission_token", "token_used", "此表单已提交过，请刷新页面后重试 / this form was already used: reload the page")])
+    return earlier
 
 
 @transaction.atomic
@@ -209,6 +237,11 @@ def demand_update(
     new_industries = list(industries) if industries is not None else list(locked.industries.all())
     _check(rules, v, new_industries, today=timezone.localdate())
     rules.raise_if_any()
+    content_changed = any(v[name] != getattr(locked, name) for name in CONTENT_FIELDS)
+    if industries is not None:
+        content_changed |= {i.pk for i in industries} != set(locked.industries.values_list("pk", flat=True))
+    if zones is not None:
+        content_changed |= {z.pk for z in zones} != set(locked.zones.values_list("pk", flat=True))
     for name, value in v.items():
         setattr(locked, name, value)
     locked.save()
@@ -219,7 +252,9 @@ def demand_update(
     DemandTransition.objects.create(
         demand=locked, action="edit", from_status=locked.status, to_status=locked.status, by=by, reason=reason
     )
-    if locked.status == D.PUBLISHED:
+    if locked.status == D.PUBLISHED and content_changed:
+        demand_resubmit(demand=locked, by=by, reason=reason or "内容已修改，重新审核 / content edited, back to review")
+    elif locked.status == D.PUBLISHED:
         _refresh_matches(locked)
     demand.refresh_from_db()
     return demand
@@ -276,6 +311,21 @@ def demand_submit(*, demand: Demand, by: User, reason: str = "") -> Demand:
                title=format_lazy(_("新技术需求待审核：{title}"), title=locked.title), url="/review/")
 
     return _apply(demand, "submit", by, reason, effect=effect, announce=announce)
+
+
+def demand_resubmit(*, demand: Demand, by: User, reason: str = "") -> Demand:
+    """A published demand whose content changed leaves the public pages until an operator approves it again."""
+
+    def effect(locked: Demand, transition: Transition) -> list[str]:
+        full_check(locked)
+        locked.submitted_at = timezone.now()
+        return ["submitted_at"]
+
+    def announce(locked: Demand) -> None:
+        notify(users=operators(), verb=Verb.DEMAND_SUBMITTED,
+               title=format_lazy(_("已发布的技术需求修改后待重新审核：{title}"), title=locked.title), url="/review/")
+
+    return _apply(demand, "resubmit", by, reason, effect=effect, announce=announce)
 
 
 def demand_review_start(*, demand: Demand, by: User, reason: str = "") -> Demand:

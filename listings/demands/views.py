@@ -1,6 +1,8 @@
 """Demand pages: the board, detail, posting and editing, the owner's and the operator's actions."""
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +17,7 @@ from listings.demands import permissions as demand_permissions
 from listings.demands import selectors
 from listings.demands import services as demand_services
 from listings.demands.forms import DemandForm
-from listings.demands.models import Demand
+from listings.demands.models import Demand, DemandStatus
 from marketplace import permissions
 from marketplace.kernel.forms import ReasonForm, apply_rule_errors
 from marketplace.kernel.pages import error_text, operator_actions, paginate, raise_404, redirect_back
@@ -58,11 +60,11 @@ def demand_create(request):
     if not organisations.exists():
         messages.info(request, _("请先登记您所代表的机构（需求方或经纪人角色）"))
         return redirect("marketplace:my-organisations")
-    form = DemandForm(request.POST or None, organisations=organisations)
+    form = DemandForm(request.POST or None, organisations=organisations, initial={"submission_token": uuid.uuid4()})
     if request.method == "POST" and form.is_valid():
         try:
             demand = demand_services.demand_create(
-                organisation=form.cleaned_data["organisation"], by=request.user, **form.service_kwargs()
+                organisation=form.cleaned_data["organisation"], by=request.user, **form.creation_kwargs()
             )
         except ValidationError as exc:
             apply_rule_errors(form, exc, DemandForm.FIELD_MAP)
@@ -83,8 +85,9 @@ def demand_edit(request, pk: int):
     organisations = Organisation.objects.filter(pk=demand.organisation_id)
     form = DemandForm(request.POST or None, organisations=organisations, initial=DemandForm.initial_for(demand))
     if request.method == "POST" and form.is_valid():
+        was_published = demand.status == DemandStatus.PUBLISHED
         try:
-            demand_services.demand_update(demand=demand, by=request.user, **form.service_kwargs())
+            updated = demand_services.demand_update(demand=demand, by=request.user, **form.service_kwargs())
         except ValidationError as exc:
             apply_rule_errors(form, exc, DemandForm.FIELD_MAP)
         except IllegalTransition as exc:
@@ -92,6 +95,8 @@ def demand_edit(request, pk: int):
             return redirect(demand)
         else:
             messages.success(request, _("已保存"))
+            if was_published and updated.status != DemandStatus.PUBLISHED:
+                messages.info(request, _("内容已修改，需求已撤下并重新提交审核；预算和截止日期的修改无需审核"))
             return redirect(demand)
     return render(request, "listings/demand_form.html", {"form": form, "demand": demand})
 

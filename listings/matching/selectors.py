@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from listings.demands import permissions as demand_permissions
 from listings.demands.models import Demand, DemandStatus
 from listings.matching.models import DemandMatch
 from listings.trading.models import Listing
@@ -17,8 +18,11 @@ SAVED_SEARCH_PARAMS = {
 
 
 def can_view_demand_matches(user, demand: Demand) -> bool:
-    """A demand's matches are its organisation's business (and the operators')."""
-    return permissions.is_member(user, demand.organisation) or permissions.is_operator(user)
+    """A demand's matches are its organisation's business (and the operators'), and follow the demand's own
+    permission: a member who may not see the demand (a lender, say, and a private draft) does not see its matches."""
+    if permissions.is_operator(user):
+        return True
+    return permissions.is_member(user, demand.organisation) and demand_permissions.can_view_demand(user, demand)
 
 
 def demand_matches(*, demand: Demand, limit: int = 20) -> QuerySet[DemandMatch]:

@@ -10,7 +10,7 @@ from listings.catalogue.models import LicenceKind
 from listings.trading.models import AttachmentKind, DealType
 from listings.trading.selectors import patents_resolve
 from marketplace.forms import preselect_single_organisation
-from marketplace.kernel.forms import parse_percent_to_bps, parse_yuan
+from marketplace.kernel.forms import IsoDateInput, parse_percent_to_bps, parse_yuan
 from marketplace.kernel.limits import TEXT_MAX
 from marketplace.models import Organisation
 
@@ -28,14 +28,17 @@ class ListingForm(forms.Form):
     licence_kind = forms.ChoiceField(label=_("许可类型"), choices=[("", "—"), *LicenceKind.choices], required=False)
     territory = forms.CharField(label=_("许可地域"), max_length=200, required=False)
     field_of_use = forms.CharField(label=_("使用领域"), max_length=200, required=False)
-    term_start = forms.DateField(label=_("许可期限起"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    term_end = forms.DateField(label=_("许可期限止"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    term_start = forms.DateField(label=_("许可期限起"), required=False, widget=IsoDateInput())
+    term_end = forms.DateField(label=_("许可期限止"), required=False, widget=IsoDateInput())
     sublicensing_allowed = forms.BooleanField(label=_("允许分许可"), required=False)
     price = forms.CharField(label=_("价格（元）"), required=False, help_text=_("留空表示面议"))
     royalty_rate = forms.CharField(label=_("提成费率（%）"), required=False)
-    expires_on = forms.DateField(label=_("有效期至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = forms.DateField(label=_("有效期至"), required=False, widget=IsoDateInput())
 
     #: service field → form field
+    #: a one-time token per form (set when the empty form is shown): submitting the same form twice creates once
+    submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
     FIELD_MAP = {
         "patents": "patent_numbers", "price_amount": "price", "price_currency": "price",
         "royalty_rate_bps": "royalty_rate",
@@ -58,6 +61,10 @@ class ListingForm(forms.Form):
 
     def clean_royalty_rate(self):
         return parse_percent_to_bps(self.cleaned_data.get("royalty_rate"))
+
+    def creation_kwargs(self) -> dict:
+        """``service_kwargs`` plus the form's one-time token, for the create service."""
+        return {**self.service_kwargs(), "submission_token": self.cleaned_data.get("submission_token")}
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

@@ -60,6 +60,9 @@ class Listing(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("创建人"), on_delete=models.PROTECT, related_name="listings_created"
     )
+    #: the one-time token of the form that created it: the same form submitted again (back button, double click)
+    #: finds this row instead of creating a second one
+    submission_token = models.UUIDField(_("表单提交标识"), null=True, blank=True, unique=True, editable=False)
     title = models.CharField(_("标题"), max_length=200)
     description = models.TextField(_("描述"), blank=True)
     patents = models.ManyToManyField(

@@ -1,4 +1,5 @@
-"""Trading's answers to catalogue events: a patent that leaves force or is encumbered stops its public listings."""
+"""Trading's answers to upstream events: a patent that leaves force or is encumbered, or an organisation whose
+verification is revoked, stops its public listings."""
 from __future__ import annotations
 
 from django.contrib.auth.models import User
@@ -10,6 +11,7 @@ from listings.trading.models import PUBLIC_STATUSES, Listing, ListingStatus
 from listings.trading.services.lifecycle import listing_suspend, tell_owner
 from marketplace import permissions
 from marketplace.kernel.statemachine import IllegalTransition
+from marketplace.models import Organisation
 from marketplace.verbs import Verb
 
 
@@ -48,3 +50,20 @@ def on_encumbrance_released(sender: object, *, encumbrance: Encumbrance, by: Use
                 kind=encumbrance.get_kind_display(), title=listing.title,
             ),
         )
+
+
+def on_organisation_verification_revoked(
+    sender: object, *, organisation: Organisation, by: User | None, reason: str, **kwargs: object
+) -> list[Listing]:
+    """An unverified organisation may not trade: its public listings are suspended (an operator reinstates each one
+    after checking it; re-verification alone restores nothing)."""
+    actor = by if by is not None and permissions.is_operator(by) else None
+    why = f"机构“{organisation}”的认证已被撤销：{reason} / the organisation's verification was revoked"
+    suspended = []
+    ids = Listing.objects.filter(organisation=organisation, status__in=PUBLIC_STATUSES).values_list("pk", flat=True)
+    for pk in list(ids):
+        try:
+            suspended.append(listing_suspend(listing=Listing(pk=pk), by=actor, reason=why))
+        except IllegalTransition:  # moved meanwhile
+            continue
+    return suspended

@@ -17,14 +17,16 @@ from listings.catalogue.models import DealType, Industry, LicenceKind, Patent, P
 from listings.catalogue.selectors import ipc_param
 from listings.trading import permissions as listing_permissions
 from listings.trading.models import (
+    LIVE_LISTING_STATUSES,
     PUBLIC_STATUSES,
     AttachmentKind,
     Listing,
     ListingAttachment,
+    ListingPatent,
     ListingStatus,
     ReviewStatus,
 )
-from listings.trading.services.rules import patent_tradeable
+from listings.trading.services.rules import Terms, duplicate_warnings, patent_tradeable
 from marketplace import permissions
 from marketplace.kernel.errors import FilterError
 from marketplace.kernel.filters import choice_param, keyword_q, money_param
@@ -160,9 +162,25 @@ def my_listings(*, user: Viewer) -> QuerySet[Listing]:
 # Operator review queue
 # --------------------------------------------------------------------------------------------
 def listings_pending_review() -> list[Listing]:
-    """Listings submitted or in review, oldest first."""
+    """Listings submitted or in review, oldest first; each with ``other_live``: the other live listings (any
+    organisation, submitted to suspended) of its patents, which the operator weighs before approving."""
     qs = Listing.objects.filter(status__in=[ListingStatus.SUBMITTED, ListingStatus.IN_REVIEW])
-    return list(_with_related(qs).order_by("submitted_at", "pk"))
+    pending = list(_with_related(qs).order_by("submitted_at", "pk"))
+    patent_ids = {p.pk for listing in pending for p in listing.patents.all()}
+    links = ListingPatent.objects.filter(patent_id__in=patent_ids, listing__status__in=LIVE_LISTING_STATUSES).select_related(
+        "listing", "listing__organisation", "patent"
+    ).order_by("listing_id")
+    by_patent: dict[int, list[ListingPatent]] = {}
+    for link in links:
+        by_patent.setdefault(link.patent_id, []).append(link)
+    for listing in pending:
+        seen: dict[int, Listing] = {}
+        for patent in listing.patents.all():
+            for link in by_patent.get(patent.pk, []):
+                if link.listing_id != listing.pk:
+                    seen.setdefault(link.listing_id, link.listing)
+        listing.other_live = list(seen.values())  # type: ignore[attr-defined]  # shown in the review queue
+    return pending
 
 
 def authorisations_pending_review() -> list[ListingAttachment]:
@@ -219,3 +237,12 @@ def patent_is_listable(patent: Patent) -> bool:
     """Whether a listing of this patent could pass the trading rules' patent checks today (the rules module
     decides: a right that still exists, no encumbrance or registered pledge, no unrecorded change of owner)."""
     return patent_tradeable(patent, today=timezone.localdate())
+
+
+def listing_duplicate_warnings(listing: Listing) -> list[str]:
+    """The organisation's other open listings of the same patent and deal type (a warning when it creates or
+    submits this one; conflicting ones are refused by the rules instead)."""
+    return duplicate_warnings(
+        organisation=listing.organisation, t=Terms.of(listing), patents=list(listing.patents.all()),
+        exclude_listing=listing.pk,
+    )

@@ -7,6 +7,8 @@ are a 403 (``NotPermitted``).
 """
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -77,17 +79,19 @@ def listing_create(request):
         messages.info(request, _("请先登记您所代表的机构（权利人或经纪人角色）"))
         return redirect("marketplace:my-organisations")
     # ?patent=CN… comes from the "list this patent" link on a patent page
-    initial = {"patent_numbers": request.GET.get("patent", "").strip()[:40]}
+    initial = {"patent_numbers": request.GET.get("patent", "").strip()[:40], "submission_token": uuid.uuid4()}
     form = ListingForm(request.POST or None, organisations=organisations, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             listing = editing.listing_create(
-                organisation=form.cleaned_data["organisation"], by=request.user, **form.service_kwargs()
+                organisation=form.cleaned_data["organisation"], by=request.user, **form.creation_kwargs()
             )
         except ValidationError as exc:
             apply_rule_errors(form, exc, ListingForm.FIELD_MAP)
         else:
             messages.success(request, _("草稿已保存，可上传图片、文件或授权书后提交审核"))
+            for warning in selectors.listing_duplicate_warnings(listing):
+                messages.warning(request, warning)
             return redirect(listing)
     return render(request, "listings/listing_form.html", {"form": form, "listing": None})
 
@@ -138,6 +142,9 @@ def listing_action(request, pk: int, action: str):
         messages.error(request, error_text(exc))
     else:
         messages.success(request, {"submit": _("已提交审核"), "withdraw": _("已撤回")}[action])
+        if action == "submit":
+            for warning in selectors.listing_duplicate_warnings(listing):
+                messages.warning(request, warning)
     return redirect(listing)
 
 

@@ -54,3 +54,14 @@ def apply_rule_errors(form: forms.Form, error: ValidationError, mapping: dict[st
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+
+
+class IsoDateInput(forms.DateInput):
+    """A browser date picker (``<input type="date">``). Its value must be ``YYYY-MM-DD`` whatever the page's
+    language: Django would otherwise render the first localised input format (``2027/01/31`` in Chinese), which the
+    browser shows as blank and then submits as empty, silently erasing the date on every edit."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, str] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

@@ -257,6 +257,10 @@ CELERY_BEAT_SCHEDULE = {
     "escrow funding deadlines · 托管付款截止": {"task": "settlement.expire_unfunded", "schedule": 900.0},
     "escrow inspection windows · 托管验收期": {"task": "settlement.auto_accept_milestones", "schedule": 900.0},
     "escrow payouts to send · 托管出款重试": {"task": "settlement.send_open_payouts", "schedule": 300.0},
+    "search index repair · 检索索引修复": {
+        "task": "search.repair_index",
+        "schedule": 1800.0,  # every 30 min: re-index what is missing or stale, drop orphans (search/drift.py)
+    },
 }
 
 # Search: Elasticsearch when ELASTICSEARCH_URL is set; otherwise the embedded SQLite FTS5 engine.
@@ -267,6 +271,9 @@ SEARCH_BACKEND = env(
 )
 SEARCH_INDEX_PATH = Path(env("SEARCH_INDEX_PATH", default=str(VAR_DIR / "search-index.sqlite3")))
 SEARCH_INDEX_PREFIX = env("SEARCH_INDEX_PREFIX", default="zonepatent")
+#: /healthz reports the search index as drifting once its count has differed from the database's this long
+#: (commits reach the index a moment later; an import's re-indexing takes minutes, not this long)
+SEARCH_DRIFT_GRACE_SECONDS = env.int("SEARCH_DRIFT_GRACE_SECONDS", default=600)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -51,6 +51,7 @@ from search.interface import (
     SearchFilters,
     SearchQuery,
     SearchResult,
+    document_fingerprint,
 )
 from search.synonyms import default_table
 from search.understanding import (
@@ -259,6 +260,32 @@ class Backend(SearchBackend):
             return int(self.client.count(index=self.alias)["count"])
         except NotFoundError:
             return 0
+
+    def fingerprints(self) -> dict[int, str]:
+        """Scrolls the whole index (``_source`` only for the fingerprinted fields)."""
+        from elasticsearch.helpers import scan
+
+        fields = ["publication_number", "title", "abstract", "claims", "applicants", "inventors", "ipc_codes", "zone",
+                  "industry", "legal_status", "kind", "application_date", "listed"]
+        found: dict[int, str] = {}
+        try:
+            hits = list(scan(self.client, index=self.alias, query={"query": {"match_all": {}}}, _source=fields))
+        except NotFoundError:
+            return found
+        for hit in hits:
+            src = hit.get("_source", {})
+            day = src.get("application_date")
+            doc = PatentDocument(
+                id=int(hit["_id"]), publication_number=src.get("publication_number") or "", title=src.get("title") or "",
+                abstract=src.get("abstract") or "", claims=src.get("claims") or "",
+                applicants=tuple(src.get("applicants") or ()), inventors=tuple(src.get("inventors") or ()),
+                ipc_codes=tuple(src.get("ipc_codes") or ()), zones=tuple(src.get("zone") or ()),
+                industries=tuple(src.get("industry") or ()), legal_status=src.get("legal_status") or "",
+                kind=src.get("kind") or "", application_date=dt.date.fromisoformat(str(day)[:10]) if day else None,
+                listed=bool(src.get("listed")),
+            )
+            found[doc.id] = document_fingerprint(doc)
+        return found
 
     # ------------------------------------------------------------------------------------------------
     # requests

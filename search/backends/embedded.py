@@ -52,6 +52,7 @@ from search.interface import (
     SearchFilters,
     SearchQuery,
     SearchResult,
+    document_fingerprint,
 )
 from search.understanding import (
     PARTIAL_BELOW,
@@ -842,6 +843,16 @@ class Backend(SearchBackend):
             row = conn.execute(f"SELECT * FROM docs_{s} WHERE id=?", (patent_id,)).fetchone()
         if row is None:
             return None
+        return self._document_of(row)
+
+    def fingerprints(self) -> dict[int, str]:
+        with self._read() as conn:
+            s = self._state(conn)[0]
+            rows = conn.execute(f"SELECT * FROM docs_{s}").fetchall()
+        return {row[0]: document_fingerprint(self._document_of(row)) for row in rows}
+
+    @staticmethod
+    def _document_of(row) -> PatentDocument:
         return PatentDocument(
             id=row[0],
             publication_number=row[1],

@@ -77,3 +77,33 @@ def test_search_probe_compares_the_index_with_the_database(client, fresh_layer):
     search = client.get("/healthz").json()["checks"]["search"]
     assert (search["patents"], search["indexed"], search["drift"]) == (3, 2, 1)
     assert search["status"] == "ok"
+
+
+def test_a_drift_that_outlasts_the_grace_period_degrades_healthz(client, fresh_layer, settings, monkeypatch):
+    from marketplace import health
+    from search import get_search_backend
+    from search.documents import iter_patent_documents
+
+    settings.SEARCH_DRIFT_GRACE_SECONDS = 600
+    patents = PatentFactory.create_batch(3)
+    get_search_backend().rebuild(iter_patent_documents())
+    get_search_backend().delete(patents[0].pk)
+    clock = [1_000_000.0]
+    monkeypatch.setattr(health.time, "time", lambda: clock[0])
+
+    body = client.get("/healthz").json()  # first seen now: commits reach the index a moment later
+    assert (body["status"], body["checks"]["search"]["status"], body["checks"]["search"]["drift_seconds"]) == ("ok", "ok", 0)
+
+    clock[0] += 601  # still different ten minutes later
+    response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 200  # the site still serves; monitoring reads the status
+    assert body["status"] == "degraded"
+    assert body["checks"]["search"]["status"] == "drift"
+    assert (body["checks"]["search"]["patents"], body["checks"]["search"]["indexed"]) == (3, 2)
+    assert body["checks"]["search"]["drift_seconds"] == 601
+
+    get_search_backend().rebuild(iter_patent_documents())  # repaired: the clock starts again at the next drift
+    assert client.get("/healthz").json()["status"] == "ok"
+    get_search_backend().delete(patents[1].pk)
+    assert client.get("/healthz").json()["checks"]["search"]["drift_seconds"] == 0

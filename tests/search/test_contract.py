@@ -46,6 +46,13 @@ class TestSearchBackendContract:
     def test_rebuild_indexes_everything(self, loaded):
         assert loaded.count() == len(corpus())
 
+    def test_fingerprints_are_those_of_the_documents_indexed(self, loaded):
+        from search.interface import document_fingerprint
+
+        assert loaded.fingerprints() == {doc.id: document_fingerprint(doc) for doc in corpus()}
+        loaded.delete(corpus()[0].id)
+        assert corpus()[0].id not in loaded.fingerprints()
+
     def test_chinese_word_finds_records_with_highlights(self, loaded):
         result = loaded.search(SearchQuery(text="光纤"))
         assert set(ids(result)) == {1, 2, 4, 6}  # 4 says "optical fibre", a synonym in the table

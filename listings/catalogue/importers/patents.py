@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from listings.catalogue.identifiers import (
     PUBLICATION_KIND_CODES,
@@ -117,6 +118,11 @@ STATUS_NAMES = {
 }
 _DATE_RE = re.compile(r"^(\d{4})[-./]?(\d{1,2})[-./]?(\d{1,2})$")
 _SURROGATE_RE = re.compile("[\udc80-\udcff]")
+#: control characters no text field may hold (tab, line feed and carriage return are ordinary in abstracts):
+#: Postgres refuses NUL in text, SQLite would store it, and none of them is ever meant in a patent record
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: a report cell starting with one of these is a formula to a spreadsheet (CSV injection): it is escaped
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TITLE_MAX = Patent._meta.get_field("title").max_length
 
 
@@ -146,6 +152,8 @@ class ImportSummary:
     report_path: Path | None = None
     imported: bool = False
     changed_ids: list[int] = field(default_factory=list)
+    unreadable_from: int | None = None  # the line where reading stopped (malformed CSV): nothing is imported
+    write_failed: str = ""  # why the writing pass was rolled back (nothing of the file is in the database)
 
     @property
     def bad_lines(self) -> list[int]:
@@ -166,6 +174,11 @@ class ImportSummary:
             f"{self.path.name}: 共 {self.rows} 行 / rows; 新增 created {self.created}; 更新 updated {self.updated}; "
             f"未变 unchanged {self.unchanged}; 错误行 bad {self.bad} — {verdict}"
         )
+        if self.unreadable_from is not None:
+            text += (f"\n第 {self.unreadable_from} 行起无法读取，之后的行未计数 / unreadable from line "
+                     f"{self.unreadable_from}: later rows were not read or counted")
+        if self.write_failed:
+            text += f"\n写入失败，已全部回滚 / the write failed and was rolled back: {self.write_failed}"
         if self.notes:
             text += f"\n已处理的数据问题 / quirks handled: {len(self.notes)}（{len({n.line for n in self.notes})} 行 / rows）"
         if self.report_path:
@@ -181,6 +194,7 @@ class RawRow:
     line: int
     values: dict[str, object]
     problem: RowProblem | None = None
+    fatal: bool = False  # the file cannot be read past this row
 
 
 def _undecodable(text: str) -> str:
@@ -242,7 +256,13 @@ def iter_csv_rows(path: Path, profile: SourceProfile | None = None) -> tuple[lis
                         continue
                     yield RawRow(line, {h: v for h, v in zip(header, cells) if h})
             except csv.Error as exc:
-                yield RawRow(last + 1, {}, RowProblem(last + 1, ROW, "", f"CSV 格式错误 / malformed CSV: {exc}"))
+                # the csv module cannot resume after its own error (a quoted cell may span lines): the file is
+                # unreadable from here on, so the whole file is refused, even with --skip-bad-rows
+                yield RawRow(last + 1, {}, RowProblem(
+                    last + 1, ROW, "",
+                    f"CSV 格式错误，此行之后无法继续读取，整个文件未导入 / malformed CSV, the rest of the file cannot be "
+                    f"read, so none of it is imported: {exc}",
+                ), fatal=True)
 
     return header, rows()
 
@@ -347,6 +367,10 @@ class RowValidator:
             text = _text(value)
             if _SURROGATE_RE.search(text):
                 bad(name, text, "含非 UTF-8 字节（文件编码错误）/ contains bytes that are not UTF-8 (bad encoding)")
+            elif (control := _CONTROL_RE.search(text)) is not None:
+                bad(name, _CONTROL_RE.sub("\uFFFD", text),
+                    f"含控制字符 U+{ord(control.group()):04X}（位置 {control.start() + 1}）/ "
+                    f"contains the control character U+{ord(control.group()):04X} at position {control.start() + 1}")
         if problems:
             return None, problems
         if self.profile is not None and self.profile.prepare is not None:
@@ -578,8 +602,15 @@ def write_report(path: Path, problems: list[RowProblem], notes: Sequence[RowProb
         writer = csv.writer(handle)
         writer.writerow(["line", "field", "value", "reason"])
         for problem in sorted(problems, key=lambda p: (p.line, p.field)):
-            writer.writerow([problem.line, problem.field, problem.value, problem.reason])
+            writer.writerow([problem.line, report_cell(problem.field), report_cell(problem.value),
+                             report_cell(problem.reason)])
     return target
+
+
+def report_cell(text: str) -> str:
+    """A cell a spreadsheet shows as text: one starting with ``= + - @``, tab or CR gets a leading apostrophe
+    (OWASP's advice against CSV injection), so ``=cmd|' /C calc'!A0`` is never a live formula."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _open_rows(path: Path, profile: SourceProfile | None = None) -> tuple[set[str], Iterator[RawRow]]:
@@ -629,9 +660,10 @@ def import_patents_file(
     validator = RowValidator(columns, known_ipc=known_ipc, profile=profile)
 
     # Pass 1: validate every row; remember identities to find duplicates and database conflicts.
+    digest_before = file_digest(path)
     seen_identity: dict[str, int] = {}
     seen_publication: dict[str, int] = {}
-    app_by_pub: dict[str, tuple[str, int]] = {}
+    identities: dict[int, tuple[str | None, tuple[str, ...]]] = {}  # line → (application number, publications)
     bad_lines: set[int] = set()
     _, rows = _open_rows(path, profile)
     for row in _progress(rows, enabled=progress, desc=f"校验 validate {path.name}", unit=" 行"):
@@ -639,6 +671,9 @@ def import_patents_file(
         if row.problem:
             summary.problems.append(row.problem)
             bad_lines.add(row.line)
+            if row.fatal:
+                summary.unreadable_from = row.line
+                break
             continue
         record, problems = validator.validate(row, summary.notes)
         if record is not None:
@@ -657,75 +692,162 @@ def import_patents_file(
                 seen_identity[record.identity] = row.line
                 for pub in record.publications:
                     seen_publication[pub.number] = row.line
-                    if record.application_number:
-                        app_by_pub[pub.number] = (record.application_number, row.line)
+                identities[row.line] = (record.application_number, tuple(p.number for p in record.publications))
         if problems:
             summary.problems.extend(problems)
             bad_lines.add(row.line)
 
-    # A publication already stored under another application number is a conflict, not an update.
-    pubs = list(app_by_pub)
-    for start in range(0, len(pubs), 500):
-        chunk = pubs[start : start + 500]
-        stored = list(
-            PatentPublication.objects.filter(number__in=chunk, patent__application_number__isnull=False).values_list(
-                "number", "patent__application_number"
-            )
-        ) + list(
-            Patent.objects.filter(publication_number__in=chunk, application_number__isnull=False).values_list(
-                "publication_number", "application_number"
-            )
-        )
-        for number, stored_app in stored:
-            app, line = app_by_pub[number]
-            if stored_app != app and line not in bad_lines:
-                summary.problems.append(RowProblem(
-                    line, "publication_number", number,
-                    f"该公开号在库中属于申请号 {stored_app}，与本行申请号 {app} 冲突 / "
-                    f"already stored under application {stored_app}, not {app}",
-                ))
-                bad_lines.add(line)
+    for problem in stored_conflicts(identities):
+        if problem.line not in bad_lines:
+            summary.problems.append(problem)
+            bad_lines.add(problem.line)
 
     summary.valid = summary.rows - len(bad_lines)
     summary.notes = [n for n in summary.notes if n.line not in bad_lines]
     summary.report_path = write_report(path, summary.problems, summary.notes)
-    if summary.valid == 0 or (bad_lines and not skip_bad_rows):
+    if summary.valid == 0 or summary.unreadable_from is not None or (bad_lines and not skip_bad_rows):
         return summary
 
-    # Pass 2: write the valid rows, one transaction per batch.
-    from listings.catalogue.signals import announce_patents_changed
-
-    matcher = ScopeMatcher()
-    _, rows = _open_rows(path, profile)
-    batch: list[PatentRecord] = []
-
-    def flush() -> None:
-        with transaction.atomic():
-            result = patents_upsert_batch(records=batch, source=source)
-            moved = patents_classify(patent_ids=result.changed, matcher=matcher) if result.changed else set()
-            changed = sorted(set(result.changed) | moved)
-            if index:
-                announce_patents_changed(changed)
-        summary.created += len(result.created)
-        summary.updated += len(result.updated)
-        summary.unchanged += len(result.unchanged)
-        summary.changed_ids.extend(changed)
-        batch.clear()
-
-    valid_rows = (row for row in rows if row.line not in bad_lines and row.problem is None)
-    for row in _progress(valid_rows, enabled=progress, total=summary.valid, desc=f"导入 import {path.name}",
-                         unit=" 行"):
-        record, problems = validator.validate(row)
-        if record is None:  # the file changed between the passes
-            raise ImportFileError(f"第 {row.line} 行在两次读取之间发生变化 / line {row.line} changed while importing")
-        batch.append(record)
-        if len(batch) >= batch_size:
-            flush()
-    if batch:
-        flush()
+    # Pass 2: write the valid rows, all in one transaction (bulk statements per batch): any failure, from the
+    # database or from a file that changed after pass 1, rolls all of it back and becomes the report.
+    try:
+        result = _write_pass(path, profile, validator, bad_lines, summary, source=source, batch_size=batch_size,
+                             progress=progress, index=index, digest_before=digest_before)
+    except (DatabaseError, ValueError) as exc:  # ValueError: ImportFileError, PatentConflict
+        line = getattr(exc, "line", 0)
+        reason = f"写入失败，整个文件已回滚 / the write failed and was rolled back: {type(exc).__name__}: {exc}"
+        summary.problems.append(RowProblem(line, ROW, "", reason[:500]))
+        summary.write_failed = f"{type(exc).__name__}: {exc}"[:500]
+        summary.created = summary.updated = summary.unchanged = 0
+        summary.changed_ids = []
+        summary.report_path = write_report(path, summary.problems, summary.notes)
+        logger.warning("patent import %s rolled back: %s", path.name, summary.write_failed)
+        return summary
+    summary.created, summary.updated, summary.unchanged, summary.changed_ids = result
     summary.imported = True
     logger.debug("patent import %s", summary.as_text())
     return summary
 
 
-__all__ = ["ImportFileError", "ImportSummary", "RowProblem", "RowValidator", "import_patents_file"]
+class FileChanged(ImportFileError):
+    """The file differs from the one checked in pass 1."""
+
+    def __init__(self, message: str, *, line: int = 0):
+        super().__init__(message)
+        self.line = line
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of the file's bytes: pass 2 writes only what pass 1 checked."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_pass(
+    path: Path, profile: SourceProfile | None, validator: RowValidator, bad_lines: set[int], summary: ImportSummary,
+    *, source: str, batch_size: int, progress: bool, index: bool, digest_before: str,
+) -> tuple[int, int, int, list[int]]:
+    """Upsert the valid rows in one transaction; the counts and changed ids, or an exception and nothing written."""
+    from listings.catalogue.signals import announce_patents_changed
+
+    matcher = ScopeMatcher()
+    counts = [0, 0, 0]
+    changed_ids: list[int] = []
+    batch: list[PatentRecord] = []
+
+    def flush() -> None:
+        result = patents_upsert_batch(records=batch, source=source)
+        moved = patents_classify(patent_ids=result.changed, matcher=matcher) if result.changed else set()
+        changed = sorted(set(result.changed) | moved)
+        if index:
+            announce_patents_changed(changed)  # queued on commit: nothing is indexed if this rolls back
+        counts[0] += len(result.created)
+        counts[1] += len(result.updated)
+        counts[2] += len(result.unchanged)
+        changed_ids.extend(changed)
+        batch.clear()
+
+    written = 0
+    with transaction.atomic():
+        if file_digest(path) != digest_before:
+            raise FileChanged("文件在校验之后被修改 / the file changed after it was checked")
+        _, rows = _open_rows(path, profile)
+        valid_rows = (row for row in rows if row.line not in bad_lines)
+        for row in _progress(valid_rows, enabled=progress, total=summary.valid, desc=f"导入 import {path.name}",
+                             unit=" 行"):
+            record, problems = validator.validate(row) if row.problem is None else (None, [row.problem])
+            if record is None:
+                raise FileChanged(
+                    f"第 {row.line} 行在两次读取之间发生变化 / line {row.line} changed while importing", line=row.line
+                )
+            batch.append(record)
+            written += 1
+            if len(batch) >= batch_size:
+                flush()
+        if batch:
+            flush()
+        if written != summary.valid or file_digest(path) != digest_before:
+            raise FileChanged(
+                f"文件在导入过程中被修改（校验 {summary.valid} 行，读到 {written} 行）/ the file changed while importing "
+                f"({summary.valid} rows checked, {written} read)"
+            )
+    return counts[0], counts[1], counts[2], changed_ids
+
+
+def stored_conflicts(identities: dict[int, tuple[str | None, tuple[str, ...]]]) -> list[RowProblem]:
+    """Rows whose identifiers point at two different stored patents, or at a stored patent of another
+    application number. Checked in pass 1, so that the writing pass never meets a unique-constraint error.
+
+    A row resolves to the patent of its application number, else to that of its publications; every stored
+    patent its identifiers name must be that one patent.
+    """
+    app_numbers = sorted({app for app, _pubs in identities.values() if app})
+    pub_numbers = sorted({pub for _app, pubs in identities.values() for pub in pubs})
+    by_app: dict[str, int] = {}
+    by_pub: dict[str, tuple[int, str | None]] = {}  # publication → (patent id, its application number)
+    for start in range(0, len(app_numbers), 500):
+        chunk = app_numbers[start : start + 500]
+        for app, pid in Patent.objects.filter(application_number__in=chunk).values_list("application_number", "pk"):
+            if app:
+                by_app[app] = pid
+    for start in range(0, len(pub_numbers), 500):
+        chunk = pub_numbers[start : start + 500]
+        for number, pid, app in PatentPublication.objects.filter(number__in=chunk).values_list(
+            "number", "patent_id", "patent__application_number"
+        ):
+            by_pub[number] = (pid, app)
+        for number, pid, app in Patent.objects.filter(publication_number__in=chunk).values_list(
+            "publication_number", "pk", "application_number"
+        ):
+            by_pub.setdefault(number, (pid, app))
+    problems: list[RowProblem] = []
+    for line, (app, pubs) in identities.items():
+        target = by_app.get(app) if app else None
+        for number in pubs:
+            if number not in by_pub:
+                continue
+            pid, stored_app = by_pub[number]
+            if app and stored_app and stored_app != app:
+                problems.append(RowProblem(
+                    line, "publication_number", number,
+                    f"该公开号在库中属于申请号 {stored_app}，与本行申请号 {app} 冲突 / "
+                    f"already stored under application {stored_app}, not {app}",
+                ))
+                break
+            if target is None:
+                target = pid
+            elif pid != target:
+                owner = f"申请号 {app} 的专利" if app and by_app.get(app) == target else "本行另一公开号所属的专利"
+                problems.append(RowProblem(
+                    line, "publication_number", number,
+                    f"该公开号在库中属于另一件专利（ID {pid}），不是{owner}（ID {target}）/ already stored on another "
+                    f"patent (id {pid}) than the one this row's identifiers name (id {target})",
+                ))
+                break
+    return problems
+
+
+__all__ = ["FileChanged", "ImportFileError", "ImportSummary", "RowProblem", "RowValidator", "import_patents_file"]

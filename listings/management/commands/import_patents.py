@@ -35,6 +35,10 @@ class Command(BaseCommand):
         self.stdout.write(summary.as_text())
         if summary.valid == 0:
             raise CommandError(f"没有有效行，未导入任何数据 / no valid rows in {path}; see {summary.report_path}")
+        if summary.write_failed or summary.unreadable_from is not None:
+            raise CommandError(
+                f"文件未导入，数据库未改变 / nothing imported, the database is unchanged; report: {summary.report_path}"
+            )
         if not summary.imported:
             raise CommandError(
                 f"{summary.bad} 行有错误，未写入任何数据（可用 --skip-bad-rows 只导入有效行）/ "

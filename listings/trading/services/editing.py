@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from listings.catalogue.models import LicenceKind, Patent
@@ -42,6 +43,14 @@ def _terms_from(
     )
 
 
+def _created_with(token: uuid.UUID, by: User) -> Listing | None:
+    """The listing this form token already created; someone else's token is refused, never shown."""
+    earlier = Listing.objects.filter(submission_token=token).first()
+    if earlier is not None and earlier.created_by_id != by.pk:
+        raise RuleBroken([("submission_token", "token_used", "此表单已提交过，请刷新页面后重试 / this form was already used: reload the page")])
+    return earlier
+
+
 @transaction.atomic
 def listing_create(
     *,
@@ -60,11 +69,17 @@ def listing_create(
     price: Money | None = None,
     royalty_rate_bps: int | None = None,
     expires_on: dt.date | None = None,
+    submission_token: uuid.UUID | None = None,
 ) -> Listing:
     """A draft listing. Terms and rights are checked now; ownership is checked when it is submitted,
-    so that a non-patentee can first create the draft and then upload the authorisation."""
+    so that a non-patentee can first create the draft and then upload the authorisation. ``submission_token`` (the
+    form's one-time token) makes creation idempotent: the same form submitted again returns the listing it created."""
     if not permissions.has_role(by, organisation, listing_permissions.LISTING_ROLES):
         raise NotPermitted(f"您不是“{organisation}”的权利人或经纪人 / you do not list for {organisation}")
+    if submission_token is not None:
+        earlier = _created_with(submission_token, by)
+        if earlier is not None:
+            return earlier
     today = timezone.localdate()
     t = _terms_from(
         title=title, description=description, deal_type=deal_type, licence_kind=licence_kind, territory=territory,
@@ -77,9 +92,17 @@ def listing_create(
     check_terms(rules, t, today=today)
     check_patents(rules, t, patents, exclude_listing=None, today=today)
     rules.raise_if_any()
-    listing = Listing.objects.create(
-        organisation=organisation, created_by=by, **{name: getattr(t, name) for name in Terms.FIELDS}
-    )
+    try:
+        with transaction.atomic():  # a savepoint: the same form submitted in parallel may have won the race
+            listing = Listing.objects.create(
+                organisation=organisation, created_by=by, submission_token=submission_token,
+                **{name: getattr(t, name) for name in Terms.FIELDS},
+            )
+    except IntegrityError:
+        earlier = _created_with(submission_token, by) if submission_token is not None else None
+        if earlier is None:
+            raise
+        return earlier
     ListingPatent.objects.bulk_create(
         [ListingPatent(listing=listing, patent=p, position=i) for i, p in enumerate(patents)]
     )

@@ -19,7 +19,7 @@ from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from listings.catalogue.models import LicenceGrant, LicenceKind
+from listings.catalogue.models import LicenceGrant, LicenceKind, Patent
 from listings.catalogue.signals import announce_patents_changed
 from listings.trading import permissions as listing_permissions
 from listings.trading.models import CloseOutcome, DealType, Listing, ListingStatus, ListingTransition
@@ -144,8 +144,17 @@ def sync(listing: Listing, locked: Listing) -> Listing:
 # --------------------------------------------------------------------------------------------
 # Review lifecycle
 # --------------------------------------------------------------------------------------------
+def lock_patents(listing: Listing) -> list[Patent]:
+    """Lock the listing's patent rows, in primary-key order (so two transactions never wait on each other in a
+    cycle): two listings of one patent are checked against each other one after the other, the second seeing the
+    first's committed status (on Postgres; SQLite serialises writers anyway)."""
+    ids = list(listing.listing_patents.values_list("patent_id", flat=True))
+    return list(Patent.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+
+
 def listing_submit(*, listing: Listing, by: User, reason: str = "") -> Listing:
     def effect(locked: Listing, transition: Transition) -> list[str]:
+        lock_patents(locked)
         full_check(locked, stage="submit", today=timezone.localdate())
         locked.submitted_at = timezone.now()
         return ["submitted_at"]
@@ -168,6 +177,7 @@ def listing_review_start(*, listing: Listing, by: User, reason: str = "") -> Lis
 
 def listing_approve(*, listing: Listing, by: User, reason: str = "") -> Listing:
     def effect(locked: Listing, transition: Transition) -> list[str]:
+        lock_patents(locked)
         full_check(locked, stage="publish", today=timezone.localdate())
         locked.published_at = timezone.now()
         return ["published_at"]
@@ -336,6 +346,7 @@ def listing_reinstate(*, listing: Listing, by: User, reason: str) -> Listing:
     """An operator puts a suspended listing back, once every rule holds again (in force, unencumbered)."""
 
     def effect(locked: Listing, transition: Transition) -> None:
+        lock_patents(locked)
         full_check(locked, stage="publish", today=timezone.localdate())
         locked.counterparties.clear()
 

@@ -6,7 +6,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from listings.catalogue.models import Encumbrance, LegalStatus, LicenceGrant, LicenceKind, Patent, PatenteeRole, PatentPatentee
-from listings.trading.models import EXCLUDING_KINDS, LIVE_LISTING_STATUSES, AttachmentKind, DealType, Listing, ReviewStatus
+from listings.trading.models import (
+    EDITABLE_STATUSES,
+    EXCLUDING_KINDS,
+    LIVE_LISTING_STATUSES,
+    AttachmentKind,
+    DealType,
+    Listing,
+    ReviewStatus,
+)
 from marketplace.kernel.limits import TEXT_MAX, TITLE_MAX, too_long_message
 from marketplace.kernel.money import MAX_AMOUNT
 from marketplace.kernel.statemachine import Rules
@@ -176,18 +184,65 @@ def check_patents(
                     "term_end", "term_beyond_expiry",
                     f"许可期限超过 {label} 的届满年份 {patent.expiry_year} / the term outlasts {label} (expires {patent.expiry_year})",
                 )
+    _check_assignment_conflicts(rules, t, patents, exclude_listing=exclude_listing)
     if t.deal_type in (DealType.LICENCE, DealType.OPEN_LICENCE):
         _check_licence_conflicts(rules, t, patents, exclude_listing=exclude_listing)
+
+
+def _live_listings_of(patent_ids: Sequence[int], *, exclude_listing: int | None) -> list[Listing]:
+    live = Listing.objects.filter(patents__in=patent_ids, status__in=LIVE_LISTING_STATUSES)
+    if exclude_listing is not None:  # exclude(pk=None) would exclude nothing
+        live = live.exclude(pk=exclude_listing)
+    return list(live.select_related("organisation").prefetch_related("listing_patents").distinct().order_by("pk"))
+
+
+def _check_assignment_conflicts(
+    rules: Rules, t: Terms, patents: Sequence[Patent], *, exclude_listing: int | None
+) -> None:
+    """An assignment sells the whole right: it cannot be offered beside any other live listing of the same patent
+    (submitted, in review, published, under negotiation or suspended, by any organisation), and nothing else can be offered
+    beside a live assignment."""
+    by_id = {p.pk: p.publication_number for p in patents}
+    for other in _live_listings_of(list(by_id), exclude_listing=exclude_listing):
+        labels = "、".join(by_id[lp.patent_id] for lp in other.listing_patents.all() if lp.patent_id in by_id)
+        if t.deal_type == DealType.ASSIGNMENT:
+            rules.add(
+                "deal_type", "assignment_conflict",
+                f"{labels} 已有挂牌“{other.title}”（{other.get_status_display()}），转让不能与同一专利的其他挂牌并存 / "
+                f"an assignment cannot stand beside another live listing of {labels}",
+            )
+        elif other.deal_type == DealType.ASSIGNMENT:
+            rules.add(
+                "deal_type", "assignment_listed",
+                f"{labels} 正在挂牌转让（“{other.title}”，{other.get_status_display()}），不能另行挂牌 / "
+                f"{labels} is already offered for assignment",
+            )
+
+
+def duplicate_warnings(
+    *, organisation: Organisation, t: Terms, patents: Sequence[Patent], exclude_listing: int | None
+) -> list[str]:
+    """Not refused, but probably a mistake: the organisation already has another open listing (a draft included) of
+    the same patent with the same deal type and licence kind."""
+    ids = [p.pk for p in patents]
+    others = Listing.objects.filter(
+        organisation=organisation, patents__in=ids, deal_type=t.deal_type, licence_kind=t.licence_kind or "",
+        status__in=(*LIVE_LISTING_STATUSES, *EDITABLE_STATUSES),
+    )
+    if exclude_listing is not None:
+        others = others.exclude(pk=exclude_listing)
+    return [
+        f"贵机构已有同一专利、同一交易方式的挂牌“{other.title}”（{other.get_status_display()}），请确认不是重复挂牌 / "
+        f"your organisation already has a listing of the same patent and deal type: {other.title}"
+        for other in others.distinct().order_by("pk")
+    ]
 
 
 def _check_licence_conflicts(rules: Rules, t: Terms, patents: Sequence[Patent], *, exclude_listing: int | None) -> None:
     new_excludes = t.deal_type == DealType.LICENCE and t.licence_kind in EXCLUDING_KINDS
     ids = [p.pk for p in patents]
     by_id = {p.pk: p.publication_number for p in patents}
-    live = Listing.objects.filter(patents__in=ids, status__in=LIVE_LISTING_STATUSES)
-    if exclude_listing is not None:  # exclude(pk=None) would exclude nothing
-        live = live.exclude(pk=exclude_listing)
-    others = live.prefetch_related("listing_patents").distinct()
+    others = _live_listings_of(ids, exclude_listing=exclude_listing)
     grants = LicenceGrant.objects.filter(patent_id__in=ids, active=True)
     if t.deal_type == DealType.OPEN_LICENCE:
         for grant in grants:
@@ -293,3 +348,4 @@ def full_check(listing: Listing, *, stage: str, today: dt.date) -> None:
     check_patents(rules, t, patents, exclude_listing=listing.pk, today=today)
     _check_ownership(rules, listing, patents, need_verified=stage == "publish")
     rules.raise_if_any()
+

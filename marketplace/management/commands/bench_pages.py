@@ -25,6 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from marketplace.backup import sqlite_copy
 from marketplace.loadtest import LoadResult, closed_loop
+from marketplace.throwaway import throwaway_server_environment
 
 SECTION_TITLE = "## Pages"
 TARGET_SHARE = 0.40
@@ -116,13 +117,9 @@ class Command(BaseCommand):
             _write_section(Path(output), section, title=SECTION_TITLE + (" (page cache off)" if no_page_cache else ""))
 
     def _start_server(self, var: Path, port: int, *, page_cache: bool, log: Path) -> subprocess.Popen:
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("REDIS_URL", "DATABASE_URL", "ELASTICSEARCH_URL", "CELERY_BROKER_URL", "CACHE_URL",
-                            "SENTRY_DSN", "SEARCH_INDEX_PATH")}
+        env = throwaway_server_environment(dict(os.environ), var_dir=var)
         env.update({
             "DJANGO_SETTINGS_MODULE": "marketplace.settings.bench",
-            "ZONE_VAR_DIR": str(var),
-            "CELERY_BROKER_URL": "filesystem://",
             "PAGE_CACHE_ENABLED": "true" if page_cache else "false",
         })
         command = [sys.executable, "-m", "uvicorn", "marketplace.asgi:application", "--host", "127.0.0.1",

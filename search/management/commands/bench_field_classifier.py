@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import random
+import tempfile
 import time
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from marketplace.throwaway import throwaway_side_effects
 from search import classifier
 
 
@@ -41,7 +43,12 @@ class Command(BaseCommand):
         parser.add_argument("--data-dir", default=str(settings.SHARED_DATA_DIR))
 
     def handle(self, *args, seed, test_share, data_dir, **options):
-        data_dir = Path(data_dir)
+        with tempfile.TemporaryDirectory(prefix="bench-classifier-") as workdir:
+            with throwaway_side_effects(index_path=Path(workdir) / "search-index.sqlite3"):
+                self._run(seed=seed, test_share=test_share, data_dir=Path(data_dir))
+
+    def _run(self, *, seed: int, test_share: float, data_dir: Path) -> None:
+        """Reads only the data folder; run inside ``throwaway_side_effects`` like every benchmark."""
         if not (data_dir / "cn_patents_title_ipc.csv").exists():
             raise CommandError(f"the real records are missing: {data_dir}/cn_patents_title_ipc.csv")
         rows = read_records(data_dir)

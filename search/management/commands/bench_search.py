@@ -21,6 +21,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear
 from tqdm import tqdm
 
+from marketplace.throwaway import throwaway_side_effects
 from search.backends.embedded import Backend
 from search.benchmark import (
     machine_description,
@@ -53,7 +54,8 @@ class Command(BaseCommand):
         workdir = Path(tempfile.mkdtemp(prefix="bench-search-"))
         self.stdout.write(f"SYNTHETIC corpus of {size:,} patents grown from the real records, in {workdir}")
         try:
-            report = self._run(data_dir, workdir, size, repeat, baseline_repeat)
+            with throwaway_side_effects(index_path=workdir / "search-index.sqlite3"):
+                report = self._run(data_dir, workdir, size, repeat, baseline_repeat)
         finally:
             if BASELINE_ALIAS in connections.databases:
                 connections[BASELINE_ALIAS].close()

@@ -15,7 +15,15 @@ from collections.abc import Iterable
 import jieba
 
 from listings.catalogue.identifiers import IPC_LEVELS, IdentifierError, parse_ipc
-from search.interface import Hit, PatentDocument, SearchBackend, SearchFilters, SearchQuery, SearchResult
+from search.interface import (
+    Hit,
+    PatentDocument,
+    SearchBackend,
+    SearchFilters,
+    SearchQuery,
+    SearchResult,
+    document_fingerprint,
+)
 
 jieba.setLogLevel(60)
 _WORD = re.compile(r"[\w\u4e00-\u9fff]+")
@@ -87,6 +95,9 @@ class Backend(SearchBackend):
 
     def count(self) -> int:
         return len(self.docs)
+
+    def fingerprints(self) -> dict[int, str]:
+        return {pk: document_fingerprint(doc) for pk, doc in self.docs.items()}
 
     # reading ---------------------------------------------------------------------------------
     def _passes(self, doc: PatentDocument, filters: SearchFilters) -> bool:

@@ -184,3 +184,21 @@ def test_recommend_is_refused_for_an_organisation_that_does_not_hold_the_patent(
     response = client.post(reverse("listings:deals:deal-open-match", args=[match.pk]),
                            {"organisation": stranger_org.pk, "deal_type": "assignment"})
     assert response.status_code == 302 and not Deal.objects.exists()
+
+
+@pytest.mark.parametrize("status", ["draft", "submitted", "rejected", "withdrawn"])
+def test_matches_follow_the_demands_permission(setup, client, status):
+    """A lender of the demand's organisation may not see its private (unpublished) demand, nor its matches."""
+    from listings.demands.models import Demand
+
+    demand = setup["demand"]
+    Demand.objects.filter(pk=demand.pk).update(status=status)
+    lender = MembershipFactory(organisation=demand.organisation, role=Membership.Role.LENDER).user
+    client.force_login(lender)
+    assert client.get(f"/demands/{demand.pk}/").status_code == 404
+    assert client.get(reverse("matching:demand-matches", args=[demand.pk])).status_code == 404
+    assert _client(lender).get(f"/api/demands/{demand.pk}/matches/").status_code == 404
+    # the demand role still sees them; and a lender sees those of a published demand, as anyone sees the demand
+    assert _client(setup["member"]).get(f"/api/demands/{demand.pk}/matches/").status_code == 200
+    Demand.objects.filter(pk=demand.pk).update(status="published")
+    assert _client(lender).get(f"/api/demands/{demand.pk}/matches/").status_code == 200

@@ -11,6 +11,7 @@ from listings.demands.models import Demand, DemandStatus, DemandTransition
 from listings.trading.models import Listing, ListingStatus, ListingTransition
 from listings.trading.services import lifecycle as listing_svc
 from marketplace.kernel.statemachine import IllegalTransition
+from tests.factories import PatentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,8 +65,9 @@ def test_every_illegal_listing_move_is_refused(make_listing, listing_moves, stat
 
 @HYPOTHESIS
 @given(actions=st.lists(st.sampled_from(sorted(listing_svc.LISTING_MACHINE.transitions)), max_size=12))
-def test_random_listing_sequences_follow_the_table(make_listing, listing_moves, actions):
-    listing = make_listing()
+def test_random_listing_sequences_follow_the_table(make_listing, listing_moves, holder_org, actions):
+    # a patent of its own per example: examples share the database, and an assignment stands alone on its patent
+    listing = make_listing(patents=[PatentFactory(holders=[holder_org])])
     expected = ListingStatus.DRAFT
     moves = 0
     for action in actions:
@@ -96,6 +98,7 @@ def demand_moves(demander, operator):
         "reject": lambda d: demand_svc.demand_reject(demand=d, by=operator, reason="描述不清"),
         "withdraw": lambda d: demand_svc.demand_withdraw(demand=d, by=demander),
         "close": lambda d: demand_svc.demand_close(demand=d, by=demander),
+        "resubmit": lambda d: demand_svc.demand_resubmit(demand=d, by=demander),
         "suspend": lambda d: demand_svc.demand_suspend(demand=d, by=operator, reason="核查"),
         "reinstate": lambda d: demand_svc.demand_reinstate(demand=d, by=operator, reason="核查完毕"),
         "expire": lambda d: demand_svc.demand_expire(demand=d, by=None),

@@ -34,8 +34,10 @@ def published(make_listing, holder, publish):
     return publish(make_listing(), owner=holder)
 
 
-def test_board_shows_published_listings_only(client, make_listing, published, holder):
-    draft = make_listing(title="尚未提交的草稿", deal_type=DealType.LICENCE, licence_kind="non_exclusive")
+def test_board_shows_published_listings_only(client, make_listing, published, holder, holder_org):
+    # another patent: nothing else may be offered beside a live assignment
+    draft = make_listing(title="尚未提交的草稿", deal_type=DealType.LICENCE, licence_kind="non_exclusive",
+                         patents=[PatentFactory(holders=[holder_org])])
     page = client.get("/listings/")
     assert page.status_code == 200
     html = page.content.decode()
