@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "marketplace.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # stored public pages for visitors with no session, before the rest of the stack (marketplace/pagecache.py)
+    "marketplace.pagecache.EarlyPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "marketplace.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
