@@ -123,10 +123,10 @@ class HealthProber(threading.Thread):
         super().__init__(name="health-prober", daemon=True)
         self.host, self.port, self.path, self.count, self.interval = host, port, path, count, interval
         self.report = ProbeReport()
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
 
     def run(self) -> None:
         asyncio.run(self._probe())
@@ -135,7 +135,7 @@ class HealthProber(threading.Thread):
         request = _request(self.host, self.port, self.path, None)
         reader, writer = await asyncio.open_connection(self.host, self.port)
         try:
-            while self.report.sent < self.count and not self._stop.is_set():
+            while self.report.sent < self.count and not self._halt.is_set():
                 self.report.sent += 1
                 try:
                     writer.write(request)
