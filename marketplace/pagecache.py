@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -85,19 +86,22 @@ def page_key(request: HttpRequest) -> str:
     return "pagecache:page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-#: pages this process served lately, by key. The key holds the generation read from the shared cache on every
-#: request, so a local copy can never outlive an invalidation; it only saves reading the body again.
-_LOCAL_PAGES: OrderedDict[str, tuple[int, dict, bytes]] = OrderedDict()
+#: pages this process served lately, by key, with the moment each local copy lapses. The key holds the generation
+#: read from the shared cache on every request, so a local copy can never outlive an invalidation; it only saves
+#: reading the body again, and lapses after ``PAGE_CACHE_SECONDS`` like the shared entry.
+_LOCAL_PAGES: OrderedDict[str, tuple[float, tuple[int, dict, bytes]]] = OrderedDict()
 _LOCAL_LIMIT = 200
 _local_lock = threading.Lock()
 
 
 def _lookup(key: str) -> tuple[int, dict, bytes] | None:
     with _local_lock:
-        stored = _LOCAL_PAGES.get(key)
-        if stored is not None:
-            _LOCAL_PAGES.move_to_end(key)
-            return stored
+        local = _LOCAL_PAGES.get(key)
+        if local is not None:
+            if local[0] > time.monotonic():
+                _LOCAL_PAGES.move_to_end(key)
+                return local[1]
+            del _LOCAL_PAGES[key]
     stored = _cache().get(key)
     if stored is not None:
         _remember(key, stored)
@@ -105,8 +109,9 @@ def _lookup(key: str) -> tuple[int, dict, bytes] | None:
 
 
 def _remember(key: str, stored: tuple[int, dict, bytes]) -> None:
+    lapses = time.monotonic() + getattr(settings, "PAGE_CACHE_SECONDS", 600)
     with _local_lock:
-        _LOCAL_PAGES[key] = stored
+        _LOCAL_PAGES[key] = (lapses, stored)
         _LOCAL_PAGES.move_to_end(key)
         while len(_LOCAL_PAGES) > _LOCAL_LIMIT:
             _LOCAL_PAGES.popitem(last=False)
