@@ -2,6 +2,8 @@
 rules that decide how many web workers ``serve`` runs."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.management.base import CommandError
@@ -70,18 +72,24 @@ def test_a_request_without_one_or_with_a_malformed_one_gets_a_fresh_id(client):
     assert len(first) == 32 and len(second) == 32 and first != second
 
 
+_SEEN: dict[str, str] = {}
+_RAN = threading.Event()
+
+
 @celery_app.task(name="tests.request_id_seen")
-def _request_id_seen() -> str:
-    return request_id.get()
+def _request_id_seen() -> None:
+    _SEEN["request_id"] = request_id.get()
+    _RAN.set()
 
 
 @pytest.fixture
-def real_worker(settings):
+def real_worker():
     """A real Celery worker thread on an in-memory broker: messages are published and consumed, not run eagerly."""
     conf = celery_app.conf
-    saved = {k: conf[k] for k in ("task_always_eager", "broker_url", "result_backend", "broker_transport_options")}
-    conf.update(task_always_eager=False, broker_url="memory://", result_backend="cache+memory://",
-                broker_transport_options={})
+    saved = {k: conf[k] for k in ("task_always_eager", "broker_url", "broker_transport_options")}
+    conf.update(task_always_eager=False, broker_url="memory://", broker_transport_options={})
+    _SEEN.clear()
+    _RAN.clear()
     try:
         with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield
@@ -90,15 +98,15 @@ def real_worker(settings):
 
 
 def test_the_request_id_follows_a_request_into_the_task_it_queues(real_worker):
-    queued = {}
-
     def view(request):
-        queued["result"] = _request_id_seen.delay()
+        with celery_app.connection_for_write("memory://") as broker:
+            _request_id_seen.apply_async(connection=broker)  # published: the worker thread takes it
         return HttpResponse("ok")
 
     response = RequestIdMiddleware(view)(RequestFactory().get("/", HTTP_X_REQUEST_ID="approve-7"))
     assert response[HEADER] == "approve-7"
-    assert queued["result"].get(timeout=30) == "approve-7"
+    assert _RAN.wait(timeout=30), "the worker never ran the task"
+    assert _SEEN["request_id"] == "approve-7"
     assert request_id.get() == ""  # nothing leaks out of the request
 
 
