@@ -129,8 +129,8 @@ def _stored_response(request: HttpRequest, stored: tuple[int, dict, bytes]) -> H
 
 
 def _request_is_cacheable(request: HttpRequest) -> bool:
-    if request.method not in ("GET", "HEAD"):
-        return False
+    if request.method not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in request.META:
+        return False  # an API client with a token may be someone: DRF only tells inside the view
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return False
@@ -196,7 +196,7 @@ class PublicPageCacheMiddleware:
 
 
 class EarlyPageCacheMiddleware:
-    """The fast path: a stored page for a visitor with no session and no messages, before the rest of the stack.
+    """The fast path: a stored page for a visitor with no session, no messages and no credentials, before the stack.
 
     Placed right after WhiteNoise. A visitor without a session cookie cannot be signed in and has no pending
     messages, so a page stored for anonymous visitors is theirs; session, locale, authentication, messages,
@@ -213,6 +213,7 @@ class EarlyPageCacheMiddleware:
             request.method in ("GET", "HEAD")
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
             and "messages" not in request.COOKIES
+            and "HTTP_AUTHORIZATION" not in request.META
             and enabled()
         ):
             stored = _lookup(page_key(request))

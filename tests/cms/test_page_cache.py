@@ -156,3 +156,9 @@ def test_a_local_copy_never_outlives_an_invalidation(client, zone_db):
     assert cached(client.get("/patents/")) == "hit"
     pagecache.invalidate()  # as another process (the worker) would, through the shared cache
     assert cached(client.get("/patents/")) == "miss"
+
+
+def test_an_api_client_with_credentials_is_never_served_or_stored(client, zone_db):
+    assert cached(client.get("/api/search/patents", {"q": "移动"})) == "miss"
+    answer = client.get("/api/search/patents", {"q": "移动"}, HTTP_AUTHORIZATION="Token not-a-real-one")
+    assert cached(answer) == ""
