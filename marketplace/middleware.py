@@ -5,16 +5,26 @@ says English would never see the site in its first language. The API still negot
 Accept-Language, as API clients expect.
 """
 from django.conf import settings
+from django.http import HttpRequest
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+
+
+def page_language(request: HttpRequest) -> str:
+    """The language a page is served in: the switch's cookie or Chinese; the API follows Accept-Language.
+
+    The page cache keys stored pages by it before this middleware has run, so it is one function for both."""
+    if request.path_info.startswith("/api/"):
+        return translation.get_language_from_request(request)
+    language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if not language or not translation.check_for_language(language):
+        language = settings.LANGUAGE_CODE
+    return language
 
 
 class ChineseFirstLocaleMiddleware(LocaleMiddleware):
     def process_request(self, request):
         if request.path_info.startswith("/api/"):
             return super().process_request(request)
-        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        if not language or not translation.check_for_language(language):
-            language = settings.LANGUAGE_CODE
-        translation.activate(language)
+        translation.activate(page_language(request))
         request.LANGUAGE_CODE = translation.get_language()

@@ -98,11 +98,19 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    #: what the notification is about, when a task may run twice (a redelivered message after a lost worker):
+    #: one row per recipient and key, so a second run tells nobody again. Empty for one-off notifications.
+    dedup_key = models.CharField(_("去重键"), max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedup_key"], condition=~models.Q(dedup_key=""), name="notification_dedup",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.recipient} · {self.title}"

@@ -12,7 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 
@@ -79,25 +79,39 @@ def _titles(title: str | Promise) -> tuple[str, str]:
     return str(title)[:300], ""
 
 
-def notify(*, users: Iterable, verb: Verb, title: str | Promise, body: str = "", url: str = "") -> list[Notification]:
+def notify(
+    *, users: Iterable, verb: Verb, title: str | Promise, body: str = "", url: str = "", key: str = "",
+) -> list[Notification]:
     """Record a notification for each user and, once committed, push it live and e-mail it.
 
     ``title`` may be a plain string (stored as the Chinese title) or a lazy translatable string
     (``format_lazy(gettext_lazy(...), ...)``), stored rendered in Chinese and in English.
+
+    ``key`` names what the news is about (``demand.matches:12:301,302``). A user who already holds a
+    notification with that key is not told again, and is not pushed or e-mailed: a task that runs twice (a
+    message redelivered after its worker was killed) tells each person once. The unique constraint
+    ``notification_dedup`` settles two runs racing each other.
     """
     verb = Verb(verb)  # an unknown kind is a programming error: ValueError before anything is written
     title_zh, title_en = _titles(title)
+    key = key[:200]
     seen: set[int] = set()
     created: list[Notification] = []
     for user in users:
         if user is None or user.pk in seen:
             continue
         seen.add(user.pk)
-        created.append(
-            Notification.objects.create(
-                recipient=user, verb=verb, title=title_zh, title_en=title_en, body=body, url=url,
-            )
-        )
+        values = {"verb": verb, "title": title_zh, "title_en": title_en, "body": body, "url": url}
+        if not key:
+            created.append(Notification.objects.create(recipient=user, **values))
+            continue
+        try:
+            with transaction.atomic():  # a savepoint: losing the race leaves the caller's transaction usable
+                notification, fresh = Notification.objects.get_or_create(recipient=user, dedup_key=key, defaults=values)
+        except IntegrityError:  # another run stored it between our look and our insert
+            continue
+        if fresh:
+            created.append(notification)
 
     def deliver():
         for notification in created:

@@ -13,12 +13,20 @@ Only safe responses are stored: GET/HEAD of a view named in ``settings.PAGE_CACH
 when the page has no view restriction), for a visitor who is not signed in, has no pending messages and whose
 session the view did not touch, answered 200 with no cookie but CSRF's. The form token in a stored page is
 replaced by a placeholder, and each visitor gets their own token when the page is served.
+
+Hits are cheap: ``EarlyPageCacheMiddleware`` answers a visitor who has no session cookie right after WhiteNoise,
+before sessions, locale, authentication and URL resolution; each process keeps the pages it served lately in a
+small local map under the same generation-bearing key, so a hit reads one small value (the generation) from the
+shared cache. Visitors with a session (anonymous or not) still get stored pages, later in the stack.
 """
 from __future__ import annotations
 
 import hashlib
 import re
+import threading
+import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 
@@ -27,8 +35,9 @@ from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.middleware.csrf import get_token
-from django.utils import translation
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+
+from marketplace.middleware import page_language
 
 GENERATION_KEY = "pagecache:generation"
 CSRF_PLACEHOLDER = b"__pagecache_csrf_token__"
@@ -69,7 +78,7 @@ def page_key(request: HttpRequest) -> str:
     parts = [
         generation(),
         date.today().isoformat(),  # "in force" counts move with the date
-        translation.get_language() or "",
+        page_language(request),
         request.get_host(),
         request.get_full_path(),
         request.META.get("HTTP_ACCEPT", "") if request.path_info.startswith("/api/") else "",
@@ -77,9 +86,51 @@ def page_key(request: HttpRequest) -> str:
     return "pagecache:page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
+#: pages this process served lately, by key, with the moment each local copy lapses. The key holds the generation
+#: read from the shared cache on every request, so a local copy can never outlive an invalidation; it only saves
+#: reading the body again, and lapses after ``PAGE_CACHE_SECONDS`` like the shared entry.
+_LOCAL_PAGES: OrderedDict[str, tuple[float, tuple[int, dict, bytes]]] = OrderedDict()
+_LOCAL_LIMIT = 200
+_local_lock = threading.Lock()
+
+
+def _lookup(key: str) -> tuple[int, dict, bytes] | None:
+    with _local_lock:
+        local = _LOCAL_PAGES.get(key)
+        if local is not None:
+            if local[0] > time.monotonic():
+                _LOCAL_PAGES.move_to_end(key)
+                return local[1]
+            del _LOCAL_PAGES[key]
+    stored = _cache().get(key)
+    if stored is not None:
+        _remember(key, stored)
+    return stored
+
+
+def _remember(key: str, stored: tuple[int, dict, bytes]) -> None:
+    lapses = time.monotonic() + getattr(settings, "PAGE_CACHE_SECONDS", 600)
+    with _local_lock:
+        _LOCAL_PAGES[key] = (lapses, stored)
+        _LOCAL_PAGES.move_to_end(key)
+        while len(_LOCAL_PAGES) > _LOCAL_LIMIT:
+            _LOCAL_PAGES.popitem(last=False)
+
+
+def _stored_response(request: HttpRequest, stored: tuple[int, dict, bytes]) -> HttpResponse:
+    status, headers, body = stored
+    if CSRF_PLACEHOLDER in body:
+        body = body.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+    response = HttpResponse(body, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    response["X-Page-Cache"] = "hit"
+    return response
+
+
 def _request_is_cacheable(request: HttpRequest) -> bool:
-    if request.method not in ("GET", "HEAD"):
-        return False
+    if request.method not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in request.META:
+        return False  # an API client with a token may be someone: DRF only tells inside the view
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return False
@@ -121,7 +172,9 @@ class PublicPageCacheMiddleware:
             assert isinstance(response, HttpResponse)
             body = _CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\3", response.content)
             headers = {name: response[name] for name in _KEPT_HEADERS if response.has_header(name)}
-            _cache().set(key, (response.status_code, headers, body), getattr(settings, "PAGE_CACHE_SECONDS", 600))
+            stored = (response.status_code, headers, body)
+            _cache().set(key, stored, getattr(settings, "PAGE_CACHE_SECONDS", 600))
+            _remember(key, stored)
             response["X-Page-Cache"] = "miss"
         return response
 
@@ -135,15 +188,37 @@ class PublicPageCacheMiddleware:
             return None
         key = page_key(request)
         request._page_cache_key = key  # type: ignore[attr-defined]
-        stored = _cache().get(key)
+        stored = _lookup(key)
         if stored is None:
             return None
-        status, headers, body = stored
-        if CSRF_PLACEHOLDER in body:
-            body = body.replace(CSRF_PLACEHOLDER, get_token(request).encode())
-        response = HttpResponse(body, status=status)
-        for name, value in headers.items():
-            response[name] = value
-        response["X-Page-Cache"] = "hit"
         request._page_cache_hit = True  # type: ignore[attr-defined]
-        return response
+        return _stored_response(request, stored)
+
+
+class EarlyPageCacheMiddleware:
+    """The fast path: a stored page for a visitor with no session, no messages and no credentials, before the stack.
+
+    Placed right after WhiteNoise. A visitor without a session cookie cannot be signed in and has no pending
+    messages, so a page stored for anonymous visitors is theirs; session, locale, authentication, messages,
+    allauth, redirects and URL resolution are skipped on a hit. CSRF's own middleware still runs around the
+    hit, so the visitor's form token and cookie are exactly what the view would have given. Everyone else, and
+    every miss, goes down the stack (where ``PublicPageCacheMiddleware`` stores the answer).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if (
+            request.method in ("GET", "HEAD")
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and "messages" not in request.COOKIES
+            and "HTTP_AUTHORIZATION" not in request.META
+            and enabled()
+        ):
+            stored = _lookup(page_key(request))
+            if stored is not None:
+                answer = CsrfViewMiddleware(lambda r: _stored_response(r, stored))(request)
+                assert isinstance(answer, HttpResponseBase)  # a sync get_response gives a sync answer
+                return answer
+        return self.get_response(request)

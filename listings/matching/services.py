@@ -151,8 +151,11 @@ def demand_matches_store(*, demand: Demand, results: Sequence[MatchResult]) -> l
     return fresh
 
 
-def _announce(*, demand: Demand, rows: Sequence[DemandMatch], verb: Verb, title: str | Promise) -> int:
-    """Tell the demand's people about ``rows`` (score at or over the threshold) and mark them announced."""
+def _announce(*, demand: Demand, rows: Sequence[DemandMatch], verb: Verb, title: str | Promise, about: str = "") -> int:
+    """Tell the demand's people about ``rows`` (score at or over the threshold) and mark them announced.
+
+    The notification's dedup key names the demand, the patents (and ``about``: the listing), so a task run twice
+    (redelivered after a lost worker) tells nobody twice even if ``notified_at`` was not yet written."""
     worth = [row for row in rows if row.score >= NOTIFY_THRESHOLD][:NOTIFY_TOP]
     if not worth or demand.status != DemandStatus.PUBLISHED:
         return 0
@@ -169,6 +172,7 @@ def _announce(*, demand: Demand, rows: Sequence[DemandMatch], verb: Verb, title:
             title=title,
             body="\n".join(lines),
             url=reverse("matching:demand-matches", args=[demand.pk]),
+            key=f"{Verb(verb).value}:{demand.pk}:{about}:" + ",".join(str(row.patent_id) for row in worth),
         )
     DemandMatch.objects.filter(pk__in=[row.pk for row in worth]).update(notified_at=timezone.now())
     return len(worth)
@@ -245,6 +249,7 @@ def listing_demands_notify(*, listing: Listing) -> list[Demand]:
                 rows=[row],
                 verb=Verb.DEMAND_LISTING_MATCH,
                 title=format_lazy(gettext_lazy("新挂牌“{listing}”匹配您的需求“{demand}” / a new listing matches your demand"), listing=listing.title, demand=demand.title),
+                about=f"listing-{listing.pk}",
             ):
                 told.append(demand)
     return told
@@ -352,6 +357,7 @@ def saved_search_alert(*, saved_search: SavedSearch, now=None) -> list[int]:
                 title=format_lazy(gettext_lazy("保存的检索“{name}”有 {count} 条新{what} / {count} new hits"), name=saved.name, count=len(new), what=what),
                 body="\n".join(f"· {label}" for _, label, _ in new[:20]),
                 url=new[0][2] if len(new) == 1 else reverse("matching:saved-search-list"),
+                key=f"{Verb.SAVED_SEARCH_ALERT.value}:{saved.pk}:" + ",".join(str(hit_id) for hit_id, _, _ in new[:50]),
             )
         saved.save(update_fields=["seen_ids", "last_run_at", "last_alerted_at"])
     return [hit_id for hit_id, _, _ in new]

@@ -126,3 +126,39 @@ def test_matching_writes_keep_the_cache(client, zone_db):
     client.get("/patents/")
     SavedSearch.objects.create(user=UserFactory(), name="x", params={})
     assert cached(client.get("/patents/")) == "hit"
+
+
+def test_a_visitor_without_a_session_is_answered_before_the_middleware_stack(client, zone_db, django_assert_num_queries):
+    """The early hit: no session is loaded, no URL resolved, yet the CSRF cookie and form token are the visitor's own."""
+    assert cached(client.get("/patents/")) == "miss"
+    client.cookies.clear()
+    with django_assert_num_queries(0):
+        response = client.get("/patents/")
+    assert cached(response) == "hit"
+    assert response.wsgi_request.resolver_match is None  # answered before URL resolution
+    assert not hasattr(response.wsgi_request, "session")  # and before the session middleware
+    assert "csrftoken" in response.cookies
+
+
+def test_an_anonymous_visitor_with_a_session_still_gets_the_stored_page_later_in_the_stack(client, zone_db):
+    client.get("/patents/")
+    session = client.session
+    session["seen"] = True
+    session.save()
+    client.cookies["sessionid"] = session.session_key
+    response = client.get("/patents/")
+    assert cached(response) == "hit"
+    assert response.wsgi_request.resolver_match is not None
+
+
+def test_a_local_copy_never_outlives_an_invalidation(client, zone_db):
+    client.get("/patents/")
+    assert cached(client.get("/patents/")) == "hit"
+    pagecache.invalidate()  # as another process (the worker) would, through the shared cache
+    assert cached(client.get("/patents/")) == "miss"
+
+
+def test_an_api_client_with_credentials_is_never_served_or_stored(client, zone_db):
+    assert cached(client.get("/api/search/patents", {"q": "移动"})) == "miss"
+    answer = client.get("/api/search/patents", {"q": "移动"}, HTTP_AUTHORIZATION="Token not-a-real-one")
+    assert cached(answer) == ""

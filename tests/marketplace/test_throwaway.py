@@ -68,7 +68,8 @@ def test_bench_pages_starts_its_server_with_the_throwaway_environment(tmp_path, 
     monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.setattr(bench_pages.subprocess, "Popen", popen)
     monkeypatch.setattr(bench_pages.urllib.request, "urlopen", lambda *a, **k: type("R", (), {"read": lambda s: b""})())
-    bench_pages.Command()._start_server(tmp_path, 1, page_cache=True, log=tmp_path / "log")
+    command = bench_pages.Command()
+    command._start_server(command._server_env(tmp_path, page_cache=True), 1, log=tmp_path / "log")
     assert started["CELERY_BROKER_URL"] == "memory://" and started["CELERY_TASK_ALWAYS_EAGER"] == "true"
     assert "REDIS_URL" not in started and started["DJANGO_SETTINGS_MODULE"] == "marketplace.settings.bench"
 

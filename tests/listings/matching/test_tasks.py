@@ -173,3 +173,20 @@ def test_budget_in_money_from_demand(world):
     query = DemandQuery.from_demand(demand)
     assert query.budget_min == Money(100, "CNY") and query.budget_max == Money(500, "CNY")
     assert query.deal_types == ("licence",)
+
+
+def test_a_rerun_that_lost_its_notified_mark_tells_nobody_again(memory_search, index_all, django_capture_on_commit_callbacks):
+    """The run committed its notification but the mark was lost (a redelivered message replays the whole task)."""
+    buyer, seller = OrganisationFactory(), OrganisationFactory()
+    member = MembershipFactory(organisation=buyer, role=Membership.Role.DEMAND).user
+    PatentFactory(title="锂电池正极材料的包覆方法", abstract="提高锂电池正极材料循环寿命的包覆方法", ipc=["H01M4/36"], holders=[seller])
+    index_all()
+    demand = DemandFactory(organisation=buyer, title="锂电池正极材料", problem="正极材料循环寿命短，需要包覆改性技术",
+                           ipc_codes=["H01M4/00"])
+    with django_capture_on_commit_callbacks(execute=True):
+        demand_matches_refresh_on_commit(demand=demand)
+    assert Notification.objects.filter(recipient=member, verb="demand.matches").count() == 1
+    DemandMatch.objects.filter(demand=demand).update(notified_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        demand_matches_refresh_on_commit(demand=demand)
+    assert Notification.objects.filter(recipient=member, verb="demand.matches").count() == 1

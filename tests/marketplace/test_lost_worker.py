@@ -1,0 +1,186 @@
+"""No lost tasks: a real Celery worker on Redis is killed (SIGKILL) while indexing, matching and notifying; the
+next worker finishes the work, and nothing is lost or told twice. Skips locally without REDIS_URL, fails in CI."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import redis
+from celery import Celery
+from django.conf import settings
+from django.db import connection
+
+from listings.matching.models import DemandMatch
+from marketplace.models import Membership, Notification
+from search import get_search_backend
+from search.interface import SearchQuery
+from tests.factories import DemandFactory, ListingFactory, MembershipFactory, OrganisationFactory, PatentFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parents[2]
+WAIT = 90.0  # seconds: an upper bound for a busy shared machine, not a measurement
+
+
+def _push_database(tmp_path: Path) -> tuple[str, Path | None]:
+    """The worker's DATABASE_URL: the test database itself on Postgres; on SQLite (in memory) a file copy of it."""
+    if connection.vendor == "sqlite":
+        path = tmp_path / "db.sqlite3"
+        connection.ensure_connection()
+        copy = sqlite3.connect(path)
+        connection.connection.backup(copy)
+        copy.execute("PRAGMA journal_mode=WAL")  # as the site runs it: readers are not held up by a writer
+        copy.close()
+        return f"sqlite:///{path}", path
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}", None
+
+
+def _pull_database(path: Path | None) -> None:
+    """Bring what the workers wrote back into the test database (SQLite only; Postgres is the same database)."""
+    if path is not None:
+        copy = sqlite3.connect(path)
+        copy.backup(connection.connection)
+        copy.close()
+
+
+@contextmanager
+def _writes_blocked(sqlite_path: Path | None):
+    """Hold the write locks the tasks need, so a worker that took them stops in the middle: after reading and
+    scoring, before its writes (the embedded index file; the database's match and notification tables)."""
+    index = sqlite3.connect(settings.SEARCH_INDEX_PATH, isolation_level=None)
+    index.execute("BEGIN IMMEDIATE")
+    if sqlite_path is not None:
+        db = sqlite3.connect(sqlite_path, isolation_level=None)
+        db.execute("BEGIN IMMEDIATE")
+    else:
+        import psycopg
+
+        s = connection.settings_dict
+        db = psycopg.connect(
+            dbname=s["NAME"], user=s["USER"], password=s.get("PASSWORD") or None,
+            host=s.get("HOST") or "127.0.0.1", port=s.get("PORT") or 5432,
+        )
+        db.execute("LOCK TABLE listings_demandmatch, marketplace_notification IN EXCLUSIVE MODE")
+    try:
+        yield
+    finally:
+        db.rollback()
+        db.close()
+        index.rollback()
+        index.close()
+
+
+def _start_worker(env: dict, queue: str, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "--pool", "threads", "--concurrency", "3",
+         "-Q", queue, "--loglevel", "info", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=log.open("a"), stderr=subprocess.STDOUT, start_new_session=True,
+    )
+
+
+def _unacked_in(client: redis.Redis, queue: str) -> int:
+    """Messages of this queue that a worker holds without having acknowledged them."""
+    return sum(1 for raw in client.hvals("unacked") if json.loads(raw)[2] == queue)
+
+
+def _wait_for(condition, what: str, log: Path) -> None:
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"gave up waiting for {what}; worker log:\n{log.read_text()[-6000:]}")
+
+
+def test_a_killed_worker_loses_nothing_and_tells_nobody_twice(redis_url, tmp_path):
+    buyer, seller = OrganisationFactory(name="需求企业"), OrganisationFactory(name="权利人大学")
+    member = MembershipFactory(organisation=buyer, role=Membership.Role.DEMAND).user
+    cathode = PatentFactory(title="锂电池正极材料的包覆方法", abstract="提高锂电池正极材料循环寿命的包覆方法", ipc=["H01M4/36"],
+                            holders=[seller])
+    electrolyte = PatentFactory(title="锂电池电解液添加剂", ipc=["H01M10/0567"], holders=[seller])
+    from search.documents import iter_patent_documents
+
+    get_search_backend().rebuild(iter_patent_documents())
+    unindexed = PatentFactory(title="一种固态电池隔膜", ipc=["H01M50/40"])
+    get_search_backend().delete(unindexed.pk)  # (the suite's eager on-commit indexing added it): the task must
+    wants_cathode = DemandFactory(organisation=buyer, title="锂电池正极材料", problem="正极材料循环寿命短，需要包覆改性技术",
+                                  ipc_codes=["H01M4/00"])
+    wants_electrolyte = DemandFactory(organisation=buyer, title="锂电池电解液添加剂", problem="电解液高温分解",
+                                      ipc_codes=["H01M10/05"], deal_types=["licence"], budget_max=50_000_00)
+    listing = ListingFactory(organisation=seller, patents=[electrolyte], deal_type="licence", price_amount=30_000_00,
+                             title="电解液添加剂专利许可")
+    assert not DemandMatch.objects.exists() and not Notification.objects.exists()
+    assert get_search_backend().count() == 2
+
+    database_url, sqlite_path = _push_database(tmp_path)
+    queue = f"lost-worker-{uuid.uuid4().hex[:8]}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "DATABASE_URL", "SEARCH_"))}
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "marketplace.settings.local",
+        "ZONE_VAR_DIR": str(tmp_path / "var"),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "CELERY_BROKER_URL": redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        # hand a dead worker's messages out again after 12 s (production: 600); longer than the first worker holds
+        # them, or Redis would hand them out again while it still runs them
+        "CELERY_VISIBILITY_TIMEOUT": "12",
+        "CELERY_RESTORE_INTERVAL": "1",
+        "SEARCH_INDEX_PATH": str(settings.SEARCH_INDEX_PATH),
+    })
+    broker = redis.Redis.from_url(redis_url)
+    client = Celery("lost-worker-client", broker=redis_url)
+    log = tmp_path / "worker.log"
+    first = second = None
+    try:
+        with _writes_blocked(sqlite_path):
+            client.send_task("search.index_patents", args=[[unindexed.pk]], queue=queue)
+            client.send_task("listings.compute_demand_matches", args=[wants_cathode.pk], queue=queue)
+            client.send_task("listings.notify_demands_for_listing", args=[listing.pk], queue=queue)
+            first = _start_worker(env, queue, log)
+            _wait_for(lambda: broker.llen(queue) == 0 and _unacked_in(broker, queue) == 3, "the first worker to take all three tasks", log)
+            _wait_for(lambda: log.read_text().count("received") == 3, "the first worker to start all three tasks", log)
+            time.sleep(1.0)  # let the three threads reach the locked writes
+            assert "succeeded" not in log.read_text()
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait(timeout=30)
+        assert _unacked_in(broker, queue) == 3  # killed before acknowledging: the broker still owes all three
+
+        second = _start_worker(env, queue, log)
+        _wait_for(lambda: broker.llen(queue) == 0 and _unacked_in(broker, queue) == 0 and log.read_text().count("succeeded") >= 3,
+                  "the second worker to finish the three tasks", log)
+        assert log.read_text().count("succeeded") == 3  # each task ran to the end once
+    finally:
+        for worker in (first, second):
+            if worker is not None and worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGTERM)
+                try:
+                    worker.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(worker.pid, signal.SIGKILL)
+        broker.delete(queue)
+    _pull_database(sqlite_path)
+
+    # indexing: the patent the killed worker was writing is in the index, once
+    backend = get_search_backend()
+    assert backend.count() == 3
+    assert unindexed.pk in {hit.id for hit in backend.search(SearchQuery(text="固态电池隔膜")).hits}
+    # matching: the demand's ranking is stored, one row per patent
+    rows = DemandMatch.objects.filter(demand=wants_cathode, is_current=True)
+    assert cathode.pk in set(rows.values_list("patent_id", flat=True))
+    assert rows.count() == len(set(rows.values_list("patent_id", flat=True)))
+    # notifying: each piece of news reached the member exactly once
+    told = Notification.objects.filter(recipient=member)
+    assert told.filter(verb="demand.matches").count() == 1
+    assert told.filter(verb="demand.listing_match").count() == 1
+    assert DemandMatch.objects.get(demand=wants_electrolyte, patent=electrolyte).listing_id == listing.pk
