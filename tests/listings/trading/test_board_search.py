@@ -13,10 +13,12 @@ pytestmark = pytest.mark.django_db
 def test_listing_board_keyword_search_and_sorting(client, holder_org, holder, publish, make_listing):
     battery = PatentFactory(holders=[holder_org], title="一种锂离子电池正极材料", ipc=["H01M4/36"])
     optical = PatentFactory(holders=[holder_org], title="光纤耦合器", ipc=["G02B6/26"])
-    cheap = publish(make_listing(title="正极材料转让", patents=[battery], price=Money.parse("10000")), owner=holder)
-    dear = publish(make_listing(title="光通信器件转让", patents=[optical], price=Money.parse("90000")), owner=holder)
-    talk = publish(make_listing(title="电池与光纤组合包", description="面议", patents=[battery, optical], price=None),
-                   owner=holder)
+    # non-exclusive licences: several may be live on one patent (an assignment may not sit beside another listing)
+    licence = {"deal_type": "licence", "licence_kind": "non_exclusive"}
+    cheap = publish(make_listing(title="正极材料转让", patents=[battery], price=Money.parse("10000"), **licence), owner=holder)
+    dear = publish(make_listing(title="光通信器件转让", patents=[optical], price=Money.parse("90000"), **licence), owner=holder)
+    talk = publish(make_listing(title="电池与光纤组合包", description="面议", patents=[battery, optical], price=None,
+                                **licence), owner=holder)
 
     def titles(**params):
         response = client.get("/listings/", params)
