@@ -128,7 +128,9 @@ def test_two_users_negotiate_live_then_both_confirm(asgi_server, deal, browser, 
         page.locator("form[action$='/contract/confirm/'] button").click()
         page.wait_for_load_state()
     deal.refresh_from_db()
-    assert deal.status == DealStatus.CONTRACT_CONFIRMED
+    # both confirmations recorded; the confirmed contract opens the escrow at once (escrow/settlement)
+    assert deal.confirmations.filter(voided_at__isnull=True).count() == 2
+    assert deal.status == DealStatus.AWAITING_FUNDING
 
     # Screenshots: desktop and phone, Chinese and English (the language switch is a cookie).
     shots = []
