@@ -7,12 +7,12 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import ErrorDetail, PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed, ErrorDetail, NotAuthenticated, PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from marketplace.kernel.errors import DomainError, validation_errors
+from marketplace.kernel.errors import NON_FIELD, DomainError, validation_errors
 from marketplace.kernel.statemachine import IllegalTransition
 
 #: the body of every domain error (400, 403, 409): each message by field, and each rule with its code
@@ -75,7 +75,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({**own, **_body(violations)}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoPermissionDenied) and not isinstance(exc, PermissionDenied):
         exc = PermissionDenied(str(exc) or None)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if (
+        response is not None and isinstance(exc, (NotAuthenticated, AuthenticationFailed, PermissionDenied))
+        and isinstance(response.data, dict) and set(response.data) == {"detail"}
+    ):
+        # a refusal by a permission class answers in the same shape as a domain refusal
+        code = getattr(response.data["detail"], "code", None) or "not_permitted"
+        response.data = _body([(NON_FIELD, str(code), str(response.data["detail"]))])
+    return response
 
 
 class ReasonSerializer(serializers.Serializer):
