@@ -15,7 +15,9 @@ from tests.factories import PatentFactory
 
 
 @pytest.mark.django_db(transaction=True)
-def test_inside_a_throwaway_run_tasks_run_here_against_its_own_index(settings, tmp_path, broker_publishes):
+def test_inside_a_throwaway_run_tasks_run_here_against_its_own_index(
+    settings, tmp_path, broker_publishes, django_capture_on_commit_callbacks
+):
     from search.tasks import index_patents
 
     live = get_search_backend()
@@ -31,7 +33,8 @@ def test_inside_a_throwaway_run_tasks_run_here_against_its_own_index(settings, t
     with throwaway_side_effects(index_path=own_index):
         assert app.conf.task_always_eager and app.conf.broker_url == "memory://"
         assert get_search_backend() is not live
-        index_patents.delay([patent.pk])
+        with django_capture_on_commit_callbacks(execute=True):
+            index_patents.delay([patent.pk])
         assert get_search_backend().count() == 1
 
     assert len(broker_publishes) == sent  # nothing more was published
