@@ -5,12 +5,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed, ErrorDetail, NotAuthenticated, PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from marketplace.kernel.errors import NON_FIELD, DomainError, validation_errors
 from marketplace.kernel.statemachine import IllegalTransition
@@ -65,6 +67,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if isinstance(exc, IllegalTransition):
             body.update(action=exc.action, status=exc.current)
         return Response(body, status=exc.status)
+    if isinstance(exc, DataError):
+        # a value the database cannot hold (an id beyond bigint in the path, …): no such object, nothing written
+        set_rollback()
+        return Response(_body([(NON_FIELD, "not_found", "未找到 / not found")]), status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, DjangoValidationError):
         return Response(_body(validation_errors(exc)), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DRFValidationError):
