@@ -64,12 +64,12 @@ def _this_process_writes_files() -> bool:
 
 def exposition() -> bytes:
     """Every process's metrics (from the shared folder) and this process's own, in the text format."""
-    registry = CollectorRegistry()
+    shared = CollectorRegistry()
     directory = _multiprocess_dir()
     output = b""
     if directory and os.path.isdir(directory):
-        MultiProcessCollector(registry, path=directory)
-        output += generate_latest(registry)
+        MultiProcessCollector(shared, path=directory)
+        output += generate_latest(shared)
     if not _this_process_writes_files():
         output += generate_latest(REGISTRY) if not output else _without(generate_latest(REGISTRY), output)
     extra = CollectorRegistry()
