@@ -31,7 +31,7 @@ from typing import Any
 from celery import Task
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from marketplace.models import OutboxTask
@@ -150,17 +150,18 @@ def outbox_retry_failed() -> int:
 
 def outbox_backlog(*, now: datetime | None = None) -> dict[str, int]:
     """What is owed: ``pending`` rows, ``overdue`` (past their lease: a lost worker the sweep has not yet made up
-    for, or a queue that cannot keep up), ``failed``, and the age in seconds of the oldest pending row."""
+    for, or a queue that cannot keep up), ``failed``, and the age in seconds of the oldest pending row. One query."""
     now = now or timezone.now()
     cut = now - lease()
-    owed = OutboxTask.objects.filter(failed_at__isnull=True)
-    oldest = owed.order_by("created_at").values_list("created_at", flat=True).first()
-    return {
-        "pending": owed.count(),
-        "overdue": owed.filter(Q(claimed_at__isnull=True, published_at__lt=cut) | Q(claimed_at__lt=cut)).count(),
-        "failed": OutboxTask.objects.filter(failed_at__isnull=False).count(),
-        "oldest_seconds": int((now - oldest).total_seconds()) if oldest else 0,
-    }
+    owed = Q(failed_at__isnull=True)
+    counts = OutboxTask.objects.aggregate(
+        pending=Count("pk", filter=owed),
+        overdue=Count("pk", filter=owed & (Q(claimed_at__isnull=True, published_at__lt=cut) | Q(claimed_at__lt=cut))),
+        failed=Count("pk", filter=~owed),
+        oldest=Min("created_at", filter=owed),
+    )
+    oldest = counts.pop("oldest")
+    return {**counts, "oldest_seconds": int((now - oldest).total_seconds()) if oldest else 0}
 
 
 # Celery's signals, in the worker -------------------------------------------------------------------------------
