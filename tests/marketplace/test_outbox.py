@@ -254,3 +254,21 @@ def test_the_backlog_shows_in_healthz_and_metrics(client, django_user_model):
     text = client.get("/metrics").content.decode()
     assert 'zonepatent_task_outbox_tasks{state="overdue"} 1.0' in text
     assert 'zonepatent_task_outbox_tasks{state="pending"} 2.0' in text
+
+
+def test_the_command_lists_what_is_owed_and_makes_it_up(sent):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    stale = _row(published_at=timezone.now() - lease() - timedelta(seconds=1))
+    failed = _row(failed_at=timezone.now(), error="ValueError('bad')")
+    out = StringIO()
+    call_command("task_outbox", stdout=out)
+    text = out.getvalue()
+    assert "pending 1 · overdue 1 · failed 1" in text
+    assert f"{failed.pk} FAILED  search.index_patents[[1]]" in text and "ValueError('bad')" in text
+    assert f"{stale.pk} queued  search.index_patents" in text
+    call_command("task_outbox", "--republish", "--retry-failed", stdout=out)
+    assert "published again: 1" in out.getvalue() and "failed tasks sent again: 1" in out.getvalue()
+    assert {task_id for _, _, task_id, _ in sent} == {str(stale.pk), str(failed.pk)}
