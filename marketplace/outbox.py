@@ -30,7 +30,7 @@ from typing import Any
 
 from celery import Task
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
@@ -187,7 +187,11 @@ def _failed(sender: Any = None, exception: BaseException | None = None, **kwargs
 
 def _worker_ready(**kwargs: Any) -> None:
     """A worker starting makes up at once for the tasks a dead worker on this host held."""
-    sent = outbox_republish_due()
+    try:
+        sent = outbox_republish_due()
+    except DatabaseError as exc:  # a database not migrated yet: the beat sweep makes up for it later
+        logger.warning("task outbox: no sweep at start-up (%s)", exc)
+        return
     if sent:
         logger.warning("task outbox: %d task(s) owed by a lost worker published again", sent)
 

@@ -194,6 +194,14 @@ def _gives_up() -> None:
     raise ValueError("cannot be done")
 
 
+@app.task(name="tests.outbox_retries_once", bind=True, max_retries=3)
+def _retries_once(self) -> None:
+    if not self.request.retries:
+        raise self.retry(countdown=0)
+    _CLAIMS["retries"] = str(self.request.retries)
+    _DONE.set()
+
+
 @pytest.fixture
 def real_worker():
     """A real Celery worker thread on an in-memory broker: messages are published and consumed, not run eagerly."""
@@ -225,6 +233,14 @@ def test_the_worker_claims_a_task_and_deletes_it_when_it_succeeds(real_worker):
     assert row is not None
     assert _DONE.wait(timeout=30), "the worker never ran the task"
     assert _CLAIMS["claimed_by"] == this_process()  # (the worker is a thread of this process)
+    assert _wait_until(lambda: not OutboxTask.objects.filter(pk=row.pk).exists())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retried_task_stays_owed_until_its_retry_succeeds(real_worker):
+    row = task_enqueue_on_commit(task=_retries_once)
+    assert row is not None and _DONE.wait(timeout=30)
+    assert _CLAIMS["retries"] == "1"  # the retry is a new message of the same task id, with the outbox header
     assert _wait_until(lambda: not OutboxTask.objects.filter(pk=row.pk).exists())
 
 
