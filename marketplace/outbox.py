@@ -115,15 +115,18 @@ def _due(now: datetime) -> list[OutboxTask]:
 def outbox_republish_due(*, now: datetime | None = None) -> int:
     """Publish again every task still owed whose lease ran out or whose worker died; returns how many.
 
-    Each row is taken with a compare-and-set on ``published_at``, so two sweeps at once send it once. Does nothing
-    when tasks run eagerly (a throw-away run never publishes through the outbox).
+    Each row is taken with a compare-and-set on ``published_at`` and ``claimed_at``, so two sweeps at once send it
+    once, and a row a worker claims meanwhile is left to it. Does nothing when tasks run eagerly (a throw-away run
+    never publishes through the outbox).
     """
     if _eager():
         return 0
     now = now or timezone.now()
     sent = 0
     for row in _due(now):
-        taken = OutboxTask.objects.filter(pk=row.pk, published_at=row.published_at, failed_at__isnull=True).update(
+        taken = OutboxTask.objects.filter(
+            pk=row.pk, published_at=row.published_at, claimed_at=row.claimed_at, failed_at__isnull=True,
+        ).update(
             published_at=now, publish_count=F("publish_count") + 1, claimed_at=None, claimed_by="",
         )
         if taken:
