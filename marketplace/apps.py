@@ -9,7 +9,8 @@ class MarketplaceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from marketplace import metrics, observability
+        from marketplace import metrics, observability, outbox
 
         metrics.connect_celery()
         observability.connect_celery()
+        outbox.connect_celery()

@@ -12,7 +12,8 @@ a difference in counts is normal for a while. When the counts have differed for 
 ``drift`` and the page says ``degraded`` with the counts, the difference and how long it has lasted. It stays
 200: the site still serves, and taking every server out of the load balancer for a stale index would turn a
 search defect into an outage. Monitoring alerts on the status; ``manage.py rebuild_index --check`` names the
-ids and the ``search.repair_index`` beat task repairs them.
+ids and the ``search.repair_index`` beat task repairs them. Tasks owed past their lease or failed (the task
+outbox) make it ``degraded`` the same way, still 200: the site serves while the backlog is made up.
 """
 from __future__ import annotations
 
@@ -95,12 +96,24 @@ def probe_search() -> dict[str, Any]:
     return detail
 
 
+def probe_tasks() -> dict[str, Any]:
+    """The task outbox (``marketplace.outbox``): tasks owed, those past their lease (a lost worker not yet made up
+    for, or a queue that cannot keep up) and those that gave up. Any overdue or failed task says ``backlog``."""
+    from marketplace.outbox import outbox_backlog
+
+    detail: dict[str, Any] = dict(outbox_backlog())
+    if detail["overdue"] or detail["failed"]:
+        detail["status"] = "backlog"
+    return detail
+
+
 def readiness() -> tuple[bool, dict[str, dict[str, Any]]]:
     """Whether every dependency answers (a drifting index answers), and each check's detail."""
     checks = {
         "database": _probe(probe_database),
         "channel_layer": _probe(probe_channel_layer),
         "search": _probe(probe_search),
+        "tasks": _probe(probe_tasks),
     }
     return all(check["status"] != "error" for check in checks.values()), checks
 
@@ -108,7 +121,7 @@ def readiness() -> tuple[bool, dict[str, dict[str, Any]]]:
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """Readiness: every dependency answers (200) or the first that does not is named (503); a drifting search
-    index makes the status ``degraded`` while the answer stays 200."""
+    index or a task backlog makes the status ``degraded`` while the answer stays 200."""
     healthy, checks = readiness()
     status = "ok" if all(check["status"] == "ok" for check in checks.values()) else "degraded"
     return JsonResponse(

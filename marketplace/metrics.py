@@ -35,7 +35,7 @@ WEBSOCKETS_OPEN = Gauge("zonepatent_websockets_open", "Open WebSocket connection
 
 
 class DatabaseAndIndexCollector(Collector):
-    """Counted at scrape time: documents in the search index and patents in the database."""
+    """Counted at scrape time: documents in the search index, patents in the database, and the task outbox."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from django.apps import apps
@@ -49,6 +49,20 @@ class DatabaseAndIndexCollector(Collector):
         yield GaugeMetricFamily("zonepatent_search_index_documents", "Documents in the search index (-1: unreachable)", value=indexed)
         yield GaugeMetricFamily(
             "zonepatent_database_patents", "Patents in the database", value=apps.get_model("listings", "Patent").objects.count()
+        )
+        from marketplace.outbox import outbox_backlog
+
+        backlog = outbox_backlog()
+        tasks = GaugeMetricFamily(
+            "zonepatent_task_outbox_tasks", "Tasks owed in the task outbox: pending, overdue (past their lease), failed",
+            labels=["state"],
+        )
+        for state in ("pending", "overdue", "failed"):
+            tasks.add_metric([state], backlog[state])
+        yield tasks
+        yield GaugeMetricFamily(
+            "zonepatent_task_outbox_oldest_seconds", "Age of the oldest task still owed (0: none)",
+            value=backlog["oldest_seconds"],
         )
 
 

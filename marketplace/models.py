@@ -1,7 +1,9 @@
-"""Organisations and the people who act for them."""
+"""Organisations and the people who act for them; their notifications; the outbox of tasks owed after a commit."""
+import uuid
+
 from django.conf import settings
 from django.db import models
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.identifiers import validate_uscc
@@ -159,3 +161,36 @@ class OrganisationReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} · {self.get_decision_display()}"
+
+
+class OutboxTask(models.Model):
+    """A Celery task owed because a change committed, kept until a worker reports it finished (the task outbox).
+
+    Written in the transaction of the change that causes it, so the task exists exactly when the change does; its
+    id is the Celery task id. A worker claims it when the task starts and deletes it when the task succeeds. A row
+    still here after its lease (or claimed by a worker process that has died) is published again by
+    ``marketplace.outbox.outbox_republish_due``; every task sent this way is idempotent (docs/operations.md).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    task = models.CharField(_("任务"), max_length=200)
+    args = models.JSONField(_("位置参数"), default=list, blank=True)
+    kwargs = models.JSONField(_("关键字参数"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    #: the last time it was handed to the broker; the lease of an unclaimed row runs from here
+    published_at = models.DateTimeField(_("发布时间"), default=timezone.now, db_index=True)
+    publish_count = models.PositiveIntegerField(_("发布次数"), default=1)
+    #: when a worker started it, and which (``host:pid``); the lease of a claimed row runs from ``claimed_at``
+    claimed_at = models.DateTimeField(_("开始执行时间"), null=True, blank=True)
+    claimed_by = models.CharField(_("执行进程"), max_length=200, blank=True)
+    #: the task gave up (its retries exhausted, or an error it does not retry): kept for an operator, not re-sent
+    failed_at = models.DateTimeField(_("失败时间"), null=True, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("待完成任务")
+        verbose_name_plural = _("待完成任务")
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.id}"

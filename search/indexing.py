@@ -1,14 +1,14 @@
 """What services call after writing patents or listings: the index follows once the data is committed.
 
-A Celery task does the work, queued in ``transaction.on_commit`` so that a rolled-back write never
-reaches the index and the worker never reads rows that are not yet visible.
+A Celery task does the work, published after the commit so that a rolled-back write never reaches the index and
+the worker never reads rows that are not yet visible. It goes through the task outbox (``marketplace.outbox``): the
+task is recorded in the same transaction and published again if a worker is lost before it finishes.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
 
-from django.db import transaction
+from marketplace.outbox import task_enqueue_on_commit
 
 BATCH = 500
 
@@ -19,7 +19,7 @@ def index_patents_on_commit(patent_ids: Iterable[int]) -> None:
     ids = sorted({int(i) for i in patent_ids})
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        transaction.on_commit(partial(index_patents.delay, chunk))
+        task_enqueue_on_commit(task=index_patents, args=[chunk])
 
 
 def remove_patents_on_commit(patent_ids: Iterable[int]) -> None:
@@ -27,4 +27,4 @@ def remove_patents_on_commit(patent_ids: Iterable[int]) -> None:
 
     ids = sorted({int(i) for i in patent_ids})
     if ids:
-        transaction.on_commit(lambda: delete_patents.delay(ids))
+        task_enqueue_on_commit(task=delete_patents, args=[ids])

@@ -2,7 +2,7 @@
 
 Demand and listing services call the two ``*_on_commit`` hooks; the work runs in Celery tasks
 (``listings.matching.tasks``) once the triggering transaction has committed, so the worker reads what was
-written. Storing matches, announcing new ones and running saved searches are the writes here;
+written; they go through the task outbox (``marketplace.outbox``), so a lost worker loses none of them. Storing matches, announcing new ones and running saved searches are the writes here;
 ``listings.matching.scorer`` scores, ``listings.matching.selectors`` reads.
 """
 from __future__ import annotations
@@ -31,6 +31,7 @@ from marketplace.kernel.errors import TooSoon
 from marketplace.kernel.limits import MATCH_REFRESH_INTERVAL_SECONDS, SAVED_SEARCHES_PER_USER
 from marketplace.models import Membership
 from marketplace.notifications import notify
+from marketplace.outbox import task_enqueue_on_commit
 from marketplace.verbs import Verb
 
 logger = logging.getLogger(__name__)
@@ -75,8 +76,7 @@ def demand_matches_refresh_on_commit(*, demand: Demand) -> None:
     """Queue ``compute_demand_matches`` for a demand just published or edited."""
     from listings.matching.tasks import compute_demand_matches
 
-    demand_id = demand.pk
-    transaction.on_commit(lambda: compute_demand_matches.delay(demand_id))
+    task_enqueue_on_commit(task=compute_demand_matches, args=[demand.pk])
 
 
 def demand_matches_refresh_request(*, demand: Demand, by: User) -> None:
@@ -94,8 +94,7 @@ def listing_published_on_commit(*, listing: Listing) -> None:
     """Queue ``notify_demands_for_listing`` for a listing just published."""
     from listings.matching.tasks import notify_demands_for_listing
 
-    listing_id = listing.pk
-    transaction.on_commit(lambda: notify_demands_for_listing.delay(listing_id))
+    task_enqueue_on_commit(task=notify_demands_for_listing, args=[listing.pk])
 
 
 # --------------------------------------------------------------------------------------------

@@ -247,6 +247,10 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", default=10),
         "unacked_restore_throttle": 1,
     }
+# The task outbox (marketplace/outbox.py): a task still owed this long after its publish (or its start) is
+# published again; keep it above the longest task, as the visibility timeout. A task claimed by a worker process
+# that has died on this host is published again at once, when the next worker starts.
+TASK_OUTBOX_LEASE_SECONDS = env.int("TASK_OUTBOX_LEASE_SECONDS", default=600)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 #: every periodic task, declared here in code. Beat (the database scheduler) writes these into
@@ -265,6 +269,10 @@ CELERY_BEAT_SCHEDULE = {
     "escrow funding deadlines · 托管付款截止": {"task": "settlement.expire_unfunded", "schedule": 900.0},
     "escrow inspection windows · 托管验收期": {"task": "settlement.auto_accept_milestones", "schedule": 900.0},
     "escrow payouts to send · 托管出款重试": {"task": "settlement.send_open_payouts", "schedule": 300.0},
+    "task outbox re-publish · 任务发件箱重发": {
+        "task": "marketplace.outbox_republish",
+        "schedule": 60.0,  # tasks owed past their lease, or held by a worker that died (marketplace/outbox.py)
+    },
     "search index repair · 检索索引修复": {
         "task": "search.repair_index",
         "schedule": 1800.0,  # every 30 min: re-index what is missing or stale, drop orphans (search/drift.py)

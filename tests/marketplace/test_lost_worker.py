@@ -24,33 +24,10 @@ from marketplace.models import Membership, Notification
 from search import get_search_backend
 from search.interface import SearchQuery
 from tests.factories import DemandFactory, ListingFactory, MembershipFactory, OrganisationFactory, PatentFactory
+from tests.marketplace.worker_support import pull_database, push_database, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
-WAIT = 90.0  # seconds: an upper bound for a busy shared machine, not a measurement
-
-
-def _push_database(tmp_path: Path) -> tuple[str, Path | None]:
-    """The worker's DATABASE_URL: the test database itself on Postgres; on SQLite (in memory) a file copy of it."""
-    if connection.vendor == "sqlite":
-        path = tmp_path / "db.sqlite3"
-        connection.ensure_connection()
-        copy = sqlite3.connect(path)
-        connection.connection.backup(copy)
-        copy.execute("PRAGMA journal_mode=WAL")  # as the site runs it: readers are not held up by a writer
-        copy.close()
-        return f"sqlite:///{path}", path
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}", None
-
-
-def _pull_database(path: Path | None) -> None:
-    """Bring what the workers wrote back into the test database (SQLite only; Postgres is the same database)."""
-    if path is not None:
-        copy = sqlite3.connect(path)
-        copy.backup(connection.connection)
-        copy.close()
 
 
 @contextmanager
@@ -93,15 +70,6 @@ def _unacked_in(client: redis.Redis, queue: str) -> int:
     return sum(1 for raw in client.hvals("unacked") if json.loads(raw)[2] == queue)
 
 
-def _wait_for(condition, what: str, log: Path) -> None:
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"gave up waiting for {what}; worker log:\n{log.read_text()[-6000:]}")
-
-
 def test_a_killed_worker_loses_nothing_and_tells_nobody_twice(redis_url, tmp_path):
     buyer, seller = OrganisationFactory(name="需求企业"), OrganisationFactory(name="权利人大学")
     member = MembershipFactory(organisation=buyer, role=Membership.Role.DEMAND).user
@@ -122,7 +90,7 @@ def test_a_killed_worker_loses_nothing_and_tells_nobody_twice(redis_url, tmp_pat
     assert not DemandMatch.objects.exists() and not Notification.objects.exists()
     assert get_search_backend().count() == 2
 
-    database_url, sqlite_path = _push_database(tmp_path)
+    database_url, sqlite_path = push_database(tmp_path)
     queue = f"lost-worker-{uuid.uuid4().hex[:8]}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_", "DATABASE_URL", "SEARCH_"))}
     env.update({
@@ -148,8 +116,8 @@ def test_a_killed_worker_loses_nothing_and_tells_nobody_twice(redis_url, tmp_pat
             client.send_task("listings.compute_demand_matches", args=[wants_cathode.pk], queue=queue)
             client.send_task("listings.notify_demands_for_listing", args=[listing.pk], queue=queue)
             first = _start_worker(env, queue, log)
-            _wait_for(lambda: broker.llen(queue) == 0 and _unacked_in(broker, queue) == 3, "the first worker to take all three tasks", log)
-            _wait_for(lambda: log.read_text().count("received") == 3, "the first worker to start all three tasks", log)
+            wait_for(lambda: broker.llen(queue) == 0 and _unacked_in(broker, queue) == 3, "the first worker to take all three tasks", log)
+            wait_for(lambda: log.read_text().count("received") == 3, "the first worker to start all three tasks", log)
             time.sleep(1.0)  # let the three threads reach the locked writes
             assert "succeeded" not in log.read_text()
             os.killpg(first.pid, signal.SIGKILL)
@@ -157,7 +125,7 @@ def test_a_killed_worker_loses_nothing_and_tells_nobody_twice(redis_url, tmp_pat
         assert _unacked_in(broker, queue) == 3  # killed before acknowledging: the broker still owes all three
 
         second = _start_worker(env, queue, log)
-        _wait_for(lambda: broker.llen(queue) == 0 and _unacked_in(broker, queue) == 0 and log.read_text().count("succeeded") >= 3,
+        wait_for(lambda: broker.llen(queue) == 0 and _unacked_in(broker, queue) == 0 and log.read_text().count("succeeded") >= 3,
                   "the second worker to finish the three tasks", log)
         assert log.read_text().count("succeeded") == 3  # each task ran to the end once
     finally:
@@ -169,7 +137,7 @@ def test_a_killed_worker_loses_nothing_and_tells_nobody_twice(redis_url, tmp_pat
                 except subprocess.TimeoutExpired:
                     os.killpg(worker.pid, signal.SIGKILL)
         broker.delete(queue)
-    _pull_database(sqlite_path)
+    pull_database(sqlite_path)
 
     # indexing: the patent the killed worker was writing is in the index, once
     backend = get_search_backend()

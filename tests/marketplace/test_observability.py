@@ -25,6 +25,8 @@ CUSTOM_METRICS = (
     "zonepatent_search_index_documents",
     "zonepatent_database_patents",
     "zonepatent_websockets_open",
+    "zonepatent_task_outbox_tasks",
+    "zonepatent_task_outbox_oldest_seconds",
     "django_http_requests_latency_seconds_by_view_method",
 )
 
