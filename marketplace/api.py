@@ -99,6 +99,11 @@ class ReviewQueueViewSet(viewsets.ViewSet):
             "authorisations": serializers.ListField(child=serializers.DictField()),
             "organisations": serializers.ListField(child=serializers.DictField()),
             "suspended": serializers.ListField(child=serializers.DictField()),
+            # sections other domains register (escrow: receipts, evidence, disputes, payouts)
+            "escrow_receipts": serializers.ListField(child=serializers.DictField(), required=False),
+            "escrow_evidence": serializers.ListField(child=serializers.DictField(), required=False),
+            "escrow_disputes": serializers.ListField(child=serializers.DictField(), required=False),
+            "escrow_payouts": serializers.ListField(child=serializers.DictField(), required=False),
         }),
     )
     def list(self, request):

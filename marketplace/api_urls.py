@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("marketplace.notifications_api")),
     path("", include("listings.api_urls")),
     path("", include("listings.deals.api_urls")),
+    path("", include("escrow.settlement.api_urls")),
     path("search/", include("search.api_urls")),
 ]

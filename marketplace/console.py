@@ -16,12 +16,16 @@ from marketplace.models import Organisation, OrganisationReview
 @dataclass(frozen=True)
 class ReviewSection:
     """One kind of thing waiting for an operator: ``pending()`` lists it oldest first, ``serialize`` shapes it
-    for the API, and ``counts`` says whether it counts towards the queue's total (suspended listings do not)."""
+    for the API, and ``counts`` says whether it counts towards the queue's total (suspended listings do not).
+    A section with a ``template`` is drawn by the review page itself: the page includes that template with the
+    section's ``key``, ``items`` and their ``rows`` (``serialize`` applied), so a domain adds a panel without the
+    page knowing it."""
 
     key: str
     pending: Callable[[], Sequence[Any]]
     serialize: Callable[[Sequence[Any], Any], list[Any]]
     counts: bool = True
+    template: str = ""
 
 
 _SECTIONS: dict[str, ReviewSection] = {}
@@ -39,6 +43,13 @@ class ReviewQueue(dict[str, list[Any]]):
     @property
     def total(self) -> int:
         return sum(len(self[key]) for key in self.counted)
+
+    @property
+    def panels(self) -> list[dict[str, Any]]:
+        """The sections that bring their own template, in registration order, ready to include."""
+        return [{"key": key, "template": section.template, "items": self[key],
+                 "rows": section.serialize(self[key], None)}
+                for key, section in _SECTIONS.items() if section.template and key in self]
 
 
 def review_queue() -> ReviewQueue:

@@ -9,8 +9,9 @@ from collections.abc import Callable
 
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
 
-from escrow.ledger.models import DEBIT_NORMAL, Entry, LedgerTransaction
+from escrow.ledger.models import DEBIT_NORMAL, Account, Entry, LedgerTransaction
 
 Check = Callable[[], list[str]]
 _registered: dict[str, Check] = {}
@@ -44,6 +45,13 @@ def _not_negative() -> list[str]:
     return breaches
 
 
+def _running_balances_agree() -> list[str]:
+    rows = (Account.objects.order_by().annotate(derived=Coalesce(Sum("entries__amount"), 0))
+            .filter(~Q(balance=F("derived"))).values_list("pk", "type", "key", "balance", "derived")[:50])
+    return [f"account #{pk} {type_} {key}: running balance {balance} but its entries sum to {derived}"
+            for pk, type_, key, balance, derived in rows]
+
+
 def _reversals_mirror() -> list[str]:
     breaches = []
     for txn in LedgerTransaction.objects.filter(reverses__isnull=False).prefetch_related("entries", "reverses__entries"):
@@ -71,6 +79,7 @@ CORE_CHECKS: dict[str, Check] = {
     "every transaction balances": _balanced,
     "one currency per transaction": _one_currency,
     "no account below zero": _not_negative,
+    "running balances equal the sum of entries": _running_balances_agree,
     "reversals mirror their originals": _reversals_mirror,
     "entries are append-only in the database": _append_only_enforced,
 }

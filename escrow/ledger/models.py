@@ -1,5 +1,8 @@
 """Ledger rows: accounts, transactions and their entries. Entries are append-only (database triggers refuse
-UPDATE and DELETE on ``ledger_entry`` and ``ledger_transaction``); balances are sums of entries, never stored."""
+UPDATE and DELETE on ``ledger_entry`` and ``ledger_transaction``). An account's balance is the sum of its entries;
+``Account.balance`` keeps that sum as a running total, moved by the posting that writes the entries (same database
+transaction), so a check constraint can refuse a balance below zero under any concurrency; ``ledger_check``
+verifies that the running total equals the sum of entries."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -30,13 +33,21 @@ class Account(models.Model):
     key = models.CharField(_("归属"), max_length=64)
     currency = models.CharField(_("币种"), max_length=3)
     name = models.CharField(_("名称"), max_length=200, blank=True)
+    #: debits minus credits of every entry of this account, moved only by ``transaction_post`` (never typed in)
+    balance = models.BigIntegerField(_("余额（借减贷，最小单位）"), default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["type", "key", "currency"]
         verbose_name = _("账户")
         verbose_name_plural = _("账户")
-        constraints = [models.UniqueConstraint(fields=["type", "key", "currency"], name="ledger_account_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["type", "key", "currency"], name="ledger_account_unique"),
+            models.CheckConstraint(
+                condition=(models.Q(type__in=sorted(DEBIT_NORMAL), balance__gte=0)
+                           | (~models.Q(type__in=sorted(DEBIT_NORMAL)) & models.Q(balance__lte=0))),
+                name="ledger_account_not_negative"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.key} {self.currency}"

@@ -1,7 +1,8 @@
-"""Reading the ledger: balances in each account's normal direction, statements of entries, totals per type."""
+"""Reading the ledger: balances in each account's normal direction (the running balance that every posting moves;
+``ledger_check`` proves it equals the sum of entries), statements of entries, totals per type."""
 from __future__ import annotations
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from escrow.ledger.models import DEBIT_NORMAL, Account, Entry
 from marketplace.kernel.money import Money
@@ -9,7 +10,7 @@ from marketplace.kernel.money import Money
 
 def account_balance(account: Account) -> Money:
     """The balance in the account's normal direction (assets: debits − credits; the rest: credits − debits)."""
-    total = Entry.objects.filter(account=account).aggregate(total=Sum("amount"))["total"] or 0
+    total = Account.objects.filter(pk=account.pk).values_list("balance", flat=True).first() or 0
     return Money(int(total) * account.sign, account.currency)
 
 
@@ -26,14 +27,10 @@ def account_entries(accounts: QuerySet[Account]) -> QuerySet[Entry]:
 
 def totals_by_type() -> list[dict]:
     """Per account type and currency: the number of accounts and the sum of their normal balances."""
-    rows = Entry.objects.values("account__type", "account__currency").annotate(total=Sum("amount"))
-    counts: dict[tuple[str, str], int] = {}
-    for type_, currency in Account.objects.values_list("type", "currency"):
-        counts[(type_, currency)] = counts.get((type_, currency), 0) + 1
+    rows = Account.objects.order_by().values("type", "currency").annotate(total=Sum("balance"), accounts=Count("pk"))
     result = []
     for row in rows:
-        sign = 1 if row["account__type"] in DEBIT_NORMAL else -1
-        key = (row["account__type"], row["account__currency"])
-        result.append({"type": key[0], "currency": key[1], "accounts": counts.get(key, 0),
-                       "balance": Money(int(row["total"] or 0) * sign, key[1])})
+        sign = 1 if row["type"] in DEBIT_NORMAL else -1
+        result.append({"type": row["type"], "currency": row["currency"], "accounts": row["accounts"],
+                       "balance": Money(int(row["total"] or 0) * sign, row["currency"])})
     return sorted(result, key=lambda r: (r["currency"], r["type"]))

@@ -11,10 +11,11 @@ class SettlementConfig(AppConfig):
 
     def ready(self) -> None:
         from escrow.ledger import checks
-        from escrow.settlement import receivers, selectors
+        from escrow.settlement import console, receivers, selectors
         from listings.deals.services import lifecycle
 
         lifecycle.register_settlement(receivers.settles)
         receivers.connect()
+        console.register()
         checks.register("each escrow holds what its milestones say", selectors.escrow_held_breaches)
         checks.register("each confirmed rail instruction is posted once", selectors.rail_posting_breaches)

@@ -10,7 +10,7 @@ from escrow.gateways.models import BankStatementLine, InstructionKind, Instructi
 from escrow.ledger.models import Account, AccountType, Entry, LedgerTransaction
 from escrow.ledger.selectors import account_balance, account_entries
 from escrow.ledger.services import EXCHANGE
-from escrow.settlement.models import Escrow, EscrowMilestone, MilestoneStatus, Payout
+from escrow.settlement.models import Escrow, EscrowMilestone, EscrowStatus, MilestoneStatus, Payout
 from marketplace.kernel.money import Money
 from marketplace.models import Organisation
 
@@ -209,3 +209,30 @@ def payouts_of(escrow: Escrow) -> QuerySet[Payout]:
 
 def milestones_of(escrow: Escrow) -> QuerySet[EscrowMilestone]:
     return escrow.milestones.order_by("position")
+
+
+# --------------------------------------------------------------------------------------------
+# What waits for an operator (the console's escrow sections)
+# --------------------------------------------------------------------------------------------
+def receipts_to_match() -> list[EscrowMilestone]:
+    """Milestones whose buyer has bank-transfer instructions: the operator matches the receipt by its reference."""
+    return list(EscrowMilestone.objects.filter(status=MilestoneStatus.AWAITING_FUNDING, funding_rail="bank",
+                                               escrow__status=EscrowStatus.AWAITING_FUNDING)
+                .exclude(funding_reference="").select_related("escrow").order_by("escrow__created_at", "position"))
+
+
+def evidence_to_check() -> list[Escrow]:
+    """Escrows whose seller submitted recordal or filing evidence: the operator checks it and releases (or rejects)."""
+    return list(Escrow.objects.filter(status=EscrowStatus.RELEASE_REQUESTED).select_related("deal")
+                .order_by("updated_at", "pk"))
+
+
+def disputes_to_resolve() -> list[Escrow]:
+    """Escrows frozen by a dispute until an operator resolves it."""
+    return list(Escrow.objects.filter(status=EscrowStatus.DISPUTED).select_related("deal").order_by("updated_at", "pk"))
+
+
+def payouts_to_confirm() -> list[Payout]:
+    """Bank payouts and refunds issued but not yet confirmed against the bank's record (Stripe's confirm by webhook)."""
+    return list(Payout.objects.filter(confirmed=False, rail="bank").select_related("escrow", "organisation")
+                .order_by("created_at", "pk"))

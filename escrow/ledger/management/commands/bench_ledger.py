@@ -4,6 +4,10 @@
 It creates its own database beside the configured one (``<name>_ledger_bench_<pid>``), migrates only what the
 ledger needs, points this process at it, and drops it at the end; it never touches the configured database, the
 Celery broker or the search index. Without a Postgres ``DATABASE_URL`` it says so and exits 2.
+
+It prints the machine's load average before and after each run (the machine may be shared) and, as a baseline
+measured in the same run, how many bare round trips (``SELECT 1``) one connection makes per second: a posting is
+one round trip on Postgres, so that is the ceiling for one writer.
 """
 from __future__ import annotations
 
@@ -49,6 +53,7 @@ class Command(BaseCommand):
         del connections["default"]
         try:
             call_command("migrate", "ledger", verbosity=0)
+            self._baseline()
             self.stdout.write(f"workload: {WORKLOAD}; synchronous_commit=on (durable)")
             for writers in options["writers"]:
                 self._run(writers, options["transactions"])
@@ -65,6 +70,19 @@ class Command(BaseCommand):
             del connections["default"]
             with psycopg.connect(**dsn) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{bench}" WITH (FORCE)')
+
+    def _load(self) -> str:
+        return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+    def _baseline(self, seconds: float = 1.0) -> None:
+        count, started = 0, time.perf_counter()
+        with connection.cursor() as cursor:
+            while time.perf_counter() - started < seconds:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+                count += 1
+        self.stdout.write(f"baseline: {count / (time.perf_counter() - started):.0f} round trips/s (SELECT 1, one "
+                          f"connection); {self._load()}")
 
     def _run(self, writers: int, total: int) -> None:
         from escrow.ledger.checks import CORE_CHECKS
@@ -117,6 +135,6 @@ class Command(BaseCommand):
                 if balance_of(AccountType.ESCROW_HELD, f"escrow:{run}-{w}-{i}", "CNY").amount != 0:
                     anomalies.append(f"escrow {w}-{i} still holds money")
         self.stdout.write(f"writers={writers:>2}  transactions={done}  seconds={elapsed:.2f}  "
-                          f"tx_per_second={done / elapsed:.0f}  anomalies={len(anomalies)}")
+                          f"tx_per_second={done / elapsed:.0f}  anomalies={len(anomalies)}  ({self._load()})")
         for anomaly in anomalies[:20]:
             self.stdout.write(f"  anomaly: {anomaly}")
