@@ -21,7 +21,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from escrow.gateways.bank import BankTransferRail, StatementResult
@@ -52,7 +51,7 @@ from marketplace.kernel.statemachine import RuleBroken, Rules, StateMachine, Tra
 from marketplace.kernel.transitions import apply_transition
 from marketplace.kernel.uploads import check_upload
 from marketplace.models import Organisation
-from marketplace.notifications import notify
+from marketplace.notifications import notify, text
 from marketplace.services import operators, organisation_members
 from marketplace.verbs import Verb
 
@@ -117,8 +116,8 @@ def _tell(escrow: Escrow, action: str, title: str | Promise, *, also_operators: 
 def _step(escrow: Escrow, action: str, *, by: User | None, reason: str = "", effect=None, after=None,
           allowed=None) -> Escrow:
     def announce(locked: Escrow) -> None:
-        _tell(locked, action, format_lazy(_("交易 #{pk} 资金托管：{status}"), pk=locked.deal_id,
-                                          status=locked.get_status_display()))
+        _tell(locked, action, text(_("交易 #{pk} 资金托管：{status}"), pk=locked.deal_id,
+                                          status=EscrowStatus(locked.status).label))
         if after:
             after(locked)
 
@@ -245,7 +244,7 @@ def escrow_open(*, deal: Deal) -> Escrow:
     EscrowTransition.objects.create(escrow=escrow, action="open", from_status=E.AWAITING_FUNDING,
                                     to_status=E.AWAITING_FUNDING, by=None, reason=f"合同已确认 / deal #{locked.pk}")
     deal_lifecycle.deal_await_funding(deal=locked)
-    _tell(escrow, "open", format_lazy(_("交易 #{pk} 请付款至托管：买方支付 {pays}，卖方实收 {gets}"), pk=locked.pk,
+    _tell(escrow, "open", text(_("交易 #{pk} 请付款至托管：买方支付 {pays}，卖方实收 {gets}"), pk=locked.pk,
                                       pays=str(split.buyer_pays), gets=str(split.seller_receives)))
     return escrow
 
@@ -517,7 +516,7 @@ def escrow_expire(*, escrow: Escrow, reason: str = "") -> Escrow:
 def escrow_dispute(*, escrow: Escrow, by: User, reason: str) -> Escrow:
     """A party disputes: the escrow is frozen (no delivery, acceptance, release or refund) until an operator resolves it."""
     escrow = _step(escrow, "dispute", by=by, reason=reason)
-    notify(users=operators(), verb=Verb.ESCROW_DISPUTE, title=format_lazy(_("交易 #{pk} 托管争议待处理"), pk=escrow.deal_id),
+    notify(users=operators(), verb=Verb.ESCROW_DISPUTE, title=text(_("交易 #{pk} 托管争议待处理"), pk=escrow.deal_id),
            body=reason, url=escrow.deal.get_absolute_url())
     return escrow
 

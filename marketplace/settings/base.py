@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "marketplace.middleware.ActingUserMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "marketplace.pagecache.PublicPageCacheMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -140,7 +141,11 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
-LOGIN_REDIRECT_URL = "/"
+# A member lands on their own home (/me/): the next step, where each of their things stands, what waits on them.
+LOGIN_REDIRECT_URL = "/me/"
+ACCOUNT_SIGNUP_REDIRECT_URL = "/me/"
+# The site's own name, domain and link base in allauth's e-mails (no django.contrib.sites: one site per install).
+ACCOUNT_ADAPTER = "marketplace.account_adapter.SiteAccountAdapter"
 # Every login, staff included, goes through allauth's form and its rate limits: /django-admin/login/ and
 # /admin/login/ only redirect there (marketplace/views.py: staff_login), and both admins send the signed-out here.
 LOGIN_URL = "account_login"
@@ -327,7 +332,15 @@ SPECTACULAR_SETTINGS = {
 }
 
 WAGTAIL_SITE_NAME = "专利展示交易网"
-WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
+# The address people reach the site at: every link in an e-mail (notifications, allauth's confirmation and
+# password reset) and the domain allauth names. From the environment; without it, the HOST/PORT that
+# `manage.py serve` listens on (serve sets SITE_URL for its web and worker processes; marketplace/site_url.py).
+SITE_URL = env("SITE_URL", default="") or env(
+    "WAGTAILADMIN_BASE_URL",
+    default=f"http://{env('HOST', default='127.0.0.1').replace('0.0.0.0', '127.0.0.1')}:{env('PORT', default='8000')}",
+)
+SITE_URL = SITE_URL.rstrip("/")
+WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
