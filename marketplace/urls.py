@@ -39,3 +39,6 @@ urlpatterns = [
 # its permission-checked view (marketplace.kernel.uploads.protected_download); Wagtail documents by /documents/.
 
 urlpatterns.append(path("", include(wagtail_urls)))
+
+# 403 and 404: Django's handlers with the site's templates; 500 without the database (marketplace/errors.py)
+handler500 = "marketplace.errors.server_error"

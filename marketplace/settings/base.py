@@ -149,6 +149,9 @@ ACCOUNT_ADAPTER = "marketplace.account_adapter.SiteAccountAdapter"
 # Every login, staff included, goes through allauth's form and its rate limits: /django-admin/login/ and
 # /admin/login/ only redirect there (marketplace/views.py: staff_login), and both admins send the signed-out here.
 LOGIN_URL = "account_login"
+CSRF_FAILURE_VIEW = "marketplace.errors.csrf_failure"
+#: what the member home tells a new organisation about verification: operators decide within this many working days
+ORGANISATION_REVIEW_WORKING_DAYS = env.int("ORGANISATION_REVIEW_WORKING_DAYS", default=2)
 WAGTAILADMIN_LOGIN_URL = "account_login"
 # Failed logins: per account (5 in 5 minutes, the limit that protects a password), and a looser per-client one so
 # that visitors behind one address do not lock each other out. The client address is the one our proxy saw:
