@@ -40,12 +40,17 @@ def preference_for(*, user: User) -> NotificationPreference:
     return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
 
 
-def language_of(user: User | None) -> str:
-    """The language a user reads in: the one they last chose with the switch, else Chinese."""
+def stored_language(user: User | None) -> str | None:
+    """The language the user chose (with the switch, or the one they signed up in), or ``None``."""
     if user is None or not getattr(user, "pk", None):
-        return settings.LANGUAGE_CODE
+        return None
     language = NotificationPreference.objects.filter(user=user).values_list("language", flat=True).first()
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    return language if language in dict(settings.LANGUAGES) else None
+
+
+def language_of(user: User | None) -> str:
+    """The language a user reads in: the one they chose, else Chinese."""
+    return stored_language(user) or settings.LANGUAGE_CODE
 
 
 def verb_choices(*, user: User) -> list[tuple[str, str]]:
