@@ -20,7 +20,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from escrow.gateways.bank import BankTransferRail, StatementResult
@@ -51,7 +50,7 @@ from marketplace.kernel.statemachine import RuleBroken, Rules, StateMachine, Tra
 from marketplace.kernel.transitions import apply_transition
 from marketplace.kernel.uploads import check_upload
 from marketplace.models import Organisation
-from marketplace.notifications import notify, text
+from marketplace.notifications import Text, notify, text
 from marketplace.services import operators, organisation_members
 from marketplace.verbs import Verb
 
@@ -107,7 +106,7 @@ def _people(escrow: Escrow) -> list[User]:
     return organisation_members(escrow.deal.seller) + organisation_members(escrow.deal.buyer)
 
 
-def _tell(escrow: Escrow, action: str, title: str | Promise, *, also_operators: bool = False) -> None:
+def _tell(escrow: Escrow, action: str, title: Text, *, also_operators: bool = False) -> None:
     """Tell both sides (and operators) that ``action`` happened; each escrow action has its ``Verb``."""
     users = _people(escrow) + (operators() if also_operators else [])
     notify(users=users, verb=Verb(f"escrow.{action}"), title=title, url=escrow.deal.get_absolute_url())

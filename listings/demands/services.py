@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Sequence
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from listings.catalogue.identifiers import IdentifierError, parse_ipc
@@ -27,7 +26,7 @@ from marketplace.kernel.money import MAX_AMOUNT, Money
 from marketplace.kernel.statemachine import Actor, IllegalTransition, RuleBroken, Rules, StateMachine, Transition
 from marketplace.kernel.transitions import apply_transition
 from marketplace.models import Organisation
-from marketplace.notifications import notify, text
+from marketplace.notifications import Text, notify, text
 from marketplace.services import NotPermitted, operators
 from marketplace.verbs import Verb
 
@@ -65,7 +64,7 @@ def _members(organisation: Organisation) -> list:
     return [m.user for m in organisation.memberships.select_related("user")]
 
 
-def tell_owner(demand: Demand, verb: Verb, title: str | Promise, body: str = "") -> None:
+def tell_owner(demand: Demand, verb: Verb, title: Text, body: str = "") -> None:
     notify(users=_members(demand.organisation), verb=verb, title=title, body=body, url=demand.get_absolute_url())
 
 

@@ -16,7 +16,6 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from listings.demands import permissions as demand_permissions
@@ -29,7 +28,7 @@ from listings.trading.models import Listing
 from marketplace.kernel.errors import TooSoon
 from marketplace.kernel.limits import MATCH_REFRESH_INTERVAL_SECONDS, SAVED_SEARCHES_PER_USER
 from marketplace.models import Membership
-from marketplace.notifications import Joined, notify, text
+from marketplace.notifications import Joined, Text, notify, text
 from marketplace.verbs import Verb
 
 logger = logging.getLogger(__name__)
@@ -150,7 +149,7 @@ def demand_matches_store(*, demand: Demand, results: Sequence[MatchResult]) -> l
     return fresh
 
 
-def _announce(*, demand: Demand, rows: Sequence[DemandMatch], verb: Verb, title: str | Promise, about: str = "") -> int:
+def _announce(*, demand: Demand, rows: Sequence[DemandMatch], verb: Verb, title: Text, about: str = "") -> int:
     """Tell the demand's people about ``rows`` (score at or over the threshold) and mark them announced.
 
     The notification's dedup key names the demand, the patents (and ``about``: the listing), so a task run twice

@@ -61,7 +61,7 @@ def member_home(*, user: User) -> MemberHome:
     org_ids = {m.organisation_id for m in memberships}
     verified = any(m.organisation.is_verified for m in memberships)
     rejections: dict[int, OrganisationReview] = {}
-    for review in OrganisationReview.objects.filter(organisation_id__in=org_ids).order_by("created_at", "pk"):
+    for review in OrganisationReview.objects.filter(organisation_id__in=org_ids).select_related("organisation").order_by("created_at", "pk"):
         rejections[review.organisation_id] = review  # the latest decision per organisation
     rejections = {pk: r for pk, r in rejections.items()
                   if r.decision != OrganisationReview.Decision.VERIFIED and not _is_verified(memberships, pk)}
@@ -94,7 +94,7 @@ def member_home(*, user: User) -> MemberHome:
     current = next((step.key for step in steps if not step.done), "")
 
     waiting: list[Waiting] = []
-    for pk, review in rejections.items():
+    for review in rejections.values():
         waiting.append(Waiting(_("机构“%(name)s”未通过认证：%(reason)s") % {
             "name": review.organisation.name, "reason": review.reason or "—"}, reverse("marketplace:my-organisations")))
     for listing in listings_qs.filter(status__in=(ListingStatus.DRAFT, ListingStatus.REJECTED))[:SHOWN]:

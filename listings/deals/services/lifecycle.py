@@ -14,7 +14,6 @@ from collections.abc import Callable
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from listings.catalogue.models import LicenceGrant, LicenceKind
@@ -44,7 +43,7 @@ from marketplace.kernel.errors import NotPermitted
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken, Rules, StateMachine, Transition
 from marketplace.kernel.transitions import apply_transition
 from marketplace.models import Organisation
-from marketplace.notifications import notify, text
+from marketplace.notifications import Text, notify, text
 from marketplace.services import organisation_members
 from marketplace.verbs import Verb
 
@@ -133,7 +132,7 @@ def _people(deal: Deal) -> list[User]:
     return users
 
 
-def _tell(deal: Deal, action: str, title: str | Promise) -> None:
+def _tell(deal: Deal, action: str, title: Text) -> None:
     """Tell everyone on the deal that ``action`` happened (each declared deal action has its ``Verb``)."""
     notify(users=_people(deal), verb=Verb(f"deal.{action}"), title=title, url=deal.get_absolute_url())
 

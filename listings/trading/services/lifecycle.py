@@ -15,7 +15,6 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from listings.catalogue.models import LicenceGrant, LicenceKind, Patent
@@ -28,7 +27,7 @@ from marketplace import permissions
 from marketplace.kernel.statemachine import Actor, IllegalTransition, RuleBroken, Rules, StateMachine, Transition
 from marketplace.kernel.transitions import apply_transition
 from marketplace.models import Organisation
-from marketplace.notifications import notify, text
+from marketplace.notifications import Text, notify, text
 from marketplace.services import NotPermitted, operators, organisation_members
 from marketplace.verbs import Verb
 
@@ -72,7 +71,7 @@ def _counterparty_members(listing: Listing) -> list:
     return users
 
 
-def tell_owner(listing: Listing, verb: Verb, title: str | Promise, body: str = "") -> None:
+def tell_owner(listing: Listing, verb: Verb, title: Text, body: str = "") -> None:
     notify(users=organisation_members(listing.organisation), verb=verb, title=title, body=body, url=listing.get_absolute_url())
 
 
