@@ -308,7 +308,13 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Zone patent exchange API · 专利展示交易网 API",
-    "DESCRIPTION": "Patents, search, listings, demands and matching of the patent-navigation experimental zones.",
+    "DESCRIPTION": (
+        "Patents, search, listings, demands and matching of the patent-navigation experimental zones.\n\n"
+        "**Authentication.** Reading public data needs none. To act as a member, make a token on your own page "
+        "`/me/tokens/` (API 令牌: name it after its use; it is shown once) and send `Authorization: Token <key>`. "
+        "Revoke it there when it is no longer needed: a revoked token is refused at once. A signed-in browser "
+        "session also works (with the CSRF token for writes). See docs/api.md."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",  # served locally: no CDN
