@@ -102,7 +102,7 @@ def test_account_pages_fit_and_wear_the_layout(live_server, browser, viewport):
         context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
         page = context.new_page()
         errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
         suffix = f"{viewport}-{short}"
 
         page.goto(f"{live_server.url}/accounts/signup/")
