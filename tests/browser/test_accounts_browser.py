@@ -39,6 +39,9 @@ def _fits(page, name: str) -> None:
 
 
 def test_sign_up_confirm_and_first_steps(live_server, browser, settings):
+    from cms.services import ensure_site_pages
+
+    ensure_site_pages()
     settings.SITE_URL = live_server.url
     mail.outbox.clear()
     context = browser.new_context(viewport=VIEWPORTS["desktop"], locale="zh-CN")
@@ -124,7 +127,7 @@ def test_account_pages_fit_and_wear_the_layout(live_server, browser, viewport):
         _fits(page, f"me-{suffix}")
 
         page.goto(f"{live_server.url}/me/tokens/")
-        page.fill("#token-name", "ERP sync")
+        page.fill("#token-name", f"ERP sync {short}")
         page.locator("#token-form button[type=submit]").click()
         page.wait_for_load_state()
         assert page.locator("#new-token-key").inner_text().startswith("zp_")
