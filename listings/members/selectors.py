@@ -91,7 +91,9 @@ def member_home(*, user: User) -> MemberHome:
              listings_total + demands_total > 0,
              [(_("挂牌专利"), reverse("listings:listing-create")), (_("发布技术需求"), reverse("listings:demand-create"))]),
     ]
-    current = next((step.key for step in steps if not step.done), "")
+    # operators act for the exchange, not for an organisation: no first steps for them unless they joined one
+    operator_only = permissions.is_operator(user) and not memberships
+    current = "" if operator_only else next((step.key for step in steps if not step.done), "")
 
     waiting: list[Waiting] = []
     for review in rejections.values():

@@ -171,3 +171,22 @@ def test_member_home_tells_a_verified_member_to_list_next():
     page = client.get("/me/").content.decode()
     assert 'id="step-publish"' in page and "现在可以发布技术需求" in page
     assert 'class="step-done" id="step-verification"' in page
+
+
+def test_an_operator_home_shows_the_review_queue_not_the_first_steps():
+    from tests.factories import OperatorFactory
+
+    client = Client()
+    client.force_login(OperatorFactory())
+    page = client.get("/me/").content.decode()
+    assert 'id="first-steps"' not in page and reverse("marketplace:review-queue") in page
+
+
+def test_absolute_url_keeps_only_the_path_of_what_it_is_given(settings):
+    from marketplace.site_url import absolute_url, current_site
+
+    settings.SITE_URL = "https://patents.example.cn"
+    assert absolute_url("/listings/7/?tab=files") == "https://patents.example.cn/listings/7/?tab=files"
+    assert absolute_url("http://127.0.0.1:18800/accounts/confirm-email/k/") == \
+        "https://patents.example.cn/accounts/confirm-email/k/"
+    assert current_site().domain == "patents.example.cn"
