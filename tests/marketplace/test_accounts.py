@@ -190,3 +190,11 @@ def test_absolute_url_keeps_only_the_path_of_what_it_is_given(settings):
     assert absolute_url("http://127.0.0.1:18800/accounts/confirm-email/k/") == \
         "https://patents.example.cn/accounts/confirm-email/k/"
     assert current_site().domain == "patents.example.cn"
+
+
+@pytest.mark.parametrize("url", ["/accounts/email/", "/accounts/password/change/", "/accounts/2fa/"])
+def test_signed_in_account_pages_wear_the_site_layout(url):
+    client = Client()
+    client.force_login(UserFactory())
+    page = client.get(url).content.decode()
+    assert 'class="site-header"' in page and "account-main account-manage" in page and 'class="site-footer"' in page
