@@ -2,6 +2,7 @@
 from django.urls import include, path
 
 from listings.demands import views as demand_views
+from listings.members import views as member_views
 from listings.trading import views as trading_views
 
 app_name = "listings"
@@ -31,6 +32,7 @@ urlpatterns = [
     path("demands/<int:pk>/", demand_views.demand_detail, name="demand-detail"),
     path("demands/<int:pk>/edit/", demand_views.demand_edit, name="demand-edit"),
     *_actions("demands", demand_views.demand_action, demand_views.OWNER_DEMAND_ACTIONS, "demand"),
+    path("me/", member_views.member_home, name="member-home"),
     path("me/listings/", trading_views.my_listings, name="my-listings"),
     path("me/demands/", demand_views.my_demands, name="my-demands"),
     *_actions("review/listings", trading_views.review_listing, trading_views.REVIEW_LISTING_ACTIONS, "review-listing"),

@@ -1,14 +1,18 @@
 """Account entry points hardened around allauth: the staff logins of both admins redirect to allauth's login (so
-its rate limits and two-factor stage apply to operators too), and sign-up answers a username taken by a parallel
-request with a form error on ``username`` instead of a 500."""
+its rate limits and two-factor stage apply to operators too), sign-up answers a username taken by a parallel
+request with a form error on ``username`` instead of a 500, and the language switch remembers a member's choice."""
 from __future__ import annotations
 
 from allauth.account.views import SignupView
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.views.i18n import set_language as django_set_language
+
+from marketplace import inbox
 
 
 def staff_login(request: HttpRequest, *, default_next: str) -> HttpResponse:
@@ -42,3 +46,13 @@ class RaceSafeSignupView(SignupView):
 
 
 signup = RaceSafeSignupView.as_view()
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language switch: Django's cookie, and for a signed-in user the choice kept on their preferences, so
+    e-mails and notifications are written in it too (``inbox.language_remember``)."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.method == "POST" and request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        inbox.language_remember(user=request.user, language=language)
+    return response

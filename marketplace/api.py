@@ -17,7 +17,7 @@ from marketplace.serializers import OrganisationSerializer
 
 class OrganisationCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    uscc = serializers.CharField(max_length=30, help_text="统一社会信用代码 (GB 32100-2015)")
+    uscc = serializers.CharField(max_length=40, help_text="统一社会信用代码 (GB 32100-2015); spaces and hyphens are removed")
     kind = serializers.ChoiceField(choices=Organisation.Kind.choices, default=Organisation.Kind.ENTERPRISE)
     role = serializers.ChoiceField(choices=[r.value for r in org_services.SELF_SERVICE_ROLES] + ["operator"])
     contact = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")

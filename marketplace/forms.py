@@ -9,7 +9,11 @@ from marketplace.models import Organisation
 
 class OrganisationForm(forms.Form):
     name = forms.CharField(label=_("机构名称"), max_length=200)
-    uscc = forms.CharField(label=_("统一社会信用代码"), max_length=18, help_text=_("18 位，GB 32100-2015"))
+    # room for a code pasted with spaces or hyphens: they are removed before the 18 characters are checked
+    uscc = forms.CharField(
+        label=_("统一社会信用代码"), max_length=40, help_text=_("18 位，GB 32100-2015；可含空格或连字符"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
+    )
     kind = forms.ChoiceField(label=_("机构类型"), choices=Organisation.Kind.choices)
     role = forms.ChoiceField(
         label=_("您的角色"),

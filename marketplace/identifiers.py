@@ -1,6 +1,8 @@
 """Identifiers of the parties: the Unified Social Credit Code (GB 32100-2015, DOMAIN.md §3)."""
 from __future__ import annotations
 
+import re
+
 from marketplace.kernel.errors import IdentifierError
 from marketplace.kernel.validators import validate_with
 
@@ -19,10 +21,15 @@ def uscc_check_char(first17: str) -> str:
     return USCC_ALPHABET[0 if value == 31 else value]
 
 
+#: what people paste inside a code: spaces (also full-width and non-breaking) and hyphens or dashes of any width
+USCC_SEPARATORS = re.compile(r"[\s\u3000\-\u2010-\u2015\u2212\uff0d]+")
+
+
 def parse_uscc(value: str) -> str:
+    """The 18-character code, upper case, from what someone typed or pasted ("9111 0108-MA01…" included)."""
     if value is None:
         raise IdentifierError("统一社会信用代码为空 / USCC is empty")
-    text = str(value).strip().upper()
+    text = USCC_SEPARATORS.sub("", str(value)).upper()
     if len(text) != 18:
         raise IdentifierError(f"统一社会信用代码应为 18 位，实为 {len(text)} 位 / USCC must have 18 characters")
     bad = [c for c in text if c not in USCC_ALPHABET]

@@ -3,6 +3,7 @@ read and change. Every change is checked against the object's owner here, once, 
 someone else's notification behaves exactly like one that does not exist."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
@@ -37,6 +38,19 @@ def unread_count(*, user: User) -> int:
 def preference_for(*, user: User) -> NotificationPreference:
     """The user's preference (defaults when never saved; not stored until changed)."""
     return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
+
+
+def stored_language(user: User | None) -> str | None:
+    """The language the user chose (with the switch, or the one they signed up in), or ``None``."""
+    if user is None or not getattr(user, "pk", None):
+        return None
+    language = NotificationPreference.objects.filter(user=user).values_list("language", flat=True).first()
+    return language if language in dict(settings.LANGUAGES) else None
+
+
+def language_of(user: User | None) -> str:
+    """The language a user reads in: the one they chose, else Chinese."""
+    return stored_language(user) or settings.LANGUAGE_CODE
 
 
 def verb_choices(*, user: User) -> list[tuple[str, str]]:
@@ -91,4 +105,16 @@ def notification_preference_update(*, user: User, email_enabled: bool, muted_ver
     preference.email_enabled = bool(email_enabled)
     preference.muted_verbs = sorted(set(muted_verbs))
     preference.save()
+    return preference
+
+
+@transaction.atomic
+def language_remember(*, user: User, language: str) -> NotificationPreference:
+    """Store the language a signed-in user chose with the switch; their e-mails and notifications follow it."""
+    if language not in dict(settings.LANGUAGES):
+        raise InboxError("language", f"不支持的语言 / unsupported language {language!r}")
+    preference, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user)
+    if preference.language != language:
+        preference.language = language
+        preference.save(update_fields=["language"])
     return preference

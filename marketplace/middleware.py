@@ -28,3 +28,20 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
             return super().process_request(request)
         translation.activate(page_language(request))
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class ActingUserMiddleware:
+    """Remembers who is acting for the length of a request, so nobody is e-mailed about their own action
+    (``marketplace.notifications.acting_user``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from marketplace.notifications import acting_user
+
+        token = acting_user.set(request)  # the user is read only when a notification is sent
+        try:
+            return self.get_response(request)
+        finally:
+            acting_user.reset(token)

@@ -3,10 +3,11 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.identifiers import validate_uscc
+from marketplace.texts import render
 
 
 class Organisation(models.Model):
@@ -93,8 +94,11 @@ class Notification(models.Model):
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     verb = models.CharField(_("类型"), max_length=50, db_index=True)
+    #: what to say, as a message code and its parameters (marketplace/texts.py), rendered in the reader's language
+    title_text = models.JSONField(_("标题（代码与参数）"), default=dict, blank=True)
+    body_text = models.JSONField(_("内容（代码与参数）"), default=dict, blank=True)
+    #: the same rendered in Chinese when written: for the admin, search and logs
     title = models.CharField(_("标题"), max_length=300)
-    title_en = models.CharField(_("英文标题"), max_length=300, blank=True)
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(_("链接"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -123,10 +127,13 @@ class Notification(models.Model):
 
     @property
     def display_title(self) -> str:
-        """The title in the active language: English when it is active and there is one, else Chinese."""
-        if self.title_en and (translation.get_language() or "").startswith("en"):
-            return self.title_en
-        return self.title
+        """The title in the active language."""
+        return render(self.title_text) if self.title_text else self.title
+
+    @property
+    def display_body(self) -> str:
+        """The body in the active language."""
+        return render(self.body_text) if self.body_text else self.body
 
 
 class NotificationPreference(models.Model):
@@ -135,6 +142,8 @@ class NotificationPreference(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference")
     email_enabled = models.BooleanField(_("邮件通知"), default=True)
     muted_verbs = models.JSONField(_("不发邮件的通知类型"), default=list, blank=True)
+    #: the language the user last chose with the switch: their e-mails and notifications are written in it
+    language = models.CharField(_("语言"), max_length=10, blank=True, default="")
 
     def wants_email(self, verb: str) -> bool:
         return self.email_enabled and verb not in (self.muted_verbs or [])
@@ -194,3 +203,29 @@ class OutboxTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} {self.id}"
+
+
+class ApiToken(models.Model):
+    """A member's named API token: several per member, each revocable. Only a hash of the key is kept; the key is
+    shown once, when made (marketplace/api_tokens.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="member_api_tokens")
+    name = models.CharField(_("名称"), max_length=100)
+    #: the key's first characters, shown so a member can tell their tokens apart
+    prefix = models.CharField(_("前缀"), max_length=16, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

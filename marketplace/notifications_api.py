@@ -15,6 +15,9 @@ from marketplace.models import Notification, NotificationPreference
 
 class NotificationSerializer(serializers.ModelSerializer):
     is_read = serializers.BooleanField(read_only=True)
+    # rendered from the stored code and parameters in the language the request negotiated (Accept-Language)
+    title = serializers.CharField(source="display_title", read_only=True)
+    body = serializers.CharField(source="display_body", read_only=True)
 
     class Meta:
         model = Notification

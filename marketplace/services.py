@@ -12,7 +12,6 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from marketplace import permissions
@@ -21,7 +20,7 @@ from marketplace.kernel.errors import IdentifierError, NotPermitted
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken, Rules
 from marketplace.kernel.typing import Viewer
 from marketplace.models import Membership, Organisation, OrganisationReview
-from marketplace.notifications import notify
+from marketplace.notifications import notify, text
 from marketplace.signals import organisation_verification_revoked
 from marketplace.verbs import Verb
 
@@ -141,7 +140,7 @@ def organisation_verify(*, organisation: Organisation, by: User, reason: str = "
     _review(organisation, OrganisationReview.Decision.VERIFIED, by, reason)
     notify(
         users=organisation_members(organisation), verb=Verb.ORGANISATION_VERIFIED,
-        title=format_lazy(gettext_lazy("机构“{name}”已通过认证"), name=organisation.name), body=reason,
+        title=text(gettext_lazy("机构“{name}”已通过认证"), name=organisation.name), body=reason,
     )
     return organisation
 
@@ -158,7 +157,7 @@ def organisation_verification_reject(*, organisation: Organisation, by: User, re
     _review(organisation, OrganisationReview.Decision.REJECTED, by, reason.strip())
     notify(
         users=organisation_members(organisation), verb=Verb.ORGANISATION_REJECTED,
-        title=format_lazy(gettext_lazy("机构“{name}”认证未通过"), name=organisation.name), body=reason.strip(),
+        title=text(gettext_lazy("机构“{name}”认证未通过"), name=organisation.name), body=reason.strip(),
     )
     return organisation
 
@@ -181,6 +180,6 @@ def organisation_verification_revoke(*, organisation: Organisation, by: User, re
     organisation_verification_revoked.send(sender=Organisation, organisation=organisation, by=by, reason=reason.strip())
     notify(
         users=organisation_members(organisation), verb=Verb.ORGANISATION_REVOKED,
-        title=format_lazy(gettext_lazy("机构“{name}”的认证已被撤销"), name=organisation.name), body=reason.strip(),
+        title=text(gettext_lazy("机构“{name}”的认证已被撤销"), name=organisation.name), body=reason.strip(),
     )
     return organisation

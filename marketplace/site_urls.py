@@ -19,6 +19,9 @@ notification_patterns = (
 party_patterns = (
     [
         path("me/organisations/", views.my_organisations, name="my-organisations"),
+        path("me/tokens/", views.api_token_list, name="api-tokens"),
+        path("me/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
+        path("me/tokens/legacy/revoke/", views.api_token_revoke_legacy, name="api-token-revoke-legacy"),
         path("review/", views.review_queue, name="review-queue"),
         *[
             path(f"review/organisations/<int:pk>/{action}/", views.review_organisation, {"action": action},

@@ -6,7 +6,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from marketplace.accounts import django_admin_login, signup, wagtail_admin_login
+from marketplace.accounts import django_admin_login, set_language, signup, wagtail_admin_login
 from marketplace.health import healthz, liveness
 from marketplace.metrics import metrics_view
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/signup/", signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -38,3 +39,6 @@ urlpatterns = [
 # its permission-checked view (marketplace.kernel.uploads.protected_download); Wagtail documents by /documents/.
 
 urlpatterns.append(path("", include(wagtail_urls)))
+
+# 403 and 404: Django's handlers with the site's templates; 500 without the database (marketplace/errors.py)
+handler500 = "marketplace.errors.server_error"

@@ -1,4 +1,5 @@
-"""Member pages: notifications (list, read, preferences), organisations, and the operator console's review queue.
+"""Member pages: notifications (list, read, preferences), organisations, API tokens, and the operator console's
+review queue.
 
 Thin: parse, call ``marketplace.inbox``, render. Someone else's notification is a 404.
 """
@@ -14,9 +15,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from marketplace import console, inbox
+from marketplace import api_tokens, console, inbox
 from marketplace import services as org_services
 from marketplace.forms import OrganisationForm
+from marketplace.kernel.errors import NotPermitted
 from marketplace.kernel.forms import ReasonForm, apply_rule_errors
 from marketplace.kernel.pages import error_text, redirect_back
 from marketplace.kernel.statemachine import IllegalTransition
@@ -131,3 +133,39 @@ def review_organisation(request, pk: int, action: str):
     else:
         messages.success(request, f"{organisation}：{_('操作成功')}")
     return redirect_back(request, "/review/")
+
+
+@login_required
+def api_token_list(request):
+    """/me/tokens/: the member's tokens; making one shows its key once, on the answer to that POST only."""
+    new_key = ""
+    name_error = ""
+    if request.method == "POST":
+        try:
+            _token, new_key = api_tokens.api_token_create(user=request.user, name=request.POST.get("name", ""))
+        except ValidationError as exc:
+            name_error = error_text(exc)
+    return render(request, "marketplace/api_tokens.html", {
+        "tokens": api_tokens.api_tokens_for(user=request.user),
+        "legacy": api_tokens.legacy_token_for(user=request.user),
+        "new_key": new_key, "name_error": name_error, "name": request.POST.get("name", "") if name_error else "",
+    }, status=400 if name_error else 200)
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, pk: int):
+    try:
+        token = api_tokens.api_token_revoke(user=request.user, token_id=pk)
+    except NotPermitted:
+        raise Http404(_("没有这个令牌")) from None
+    messages.success(request, _("令牌“%(name)s”已撤销，使用它的请求将被拒绝") % {"name": token.name})
+    return redirect("marketplace:api-tokens")
+
+
+@login_required
+@require_POST
+def api_token_revoke_legacy(request):
+    if api_tokens.legacy_token_revoke(user=request.user):
+        messages.success(request, _("运营人员签发的旧令牌已撤销"))
+    return redirect("marketplace:api-tokens")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import User
+from django.utils.translation import gettext
 
 from listings.deals import access
 from listings.deals.models import (
@@ -65,7 +66,7 @@ def messages_since(deal: Deal, last_seq: int, *, limit: int = 1000) -> list[Deal
 
 
 def waiting_on(user: User, deal: Deal) -> str:
-    """What the deal waits for from ``user``'s side, or ``""``."""
+    """What the deal waits for from ``user``'s side, in the active language, or ``""``."""
     return waiting_on_many(user, [deal])[deal.pk]
 
 
@@ -101,21 +102,21 @@ def waiting_on_many(user: User, deals: list[Deal]) -> dict[int, str]:
         own = Side.SELLER if deal.seller_id in orgs else Side.BUYER if deal.buyer_id in orgs else None
         side = own or broker_sides.get(deal.pk)
         if deal.status == DealStatus.ENQUIRY and side and side != deal.opened_by_side:
-            return "答复意向 / answer the enquiry"
+            return gettext("答复意向")
         if deal.status == DealStatus.NEGOTIATING and side:
             open_offer = open_offers.get(deal.pk)
             if open_offer and open_offer.side != side:
-                return f"答复报价 v{open_offer.version} / answer offer v{open_offer.version}"
+                return gettext("答复报价 v%(version)d") % {"version": open_offer.version}
         if deal.status == DealStatus.IP_REVIEW:
             review = reviews.get(deal.pk)
             if review and review.state == ReviewState.NEEDS_MITIGATION and side:
-                return "提交风险应对方案 / submit a mitigation plan"
+                return gettext("提交风险应对方案")
             if review and review.state == ReviewState.HELD and operator:
-                return "运营决定 / operator decision"
+                return gettext("运营决定")
             if review and review.state == ReviewState.CLEARED and own and (deal.pk, own) not in confirmed:
-                return "确认合同 / confirm the contract"
+                return gettext("确认合同")
         if deal.pk in invited:
-            return "答复经纪邀请 / answer the broker invitation"
+            return gettext("答复经纪邀请")
         return ""
 
     return {deal.pk: one(deal) for deal in deals}

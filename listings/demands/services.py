@@ -13,8 +13,6 @@ from collections.abc import Callable, Iterable, Sequence
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.functional import Promise
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from listings.catalogue.identifiers import IdentifierError, parse_ipc
@@ -28,7 +26,7 @@ from marketplace.kernel.money import MAX_AMOUNT, Money
 from marketplace.kernel.statemachine import Actor, IllegalTransition, RuleBroken, Rules, StateMachine, Transition
 from marketplace.kernel.transitions import apply_transition
 from marketplace.models import Organisation
-from marketplace.notifications import notify
+from marketplace.notifications import Text, notify, text
 from marketplace.services import NotPermitted, operators
 from marketplace.verbs import Verb
 
@@ -66,7 +64,7 @@ def _members(organisation: Organisation) -> list:
     return [m.user for m in organisation.memberships.select_related("user")]
 
 
-def tell_owner(demand: Demand, verb: Verb, title: str | Promise, body: str = "") -> None:
+def tell_owner(demand: Demand, verb: Verb, title: Text, body: str = "") -> None:
     notify(users=_members(demand.organisation), verb=verb, title=title, body=body, url=demand.get_absolute_url())
 
 
@@ -308,7 +306,7 @@ def demand_submit(*, demand: Demand, by: User, reason: str = "") -> Demand:
 
     def announce(locked: Demand) -> None:
         notify(users=operators(), verb=Verb.DEMAND_SUBMITTED,
-               title=format_lazy(_("新技术需求待审核：{title}"), title=locked.title), url="/review/")
+               title=text(_("新技术需求待审核：{title}"), title=locked.title), url="/review/")
 
     return _apply(demand, "submit", by, reason, effect=effect, announce=announce)
 
@@ -323,14 +321,14 @@ def demand_resubmit(*, demand: Demand, by: User, reason: str = "") -> Demand:
 
     def announce(locked: Demand) -> None:
         notify(users=operators(), verb=Verb.DEMAND_SUBMITTED,
-               title=format_lazy(_("已发布的技术需求修改后待重新审核：{title}"), title=locked.title), url="/review/")
+               title=text(_("已发布的技术需求修改后待重新审核：{title}"), title=locked.title), url="/review/")
 
     return _apply(demand, "resubmit", by, reason, effect=effect, announce=announce)
 
 
 def demand_review_start(*, demand: Demand, by: User, reason: str = "") -> Demand:
     return _apply(demand, "review_start", by, reason, announce=lambda locked: tell_owner(
-        locked, Verb.DEMAND_IN_REVIEW, format_lazy(_("技术需求“{title}”进入审核"), title=locked.title)))
+        locked, Verb.DEMAND_IN_REVIEW, text(_("技术需求“{title}”进入审核"), title=locked.title)))
 
 
 def demand_approve(*, demand: Demand, by: User, reason: str = "") -> Demand:
@@ -340,7 +338,7 @@ def demand_approve(*, demand: Demand, by: User, reason: str = "") -> Demand:
         return ["published_at"]
 
     def announce(locked: Demand) -> None:
-        tell_owner(locked, Verb.DEMAND_PUBLISHED, format_lazy(_("技术需求“{title}”已通过审核并发布"), title=locked.title), reason)
+        tell_owner(locked, Verb.DEMAND_PUBLISHED, text(_("技术需求“{title}”已通过审核并发布"), title=locked.title), reason)
         _refresh_matches(locked)
 
     return _apply(demand, "approve", by, reason, effect=effect, announce=announce)
@@ -348,28 +346,28 @@ def demand_approve(*, demand: Demand, by: User, reason: str = "") -> Demand:
 
 def demand_reject(*, demand: Demand, by: User, reason: str) -> Demand:
     return _apply(demand, "reject", by, reason, announce=lambda locked: tell_owner(
-        locked, Verb.DEMAND_REJECTED, format_lazy(_("技术需求“{title}”未通过审核"), title=locked.title), reason.strip()))
+        locked, Verb.DEMAND_REJECTED, text(_("技术需求“{title}”未通过审核"), title=locked.title), reason.strip()))
 
 
 def demand_withdraw(*, demand: Demand, by: User, reason: str = "") -> Demand:
     return _apply(demand, "withdraw", by, reason, announce=lambda locked: tell_owner(
-        locked, Verb.DEMAND_WITHDRAWN, format_lazy(_("技术需求“{title}”已撤回"), title=locked.title), reason))
+        locked, Verb.DEMAND_WITHDRAWN, text(_("技术需求“{title}”已撤回"), title=locked.title), reason))
 
 
 def demand_close(*, demand: Demand, by: User, reason: str = "") -> Demand:
     """The firm found what it needed."""
     return _apply(demand, "close", by, reason, announce=lambda locked: tell_owner(
-        locked, Verb.DEMAND_CLOSED, format_lazy(_("技术需求“{title}”已关闭（已解决）"), title=locked.title), reason))
+        locked, Verb.DEMAND_CLOSED, text(_("技术需求“{title}”已关闭（已解决）"), title=locked.title), reason))
 
 
 def demand_suspend(*, demand: Demand, by: User | None, reason: str) -> Demand:
     return _apply(demand, "suspend", by, reason, announce=lambda locked: tell_owner(
-        locked, Verb.DEMAND_SUSPENDED, format_lazy(_("技术需求“{title}”已被暂停"), title=locked.title), reason.strip()))
+        locked, Verb.DEMAND_SUSPENDED, text(_("技术需求“{title}”已被暂停"), title=locked.title), reason.strip()))
 
 
 def demand_reinstate(*, demand: Demand, by: User, reason: str) -> Demand:
     def announce(locked: Demand) -> None:
-        tell_owner(locked, Verb.DEMAND_REINSTATED, format_lazy(_("技术需求“{title}”已恢复"), title=locked.title), reason.strip())
+        tell_owner(locked, Verb.DEMAND_REINSTATED, text(_("技术需求“{title}”已恢复"), title=locked.title), reason.strip())
         _refresh_matches(locked)
 
     return _apply(demand, "reinstate", by, reason, effect=lambda locked, transition: full_check(locked), announce=announce)
@@ -377,7 +375,7 @@ def demand_reinstate(*, demand: Demand, by: User, reason: str) -> Demand:
 
 def demand_expire(*, demand: Demand, by: User | None = None, reason: str = "") -> Demand:
     return _apply(demand, "expire", by, reason or "截止日期已过 / the deadline passed", announce=lambda locked: tell_owner(
-        locked, Verb.DEMAND_EXPIRED, format_lazy(_("技术需求“{title}”已过截止日期"), title=locked.title)))
+        locked, Verb.DEMAND_EXPIRED, text(_("技术需求“{title}”已过截止日期"), title=locked.title)))
 
 
 def demands_expire_due(*, today: dt.date | None = None) -> list[int]:

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.kernel.money import Money
+from marketplace.texts import Joined, text
 
 PART_LABELS = {
     "text": _("文本相关度"),
@@ -121,10 +121,11 @@ def share_summary(explanation: dict, *, top: int = 2) -> str:
     return ", ".join(f"{part_label(p.get('name', ''))} {float(p.get('share', 0)):.0%}" for p in ordered)
 
 
-def share_summary_bilingual(explanation: dict, *, top: int = 2) -> str:
-    """For a notification body, which is stored once for every reader: Chinese, then English."""
-    with translation.override("zh-hans"):
-        zh = share_summary(explanation, top=top)
-    with translation.override("en"):
-        en = share_summary(explanation, top=top)
-    return zh if zh == en else f"{zh} / {en}"
+def share_summary_text(explanation: dict, *, top: int = 2) -> Joined:
+    """The largest parts as a stored text (codes and numbers) for a notification, which every reader sees in
+    their own language: "文本相关度 62%, IPC 邻近度 24%" / "text relevance 62%, IPC proximity 24%"."""
+    ordered = sorted((explanation or {}).get("parts", []), key=lambda p: -float(p.get("share", 0)))[:top]
+    return Joined([
+        text(_("{part} {share:.0%}"), part=PART_LABELS.get(p.get("name", ""), p.get("name", "")), share=float(p.get("share", 0)))
+        for p in ordered
+    ], sep=", ")

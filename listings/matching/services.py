@@ -16,8 +16,6 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import Promise
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from listings.demands import permissions as demand_permissions
@@ -30,7 +28,7 @@ from listings.trading.models import Listing
 from marketplace.kernel.errors import TooSoon
 from marketplace.kernel.limits import MATCH_REFRESH_INTERVAL_SECONDS, SAVED_SEARCHES_PER_USER
 from marketplace.models import Membership
-from marketplace.notifications import notify
+from marketplace.notifications import Joined, Text, notify, text
 from marketplace.outbox import task_enqueue_on_commit
 from marketplace.verbs import Verb
 
@@ -150,7 +148,7 @@ def demand_matches_store(*, demand: Demand, results: Sequence[MatchResult]) -> l
     return fresh
 
 
-def _announce(*, demand: Demand, rows: Sequence[DemandMatch], verb: Verb, title: str | Promise, about: str = "") -> int:
+def _announce(*, demand: Demand, rows: Sequence[DemandMatch], verb: Verb, title: Text, about: str = "") -> int:
     """Tell the demand's people about ``rows`` (score at or over the threshold) and mark them announced.
 
     The notification's dedup key names the demand, the patents (and ``about``: the listing), so a task run twice
@@ -159,17 +157,17 @@ def _announce(*, demand: Demand, rows: Sequence[DemandMatch], verb: Verb, title:
     if not worth or demand.status != DemandStatus.PUBLISHED:
         return 0
     recipients = _demand_recipients(demand)
-    lines = []
-    for row in worth:
-        patent = row.patent
-        share = presentation.share_summary_bilingual(row.explanation)
-        lines.append(f"· {patent.publication_number} {patent.title}（匹配度 {row.score:.2f}；{share}）")
+    lines = [
+        text(gettext_lazy("· {number} {title}（匹配度 {score:.2f}；{share}）"), number=row.patent.publication_number,
+             title=row.patent.title, score=row.score, share=presentation.share_summary_text(row.explanation))
+        for row in worth
+    ]
     if recipients:
         notify(
             users=recipients,
             verb=verb,
             title=title,
-            body="\n".join(lines),
+            body=Joined(lines),
             url=reverse("matching:demand-matches", args=[demand.pk]),
             key=f"{Verb(verb).value}:{demand.pk}:{about}:" + ",".join(str(row.patent_id) for row in worth),
         )
@@ -189,7 +187,7 @@ def demand_matches_compute(*, demand: Demand, backend=None) -> list[DemandMatch]
             demand=demand,
             rows=fresh,
             verb=Verb.DEMAND_MATCHES,
-            title=format_lazy(gettext_lazy("您的需求“{demand}”有新的匹配专利 / new matches for your demand"), demand=demand.title),
+            title=text(gettext_lazy("您的需求“{demand}”有新的匹配专利"), demand=demand.title),
         )
     return fresh
 
@@ -247,7 +245,7 @@ def listing_demands_notify(*, listing: Listing) -> list[Demand]:
                 demand=demand,
                 rows=[row],
                 verb=Verb.DEMAND_LISTING_MATCH,
-                title=format_lazy(gettext_lazy("新挂牌“{listing}”匹配您的需求“{demand}” / a new listing matches your demand"), listing=listing.title, demand=demand.title),
+                title=text(gettext_lazy("新挂牌“{listing}”匹配您的需求“{demand}”"), listing=listing.title, demand=demand.title),
                 about=f"listing-{listing.pk}",
             ):
                 told.append(demand)
@@ -353,7 +351,7 @@ def saved_search_alert(*, saved_search: SavedSearch, now=None) -> list[int]:
             notify(
                 users=[saved.user],
                 verb=Verb.SAVED_SEARCH_ALERT,
-                title=format_lazy(gettext_lazy("保存的检索“{name}”有 {count} 条新{what} / {count} new hits"), name=saved.name, count=len(new), what=what),
+                title=text(gettext_lazy("保存的检索“{name}”有 {count} 条新{what}"), name=saved.name, count=len(new), what=what),
                 body="\n".join(f"· {label}" for _, label, _ in new[:20]),
                 url=new[0][2] if len(new) == 1 else reverse("matching:saved-search-list"),
                 key=f"{Verb.SAVED_SEARCH_ALERT.value}:{saved.pk}:" + ",".join(str(hit_id) for hit_id, _, _ in new[:50]),

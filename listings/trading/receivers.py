@@ -3,15 +3,15 @@ verification is revoked, stops its public listings."""
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from listings.catalogue.models import Encumbrance, Patent
+from listings.catalogue.models import Encumbrance, EncumbranceKind, Patent
 from listings.trading.models import PUBLIC_STATUSES, Listing, ListingStatus
 from listings.trading.services.lifecycle import listing_suspend, tell_owner
 from marketplace import permissions
 from marketplace.kernel.statemachine import IllegalTransition
 from marketplace.models import Organisation
+from marketplace.notifications import text
 from marketplace.verbs import Verb
 
 
@@ -45,9 +45,9 @@ def on_encumbrance_released(sender: object, *, encumbrance: Encumbrance, by: Use
     for listing in suspended.select_related("organisation"):
         tell_owner(
             listing, Verb.ENCUMBRANCE_RELEASED,
-            format_lazy(
+            text(
                 _("{number} 的{kind}已解除，可申请恢复挂牌“{title}”"), number=encumbrance.patent.publication_number,
-                kind=encumbrance.get_kind_display(), title=listing.title,
+                kind=EncumbranceKind(encumbrance.kind).label, title=listing.title,
             ),
         )
 

@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "marketplace.middleware.ActingUserMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "marketplace.pagecache.PublicPageCacheMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -140,10 +141,17 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
-LOGIN_REDIRECT_URL = "/"
+# A member lands on their own home (/me/): the next step, where each of their things stands, what waits on them.
+LOGIN_REDIRECT_URL = "/me/"
+ACCOUNT_SIGNUP_REDIRECT_URL = "/me/"
+# The site's own name, domain and link base in allauth's e-mails (no django.contrib.sites: one site per install).
+ACCOUNT_ADAPTER = "marketplace.account_adapter.SiteAccountAdapter"
 # Every login, staff included, goes through allauth's form and its rate limits: /django-admin/login/ and
 # /admin/login/ only redirect there (marketplace/views.py: staff_login), and both admins send the signed-out here.
 LOGIN_URL = "account_login"
+CSRF_FAILURE_VIEW = "marketplace.errors.csrf_failure"
+#: what the member home tells a new organisation about verification: operators decide within this many working days
+ORGANISATION_REVIEW_WORKING_DAYS = env.int("ORGANISATION_REVIEW_WORKING_DAYS", default=2)
 WAGTAILADMIN_LOGIN_URL = "account_login"
 # Failed logins: per account (5 in 5 minutes, the limit that protects a password), and a looser per-client one so
 # that visitors behind one address do not lock each other out. The client address is the one our proxy saw:
@@ -295,7 +303,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "marketplace.api_tokens.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -308,7 +316,13 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Zone patent exchange API · 专利展示交易网 API",
-    "DESCRIPTION": "Patents, search, listings, demands and matching of the patent-navigation experimental zones.",
+    "DESCRIPTION": (
+        "Patents, search, listings, demands and matching of the patent-navigation experimental zones.\n\n"
+        "**Authentication.** Reading public data needs none. To act as a member, make a token on your own page "
+        "`/me/tokens/` (API 令牌: name it after its use; it is shown once) and send `Authorization: Token <key>`. "
+        "Revoke it there when it is no longer needed: a revoked token is refused at once. A signed-in browser "
+        "session also works (with the CSRF token for writes). See docs/api.md."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",  # served locally: no CDN
@@ -335,7 +349,15 @@ SPECTACULAR_SETTINGS = {
 }
 
 WAGTAIL_SITE_NAME = "专利展示交易网"
-WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
+# The address people reach the site at: every link in an e-mail (notifications, allauth's confirmation and
+# password reset) and the domain allauth names. From the environment; without it, the HOST/PORT that
+# `manage.py serve` listens on (serve sets SITE_URL for its web and worker processes; marketplace/site_url.py).
+SITE_URL = env("SITE_URL", default="") or env(
+    "WAGTAILADMIN_BASE_URL",
+    default=f"http://{env('HOST', default='127.0.0.1').replace('0.0.0.0', '127.0.0.1')}:{env('PORT', default='8000')}",
+)
+SITE_URL = SITE_URL.rstrip("/")
+WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 

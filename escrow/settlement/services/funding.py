@@ -9,7 +9,6 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from escrow.gateways.bank import BankTransferRail, StatementResult
@@ -35,6 +34,7 @@ from marketplace import permissions
 from marketplace.kernel.errors import NotPermitted
 from marketplace.kernel.money import Money
 from marketplace.kernel.statemachine import RuleBroken, Rules
+from marketplace.notifications import text
 
 
 # --------------------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ def escrow_open(*, deal: Deal) -> Escrow:
     EscrowTransition.objects.create(escrow=escrow, action="open", from_status=E.AWAITING_FUNDING,
                                     to_status=E.AWAITING_FUNDING, by=None, reason=f"合同已确认 / deal #{locked.pk}")
     deal_lifecycle.deal_await_funding(deal=locked)
-    tell(escrow, "open", format_lazy(_("交易 #{pk} 请付款至托管：买方支付 {pays}，卖方实收 {gets}"), pk=locked.pk,
+    tell(escrow, "open", text(_("交易 #{pk} 请付款至托管：买方支付 {pays}，卖方实收 {gets}"), pk=locked.pk,
                                       pays=str(split.buyer_pays), gets=str(split.seller_receives)))
     return escrow
 

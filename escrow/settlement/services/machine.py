@@ -3,8 +3,6 @@ atomic transition with its audit row and the notice to both sides (delivered aft
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from django.utils.functional import Promise
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from escrow.settlement.models import (
@@ -18,7 +16,7 @@ from listings.deals.models import Side
 from marketplace import permissions
 from marketplace.kernel.statemachine import StateMachine, Transition
 from marketplace.kernel.transitions import apply_transition
-from marketplace.notifications import notify
+from marketplace.notifications import Text, notify, text
 from marketplace.services import operators, organisation_members
 from marketplace.verbs import Verb
 
@@ -73,7 +71,7 @@ def _people(escrow: Escrow) -> list[User]:
     return organisation_members(escrow.deal.seller) + organisation_members(escrow.deal.buyer)
 
 
-def tell(escrow: Escrow, action: str, title: str | Promise, *, also_operators: bool = False) -> None:
+def tell(escrow: Escrow, action: str, title: Text, *, also_operators: bool = False) -> None:
     """Tell both sides (and operators) that ``action`` happened; each escrow action has its ``Verb``."""
     users = _people(escrow) + (operators() if also_operators else [])
     notify(users=users, verb=Verb(f"escrow.{action}"), title=title, url=escrow.deal.get_absolute_url())
@@ -82,8 +80,8 @@ def tell(escrow: Escrow, action: str, title: str | Promise, *, also_operators: b
 def step(escrow: Escrow, action: str, *, by: User | None, reason: str = "", effect=None, after=None,
           allowed=None) -> Escrow:
     def announce(locked: Escrow) -> None:
-        tell(locked, action, format_lazy(_("交易 #{pk} 资金托管：{status}"), pk=locked.deal_id,
-                                          status=locked.get_status_display()))
+        tell(locked, action, text(_("交易 #{pk} 资金托管：{status}"), pk=locked.deal_id,
+                                          status=EscrowStatus(locked.status).label))
         if after:
             after(locked)
 

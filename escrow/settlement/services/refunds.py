@@ -3,7 +3,6 @@ disputed escrow; each is a ledger transaction in the same database transaction a
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from escrow.settlement.models import (
@@ -14,7 +13,7 @@ from escrow.settlement.services.payouts import split_out
 from listings.deals.services import lifecycle as deal_lifecycle
 from marketplace.kernel.money import Money
 from marketplace.kernel.statemachine import RuleBroken, Rules
-from marketplace.notifications import notify
+from marketplace.notifications import notify, text
 from marketplace.services import operators
 from marketplace.verbs import Verb
 
@@ -56,7 +55,7 @@ def escrow_expire(*, escrow: Escrow, reason: str = "") -> Escrow:
 def escrow_dispute(*, escrow: Escrow, by: User, reason: str) -> Escrow:
     """A party disputes: the escrow is frozen (no delivery, acceptance, release or refund) until an operator resolves it."""
     escrow = step(escrow, "dispute", by=by, reason=reason)
-    notify(users=operators(), verb=Verb.ESCROW_DISPUTE, title=format_lazy(_("交易 #{pk} 托管争议待处理"), pk=escrow.deal_id),
+    notify(users=operators(), verb=Verb.ESCROW_DISPUTE, title=text(_("交易 #{pk} 托管争议待处理"), pk=escrow.deal_id),
            body=reason, url=escrow.deal.get_absolute_url())
     return escrow
 

@@ -14,8 +14,6 @@ from collections.abc import Callable
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
-from django.utils.functional import Promise
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from listings.catalogue.models import LicenceGrant, LicenceKind
@@ -45,7 +43,7 @@ from marketplace.kernel.errors import NotPermitted
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken, Rules, StateMachine, Transition
 from marketplace.kernel.transitions import apply_transition
 from marketplace.models import Organisation
-from marketplace.notifications import notify
+from marketplace.notifications import Text, notify, text
 from marketplace.services import organisation_members
 from marketplace.verbs import Verb
 
@@ -134,7 +132,7 @@ def _people(deal: Deal) -> list[User]:
     return users
 
 
-def _tell(deal: Deal, action: str, title: str | Promise) -> None:
+def _tell(deal: Deal, action: str, title: Text) -> None:
     """Tell everyone on the deal that ``action`` happened (each declared deal action has its ``Verb``)."""
     notify(users=_people(deal), verb=Verb(f"deal.{action}"), title=title, url=deal.get_absolute_url())
 
@@ -157,8 +155,8 @@ def transition(
 
     def announce(locked: Deal) -> None:
         room_event(locked, "status", by=by, body=reason, action=action, status=locked.status)
-        _tell(locked, action, format_lazy(_("交易 #{pk}“{title}”：{status}"), pk=locked.pk, title=locked.title,
-                                          status=locked.get_status_display()))
+        _tell(locked, action, text(_("交易 #{pk}“{title}”：{status}"), pk=locked.pk, title=locked.title,
+                                          status=DealStatus(locked.status).label))
         if after:
             after(locked)
 
@@ -271,7 +269,7 @@ def _opened(deal: Deal, by: User) -> Deal:
                licence_kind=deal.licence_kind, price_amount=deal.enquiry_price_amount)
     receiver = deal.seller if deal.opened_by_side == Side.BUYER else deal.buyer
     notify(users=organisation_members(receiver), verb=Verb.DEAL_ENQUIRY,
-           title=format_lazy(_("新的交易意向：{title}"), title=deal.title), body=deal.enquiry_message,
+           title=text(_("新的交易意向：{title}"), title=deal.title), body=deal.enquiry_message,
            url=deal.get_absolute_url())
     if deal.listing_id and deal.is_excluding and _excluding_agreed_elsewhere(deal):
         return transition(deal, "pause", by=None, effect=_remember("enquiry"),

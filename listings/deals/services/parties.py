@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from listings.deals import access
 from listings.deals.models import (
@@ -28,7 +29,7 @@ from marketplace.kernel.errors import NotPermitted, validation_errors
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken
 from marketplace.kernel.uploads import check_upload
 from marketplace.models import Membership, Organisation
-from marketplace.notifications import notify
+from marketplace.notifications import notify, text
 from marketplace.services import operators, organisation_members
 from marketplace.verbs import Verb
 
@@ -87,7 +88,7 @@ def broker_invite(*, deal: Deal, by: User, side: str, organisation: Organisation
     row = DealBroker.objects.create(deal=deal, side=side, organisation=organisation, status=BrokerStatus.INVITED, invited_by=by)
     room_event(deal, "broker_invited", by=by, side=side, organisation=organisation.name, broker=row.pk)
     notify(users=organisation_members(organisation), verb=Verb.DEAL_BROKER_INVITED,
-           title=f"您被邀请担任交易 #{deal.pk} 的技术经纪人", url=f"/deals/{deal.pk}/")
+           title=text(_("您被邀请担任交易 #{pk} 的技术经纪人"), pk=deal.pk), url=f"/deals/{deal.pk}/")
     return row
 
 
@@ -100,7 +101,7 @@ def broker_request(*, deal: Deal, by: User, side: str, note: str = "") -> DealBr
         raise RuleBroken([("side", "broker_exists", "本方已有经纪人或待处理的申请 / this side already has a broker or request")])
     row = DealBroker.objects.create(deal=deal, side=side, status=BrokerStatus.REQUESTED, invited_by=by, note=(note or "").strip())
     room_event(deal, "broker_requested", by=by, side=side, broker=row.pk)
-    notify(users=operators(), verb=Verb.DEAL_BROKER_REQUESTED, title=f"交易 #{deal.pk} 申请指派技术经纪人", url="/deals/operator/")
+    notify(users=operators(), verb=Verb.DEAL_BROKER_REQUESTED, title=text(_("交易 #{pk} 申请指派技术经纪人"), pk=deal.pk), url="/deals/operator/")
     return row
 
 
@@ -119,7 +120,7 @@ def broker_assign(*, broker: DealBroker, by: User, organisation: Organisation) -
     row.save(update_fields=["organisation", "status", "decided_by"])
     room_event(row.deal, "broker_assigned", by=by, side=row.side, organisation=organisation.name, broker=row.pk)
     notify(users=organisation_members(organisation), verb=Verb.DEAL_BROKER_INVITED,
-           title=f"运营人员指派您担任交易 #{row.deal_id} 的技术经纪人", url=f"/deals/{row.deal_id}/")
+           title=text(_("运营人员指派您担任交易 #{pk} 的技术经纪人"), pk=row.deal_id), url=f"/deals/{row.deal_id}/")
     return row
 
 

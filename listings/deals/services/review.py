@@ -7,7 +7,6 @@ import datetime as dt
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from listings.catalogue.models import Encumbrance, LegalStatus, LicenceGrant, LicenceKind, Patent
@@ -30,6 +29,7 @@ from marketplace import permissions
 from marketplace.kernel.errors import NotPermitted
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken
 from marketplace.notifications import notify
+from marketplace.notifications import text as notice_text
 from marketplace.services import operators, organisation_members
 from marketplace.verbs import Verb
 
@@ -152,8 +152,8 @@ def review_open_effect(deal: Deal, _transition) -> list[str]:
 def _announce(deal: Deal, review: IpReview, by: User | None = None) -> None:
     room_event(deal, "review", by=by, risk_level=review.risk_level, state=review.state, review=review.pk)
     url = f"/deals/{deal.pk}/review/"
-    title = format_lazy(_("交易 #{pk} 知识产权评议：风险{risk}，{state}"), pk=deal.pk, risk=review.get_risk_level_display(),
-                        state=review.get_state_display())
+    title = notice_text(_("交易 #{pk} 知识产权评议：风险{risk}，{state}"), pk=deal.pk, risk=RiskLevel(review.risk_level).label,
+                        state=ReviewState(review.state).label)
     users = organisation_members(deal.seller) + organisation_members(deal.buyer)
     if review.state == ReviewState.HELD:
         users += operators()

@@ -5,7 +5,6 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from listings.catalogue.models import Patent
@@ -15,7 +14,7 @@ from listings.trading.models import ListingStatus as S
 from listings.trading.services.lifecycle import lock_listing, tell_owner
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken
 from marketplace.kernel.uploads import check_upload
-from marketplace.notifications import notify
+from marketplace.notifications import notify, text
 from marketplace.services import NotPermitted, operators, require_operator
 from marketplace.verbs import Verb
 
@@ -42,7 +41,7 @@ def listing_attachment_add(
     attachment.file.save(upload.name, upload, save=False)
     attachment.save()
     if kind == AttachmentKind.AUTHORISATION:
-        notify(users=operators(), verb=Verb.AUTHORISATION_UPLOADED, title=format_lazy(_("授权书待核验：{title}"), title=locked.title), url="/review/")
+        notify(users=operators(), verb=Verb.AUTHORISATION_UPLOADED, title=text(_("授权书待核验：{title}"), title=locked.title), url="/review/")
     return attachment
 
 
@@ -87,7 +86,7 @@ def _review_authorisation(attachment: ListingAttachment, by, decision: str, note
 @transaction.atomic
 def authorisation_accept(*, attachment: ListingAttachment, by: User, note: str = "") -> ListingAttachment:
     attachment = _review_authorisation(attachment, by, ReviewStatus.ACCEPTED, note)
-    tell_owner(attachment.listing, Verb.AUTHORISATION_ACCEPTED, format_lazy(_("挂牌“{title}”的授权书已核验"), title=attachment.listing.title), note)
+    tell_owner(attachment.listing, Verb.AUTHORISATION_ACCEPTED, text(_("挂牌“{title}”的授权书已核验"), title=attachment.listing.title), note)
     return attachment
 
 
@@ -96,5 +95,5 @@ def authorisation_reject(*, attachment: ListingAttachment, by: User, reason: str
     if not (reason or "").strip():
         raise RuleBroken([("reason", "reason_required", "请填写未通过的原因 / a reason is required")])
     attachment = _review_authorisation(attachment, by, ReviewStatus.REJECTED, reason)
-    tell_owner(attachment.listing, Verb.AUTHORISATION_REJECTED, format_lazy(_("挂牌“{title}”的授权书未通过核验"), title=attachment.listing.title), reason)
+    tell_owner(attachment.listing, Verb.AUTHORISATION_REJECTED, text(_("挂牌“{title}”的授权书未通过核验"), title=attachment.listing.title), reason)
     return attachment

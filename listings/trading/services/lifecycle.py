@@ -15,8 +15,6 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
-from django.utils.functional import Promise
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from listings.catalogue.models import LicenceGrant, LicenceKind, Patent
@@ -29,7 +27,7 @@ from marketplace import permissions
 from marketplace.kernel.statemachine import Actor, IllegalTransition, RuleBroken, Rules, StateMachine, Transition
 from marketplace.kernel.transitions import apply_transition
 from marketplace.models import Organisation
-from marketplace.notifications import notify
+from marketplace.notifications import Text, notify, text
 from marketplace.services import NotPermitted, operators, organisation_members
 from marketplace.verbs import Verb
 
@@ -73,7 +71,7 @@ def _counterparty_members(listing: Listing) -> list:
     return users
 
 
-def tell_owner(listing: Listing, verb: Verb, title: str | Promise, body: str = "") -> None:
+def tell_owner(listing: Listing, verb: Verb, title: Text, body: str = "") -> None:
     notify(users=organisation_members(listing.organisation), verb=verb, title=title, body=body, url=listing.get_absolute_url())
 
 
@@ -161,7 +159,7 @@ def listing_submit(*, listing: Listing, by: User, reason: str = "") -> Listing:
 
     def announce(locked: Listing) -> None:
         notify(
-            users=operators(), verb=Verb.LISTING_SUBMITTED, title=format_lazy(_("新挂牌待审核：{title}"), title=locked.title),
+            users=operators(), verb=Verb.LISTING_SUBMITTED, title=text(_("新挂牌待审核：{title}"), title=locked.title),
             body=str(locked.organisation), url="/review/",
         )
 
@@ -170,7 +168,7 @@ def listing_submit(*, listing: Listing, by: User, reason: str = "") -> Listing:
 
 def listing_review_start(*, listing: Listing, by: User, reason: str = "") -> Listing:
     def announce(locked: Listing) -> None:
-        tell_owner(locked, Verb.LISTING_IN_REVIEW, format_lazy(_("挂牌“{title}”进入审核"), title=locked.title))
+        tell_owner(locked, Verb.LISTING_IN_REVIEW, text(_("挂牌“{title}”进入审核"), title=locked.title))
 
     return _apply(listing, "review_start", by, reason, announce=announce)
 
@@ -183,7 +181,7 @@ def listing_approve(*, listing: Listing, by: User, reason: str = "") -> Listing:
         return ["published_at"]
 
     def announce(locked: Listing) -> None:
-        tell_owner(locked, Verb.LISTING_PUBLISHED, format_lazy(_("挂牌“{title}”已通过审核并发布"), title=locked.title), reason)
+        tell_owner(locked, Verb.LISTING_PUBLISHED, text(_("挂牌“{title}”已通过审核并发布"), title=locked.title), reason)
         _reindex(locked)
         _published_hook(locked)
 
@@ -192,7 +190,7 @@ def listing_approve(*, listing: Listing, by: User, reason: str = "") -> Listing:
 
 def listing_reject(*, listing: Listing, by: User, reason: str) -> Listing:
     def announce(locked: Listing) -> None:
-        tell_owner(locked, Verb.LISTING_REJECTED, format_lazy(_("挂牌“{title}”未通过审核"), title=locked.title), reason.strip())
+        tell_owner(locked, Verb.LISTING_REJECTED, text(_("挂牌“{title}”未通过审核"), title=locked.title), reason.strip())
 
     return _apply(listing, "reject", by, reason, announce=announce)
 
@@ -204,10 +202,10 @@ def listing_withdraw(*, listing: Listing, by: User, reason: str = "") -> Listing
         before.update(was_public=locked.is_public, negotiating=_counterparty_members(locked))
 
     def announce(locked: Listing) -> None:
-        tell_owner(locked, Verb.LISTING_WITHDRAWN, format_lazy(_("挂牌“{title}”已撤回"), title=locked.title), reason)
+        tell_owner(locked, Verb.LISTING_WITHDRAWN, text(_("挂牌“{title}”已撤回"), title=locked.title), reason)
         if before["negotiating"]:
             notify(users=before["negotiating"], verb=Verb.LISTING_WITHDRAWN,  # type: ignore[arg-type]
-                   title=format_lazy(_("您洽谈中的挂牌“{title}”已被撤回"), title=locked.title), body=reason)
+                   title=text(_("您洽谈中的挂牌“{title}”已被撤回"), title=locked.title), body=reason)
         if before["was_public"]:
             _reindex(locked)
 
@@ -235,9 +233,9 @@ def listing_negotiation_open(*, listing: Listing, by: User | None, counterparty:
         locked.counterparties.add(counterparty)
 
     def announce(locked: Listing) -> None:
-        tell_owner(locked, Verb.LISTING_NEGOTIATION, format_lazy(_("挂牌“{title}”进入洽谈：{counterparty}"), title=locked.title, counterparty=counterparty))
+        tell_owner(locked, Verb.LISTING_NEGOTIATION, text(_("挂牌“{title}”进入洽谈：{counterparty}"), title=locked.title, counterparty=counterparty))
         notify(users=organisation_members(counterparty), verb=Verb.LISTING_NEGOTIATION,
-               title=format_lazy(_("您已开始洽谈挂牌“{title}”"), title=locked.title), url=locked.get_absolute_url())
+               title=text(_("您已开始洽谈挂牌“{title}”"), title=locked.title), url=locked.get_absolute_url())
 
     return _apply(listing, "negotiation_open", by, reason, effect=effect, announce=announce, counterparty=counterparty)
 
@@ -270,8 +268,8 @@ def listing_negotiation_end(*, listing: Listing, by: User | None, reason: str = 
         locked.counterparties.clear()
 
     def announce(locked: Listing) -> None:
-        tell_owner(locked, Verb.LISTING_NEGOTIATION_ENDED, format_lazy(_("挂牌“{title}”的洽谈已结束，重新开放"), title=locked.title), reason)
-        notify(users=negotiating, verb=Verb.LISTING_NEGOTIATION_ENDED, title=format_lazy(_("挂牌“{title}”的洽谈已结束"), title=locked.title), body=reason)
+        tell_owner(locked, Verb.LISTING_NEGOTIATION_ENDED, text(_("挂牌“{title}”的洽谈已结束，重新开放"), title=locked.title), reason)
+        notify(users=negotiating, verb=Verb.LISTING_NEGOTIATION_ENDED, title=text(_("挂牌“{title}”的洽谈已结束"), title=locked.title), body=reason)
 
     return _apply(listing, "negotiation_end", by, reason, effect=effect, announce=announce)
 
@@ -319,8 +317,8 @@ def listing_close(
         return ["close_outcome"]
 
     def announce(locked: Listing) -> None:
-        tell_owner(locked, Verb.LISTING_CLOSED, format_lazy(_("挂牌“{title}”已成交（{outcome}）"), title=locked.title, outcome=CloseOutcome(outcome).label), reason)
-        notify(users=_counterparty_members(locked), verb=Verb.LISTING_CLOSED, title=format_lazy(_("挂牌“{title}”已成交"), title=locked.title),
+        tell_owner(locked, Verb.LISTING_CLOSED, text(_("挂牌“{title}”已成交（{outcome}）"), title=locked.title, outcome=CloseOutcome(outcome).label), reason)
+        notify(users=_counterparty_members(locked), verb=Verb.LISTING_CLOSED, title=text(_("挂牌“{title}”已成交"), title=locked.title),
                url=locked.get_absolute_url())
         _reindex(locked)
 
@@ -331,10 +329,10 @@ def listing_suspend(*, listing: Listing, by: User | None, reason: str) -> Listin
     """Stop trading at once (an operator's decision, a patent leaving force, an encumbrance)."""
 
     def announce(locked: Listing) -> None:
-        tell_owner(locked, Verb.LISTING_SUSPENDED, format_lazy(_("挂牌“{title}”已暂停交易"), title=locked.title), reason.strip())
+        tell_owner(locked, Verb.LISTING_SUSPENDED, text(_("挂牌“{title}”已暂停交易"), title=locked.title), reason.strip())
         notify(
             users=_counterparty_members(locked), verb=Verb.LISTING_SUSPENDED,
-            title=format_lazy(_("您洽谈中的挂牌“{title}”已暂停交易"), title=locked.title), body=reason.strip(),
+            title=text(_("您洽谈中的挂牌“{title}”已暂停交易"), title=locked.title), body=reason.strip(),
             url=locked.get_absolute_url(),
         )
         _reindex(locked)
@@ -351,7 +349,7 @@ def listing_reinstate(*, listing: Listing, by: User, reason: str) -> Listing:
         locked.counterparties.clear()
 
     def announce(locked: Listing) -> None:
-        tell_owner(locked, Verb.LISTING_REINSTATED, format_lazy(_("挂牌“{title}”已恢复交易"), title=locked.title), reason.strip())
+        tell_owner(locked, Verb.LISTING_REINSTATED, text(_("挂牌“{title}”已恢复交易"), title=locked.title), reason.strip())
         _reindex(locked)
         _published_hook(locked)
 
@@ -360,7 +358,7 @@ def listing_reinstate(*, listing: Listing, by: User, reason: str) -> Listing:
 
 def listing_expire(*, listing: Listing, by: User | None = None, reason: str = "") -> Listing:
     def announce(locked: Listing) -> None:
-        tell_owner(locked, Verb.LISTING_EXPIRED, format_lazy(_("挂牌“{title}”已过期"), title=locked.title))
+        tell_owner(locked, Verb.LISTING_EXPIRED, text(_("挂牌“{title}”已过期"), title=locked.title))
         _reindex(locked)
 
     return _apply(listing, "expire", by, reason or "挂牌有效期届满 / the listing's validity ended", announce=announce)

@@ -4,7 +4,6 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from listings.catalogue.models import Encumbrance, LicenceGrant, LicenceKind
@@ -14,7 +13,7 @@ from listings.trading.services.lifecycle import lock_listing, tell_owner
 from marketplace import permissions
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken, Rules
 from marketplace.models import Organisation
-from marketplace.notifications import notify
+from marketplace.notifications import notify, text
 from marketplace.services import NotPermitted, organisation_members
 from marketplace.verbs import Verb
 
@@ -65,7 +64,7 @@ def open_licence_take(*, listing: Listing, organisation: Organisation, by: User)
         listing=locked, action="open_licence_taken", from_status=locked.status, to_status=locked.status, by=by,
         reason=f"{organisation.name} 实施开放许可",
     )
-    tell_owner(locked, Verb.OPEN_LICENCE_TAKEN, format_lazy(_("“{organisation}”已实施开放许可“{title}”"), organisation=organisation, title=locked.title))
-    notify(users=organisation_members(organisation), verb=Verb.OPEN_LICENCE_TAKEN, title=format_lazy(_("您已取得开放许可“{title}”"), title=locked.title),
+    tell_owner(locked, Verb.OPEN_LICENCE_TAKEN, text(_("“{organisation}”已实施开放许可“{title}”"), organisation=organisation, title=locked.title))
+    notify(users=organisation_members(organisation), verb=Verb.OPEN_LICENCE_TAKEN, title=text(_("您已取得开放许可“{title}”"), title=locked.title),
            url=locked.get_absolute_url())
     return grants

@@ -71,6 +71,11 @@ class Command(BaseCommand):
         import uvicorn
 
         workers, why = web_workers(workers)
+        if not os.environ.get("SITE_URL") and not os.environ.get("WAGTAILADMIN_BASE_URL"):
+            # e-mail links name the address this server listens on; the worker and web processes inherit it
+            public_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
+            os.environ["SITE_URL"] = f"http://{public_host}:{port}"
+            settings.SITE_URL = settings.WAGTAILADMIN_BASE_URL = os.environ["SITE_URL"]
         _prepare_metrics_dir()
         worker = None if no_worker else self._start_worker()
         broker = settings.CELERY_BROKER_URL.split("://", 1)[0]
