@@ -368,7 +368,7 @@ def test_every_api_operation_answers_each_identity_as_listed(world, write_rate, 
     _report("API", len(operations), cells, capsys)
 
 
-def _page_keys() -> list[str]:
+def _page_keys() -> tuple[list[str], list[str]]:
     routes = _page_routes()
     listed = {key.split(" ", 1)[1]: key for key in PAGES}
     missing = [route for route in routes if route not in listed]
