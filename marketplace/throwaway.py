@@ -6,6 +6,10 @@ the configured broker, the site's worker applied them to the live index (deletin
 ``throwaway_side_effects`` the Celery app runs every task eagerly, its broker is an in-memory one (so even a
 ``send_task`` stays in this process), and search uses the embedded engine at ``index_path``. Everything is put
 back on exit.
+
+Tasks declared with ``shared_task`` (all of ours) run on Celery's *current* app, which is whichever ``Celery(...)``
+was created last unless told otherwise. The block makes the project's app current, so a client app created
+elsewhere in the process (a test's, a script's) cannot carry the tasks back to a real broker.
 """
 from __future__ import annotations
 
@@ -35,8 +39,11 @@ def _forget_connections(app: Any) -> None:
 @contextmanager
 def throwaway_side_effects(*, index_path: Path) -> Iterator[None]:
     """Within the block: tasks eager, broker in memory, search on the embedded engine at ``index_path``."""
+    from celery import _state
+
     from marketplace.celery import app
 
+    saved_current = _state.get_current_app()
     saved_settings = {name: getattr(settings, name, None) for name in _SETTINGS}
     saved_conf = {name: app.conf.get(name) for name in _CONF}
     try:
@@ -46,8 +53,10 @@ def throwaway_side_effects(*, index_path: Path) -> Iterator[None]:
         settings.CELERY_BROKER_URL = ISOLATED_BROKER_URL
         app.conf.update(task_always_eager=True, task_eager_propagates=True, broker_url=ISOLATED_BROKER_URL)
         _forget_connections(app)
+        app.set_current()
         yield
     finally:
+        saved_current.set_current()
         for name, value in saved_settings.items():
             setattr(settings, name, value)
         app.conf.update(**saved_conf)

@@ -9,12 +9,14 @@ from wagtail.documents import urls as wagtaildocs_urls
 from marketplace.accounts import django_admin_login, set_language, signup, wagtail_admin_login
 from marketplace.health import healthz, liveness
 from marketplace.metrics import metrics_view
+from marketplace.security_txt import security_txt
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("healthz/ready", healthz, name="healthz-ready"),
     path("healthz/live", liveness, name="healthz-live"),
     path("metrics", metrics_view, name="metrics"),
+    path(".well-known/security.txt", security_txt, name="security-txt"),
     # staff sign in through allauth (rate limits, two-factor): the admins' own login forms are not reachable
     path("django-admin/login/", django_admin_login, name="django-admin-login"),
     path("django-admin/", admin.site.urls),

@@ -364,6 +364,14 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@zone-patents.example")
 
+# /.well-known/security.txt (RFC 9116, marketplace/security_txt.py): where to report a vulnerability. Each
+# installation names its own: a security@ address on its domain and the repository's private vulnerability
+# reporting page (GitHub: Security → Advisories → Report a vulnerability). Without either the file is not served.
+SECURITY_CONTACT_EMAIL = env("SECURITY_CONTACT_EMAIL", default="")
+SECURITY_REPORT_URL = env("SECURITY_REPORT_URL", default="")
+SECURITY_POLICY_URL = env("SECURITY_POLICY_URL", default="")
+SECURITY_TXT_EXPIRES_DAYS = env.int("SECURITY_TXT_EXPIRES_DAYS", default=180)
+
 # /metrics (marketplace/metrics.py) answers staff users and this bearer token (for the Prometheus scraper).
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 

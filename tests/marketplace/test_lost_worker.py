@@ -107,7 +107,7 @@ def test_a_killed_worker_loses_nothing_and_tells_nobody_twice(redis_url, tmp_pat
         "SEARCH_INDEX_PATH": str(settings.SEARCH_INDEX_PATH),
     })
     broker = redis.Redis.from_url(redis_url)
-    client = Celery("lost-worker-client", broker=redis_url)
+    client = Celery("lost-worker-client", broker=redis_url, set_as_current=False)  # or shared tasks follow it
     log = tmp_path / "worker.log"
     first = second = None
     try:

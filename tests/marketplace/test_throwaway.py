@@ -15,11 +15,6 @@ from tests.factories import PatentFactory
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    "postgresql" in django_settings.DATABASES["default"]["ENGINE"],
-    reason="in the whole Postgres run the own-index count reads 0 (it passes alone and on SQLite); being investigated "
-    "(docs/security.md, 'Known gaps'); the broker and live-index assertions are covered by the per-command tests",
-)
 def test_inside_a_throwaway_run_tasks_run_here_against_its_own_index(
     settings, tmp_path, broker_publishes, django_capture_on_commit_callbacks
 ):
@@ -120,3 +115,30 @@ def test_bench_field_classifier_runs_inside_a_throwaway_run(tmp_path, broker_pub
     call_command("bench_field_classifier", data_dir=str(tmp_path))
     assert seen["eager"] is True and seen["index"] != live_index
     assert broker_publishes == [] and app.conf.task_always_eager is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_throwaway_run_uses_the_project_app_whichever_celery_app_was_created_last(
+    tmp_path, broker_publishes, django_capture_on_commit_callbacks
+):
+    """A ``Celery(...)`` client created elsewhere in the process (test_lost_worker's, in the Postgres + Redis run)
+    became the current app, and the shared tasks followed it to its broker: the own index stayed empty."""
+    from celery import Celery, _state
+
+    from search.tasks import index_patents
+
+    patent = PatentFactory()
+    own_index = tmp_path / "own" / "search-index.sqlite3"
+    own_index.parent.mkdir()
+    stranger = Celery("a-client-of-some-other-broker", broker="redis://127.0.0.1:1/0")
+    sent = len(broker_publishes)
+    try:
+        assert _state.get_current_app() is stranger
+        with throwaway_side_effects(index_path=own_index):
+            with django_capture_on_commit_callbacks(execute=True):
+                index_patents.delay([patent.pk])
+            assert get_search_backend().count() == 1
+        assert len(broker_publishes) == sent
+        assert _state.get_current_app() is stranger  # put back as it was
+    finally:
+        app.set_current()

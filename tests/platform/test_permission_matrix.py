@@ -1,81 +1,389 @@
-"""The anonymous column of the permission matrix, built from the OpenAPI schema: every API operation answered to
-a visitor who is not signed in. Each operation must have an entry here, so a new route without one fails.
+"""The permission matrix: every API operation (from the OpenAPI schema) and every page (from the URL resolver) ×
+five identities, each cell with the status it must answer (issue 8, "Proof").
 
-Reads that the public may make are listed in ``PUBLIC``; every other operation must refuse the anonymous (401/403,
-or 404 where an object's existence is itself private) and never answer 2xx or 5xx. The other columns (other
-organisation, member without the role, owner, operator) are covered per domain in tests/listings/*/test_api.py and
-tests/listings/deals/; gathering them into this table is the next step (docs/security.md)."""
+Identities (columns, in this order): ``anon`` (not signed in) · ``other`` (a member of another verified
+organisation, holder + demand + broker) · ``norole`` (a member of the owning organisation whose only role is lender)
+· ``owner`` (a member of the owning organisation with the holder and demand roles; the seller in the deal) ·
+``operator`` (staff). The world is in ``matrix_world.py``; every cell runs in a savepoint that is rolled back, so all
+cells see the same world. A route the schema or the resolver has and the tables below do not fails the test, as
+does a row for a route that no longer exists.
+
+Reading a row: 2xx the identity may do it; 302 a page sending the anonymous to the login page (checked); 400 the
+identity passed the permission check and the empty body was refused field by field; 403 refused; 404 the object
+is not visible to that identity (its existence is private); 405 the method is not offered; 409 allowed for that
+identity but not in the object's present state. On pages that act (POST), 302 sends the person back with a
+message: done, or the named refusal of a state the whole public can see (a published listing cannot be submitted);
+403/404 are the permission refusals.
+"""
 from __future__ import annotations
 
 import re
 
 import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from tests.factories import (
-    DemandFactory,
-    IndustryFactory,
-    IpcEntryFactory,
-    ListingFactory,
-    OrganisationFactory,
-    PatentFactory,
-    ZoneFactory,
-)
+from tests.platform.matrix_world import IDENTITIES, build_world, rolled_back
 
-#: operations (METHOD path-template) a visitor may call without signing in, and the status expected
-PUBLIC = {
-    "GET /api/demands/": 200, "GET /api/demands/{id}/": 200, "GET /api/industries/": 200,
-    "GET /api/industries/{id}/": 200, "GET /api/ipc/": 200, "GET /api/ipc/{id}/": 200,
-    "GET /api/listings/": 200, "GET /api/listings/{id}/": 200, "GET /api/organisations/": 200,
-    "GET /api/organisations/{id}/": 200, "GET /api/patents/": 200, "GET /api/patents/{id}/": 200,
-    "GET /api/search/patents": 200, "GET /api/search/autocomplete": 200,
-    "GET /api/search/fields": 400,  # public; without ``q`` it names the missing parameter
-    "GET /api/zones/": 200, "GET /api/zones/{id}/": 200,
+pytestmark = pytest.mark.django_db  # the test database is set up for this module (the world is module-scoped)
+
+#: the API: "METHOD path" → statuses for (anon, other, norole, owner, operator)
+API: dict[str, tuple[int, int, int, int, int]] = {
+    #                                                      anon other norole owner operator
+    "GET /api/authorisations/": (403, 403, 403, 403, 200),
+    "POST /api/authorisations/{id}/accept/": (403, 403, 403, 403, 200),
+    "POST /api/authorisations/{id}/reject/": (403, 403, 403, 403, 400),
+    "GET /api/deal-brokers/": (403, 200, 200, 200, 200),
+    "POST /api/deal-brokers/{id}/accept/": (403, 404, 404, 404, 403),
+    "POST /api/deal-brokers/{id}/assign/": (403, 400, 400, 400, 400),  # as close: the body first
+    "POST /api/deal-brokers/{id}/decline/": (403, 404, 404, 404, 403),
+    "GET /api/deals/": (403, 200, 200, 200, 200),
+    "GET /api/deals/{id}/": (403, 404, 200, 200, 200),
+    "POST /api/deals/{id}/actions/{name}/": (403, 404, 200, 200, 200),  # cancel; norole may: see docs/security.md, 'Known gaps'
+    "GET /api/deals/{id}/brokers/": (403, 404, 200, 200, 200),
+    "POST /api/deals/{id}/brokers/": (403, 404, 400, 400, 400),
+    "POST /api/deals/{id}/chat/": (403, 404, 400, 400, 400),
+    "POST /api/deals/{id}/commission/": (403, 404, 400, 400, 400),
+    "GET /api/deals/{id}/contract/": (403, 404, 400, 400, 400),
+    "POST /api/deals/{id}/contract/confirm/": (403, 404, 400, 400, 400),
+    "GET /api/deals/{id}/contract/pdf/": (403, 404, 400, 400, 400),
+    "GET /api/deals/{id}/documents/": (403, 404, 200, 200, 200),
+    "POST /api/deals/{id}/documents/": (403, 404, 400, 400, 400),
+    "GET /api/deals/{id}/documents/{document_pk}/download/": (403, 404, 200, 200, 200),
+    "GET /api/deals/{id}/messages/": (403, 404, 200, 200, 200),
+    "GET /api/deals/{id}/nda/": (403, 404, 200, 200, 200),
+    "POST /api/deals/{id}/nda/": (403, 404, 400, 400, 400),
+    "GET /api/deals/{id}/offers/": (403, 404, 200, 200, 200),
+    "POST /api/deals/{id}/offers/": (403, 404, 400, 400, 400),
+    "POST /api/deals/{id}/offers/{offer_pk}/{name}/": (403, 404, 200, 200, 403),  # accept the buyer's offer; norole may (as above)
+    "GET /api/deals/{id}/review/": (403, 404, 404, 404, 404),  # no IP review opened on this deal
+    "POST /api/deals/{id}/review/{name}/": (403, 404, 404, 404, 404),
+    "POST /api/deals/{id}/review/findings/": (403, 404, 404, 404, 404),
+    "POST /api/deals/enquiry/": (403, 400, 400, 400, 400),
+    "POST /api/deals/from-match/": (403, 400, 400, 400, 400),
+    "GET /api/demands/": (200, 200, 200, 200, 200),
+    "POST /api/demands/": (403, 400, 400, 400, 400),
+    "GET /api/demands/{id}/": (200, 200, 200, 200, 200),
+    "PATCH /api/demands/{id}/": (403, 403, 403, 400, 403),
+    "POST /api/demands/{id}/approve/": (403, 403, 403, 403, 409),
+    "POST /api/demands/{id}/close/": (403, 403, 403, 200, 403),
+    "GET /api/demands/{id}/matches/": (403, 404, 200, 200, 200),
+    "POST /api/demands/{id}/reinstate/": (403, 403, 403, 403, 409),
+    "POST /api/demands/{id}/reject/": (403, 403, 403, 403, 409),
+    "POST /api/demands/{id}/review-start/": (403, 403, 403, 403, 409),
+    "POST /api/demands/{id}/submit/": (403, 403, 403, 409, 403),
+    "POST /api/demands/{id}/suspend/": (403, 403, 403, 403, 400),
+    "GET /api/demands/{id}/transitions/": (403, 403, 403, 200, 200),
+    "POST /api/demands/{id}/withdraw/": (403, 403, 403, 200, 403),
+    "GET /api/industries/": (200, 200, 200, 200, 200),
+    "GET /api/industries/{code}/": (200, 200, 200, 200, 200),
+    "GET /api/ipc/": (200, 200, 200, 200, 200),
+    "GET /api/ipc/{code}/": (200, 200, 200, 200, 200),
+    "GET /api/listings/": (200, 200, 200, 200, 200),
+    "POST /api/listings/": (403, 400, 400, 400, 400),
+    "GET /api/listings/{id}/": (200, 200, 200, 200, 200),
+    "PATCH /api/listings/{id}/": (403, 403, 403, 409, 403),
+    "POST /api/listings/{id}/approve/": (403, 403, 403, 403, 409),
+    "POST /api/listings/{id}/attachments/": (403, 404, 404, 415, 403),
+    "GET /api/listings/{id}/attachments/{attachment_id}/file/": (404, 404, 404, 200, 200),
+    "POST /api/listings/{id}/close/": (403, 400, 400, 400, 400),  # the body is checked before the actor: 400, then 403
+    "POST /api/listings/{id}/open-licence-take/": (403, 400, 400, 400, 400),  # anyone signed in may take an open licence
+    "POST /api/listings/{id}/reinstate/": (403, 403, 403, 403, 409),
+    "POST /api/listings/{id}/reject/": (403, 403, 403, 403, 409),
+    "POST /api/listings/{id}/review-start/": (403, 403, 403, 403, 409),
+    "POST /api/listings/{id}/submit/": (403, 403, 403, 409, 403),
+    "POST /api/listings/{id}/suspend/": (403, 403, 403, 403, 400),
+    "GET /api/listings/{id}/transitions/": (403, 403, 403, 200, 200),
+    "POST /api/listings/{id}/withdraw/": (403, 403, 403, 200, 403),
+    "GET /api/notifications/": (403, 200, 200, 200, 200),
+    "GET /api/notifications/{id}/": (403, 404, 404, 200, 404),
+    "POST /api/notifications/{id}/read/": (403, 404, 404, 200, 404),
+    "GET /api/notifications/preferences/": (403, 200, 200, 200, 200),
+    "PUT /api/notifications/preferences/": (403, 200, 200, 200, 200),
+    "POST /api/notifications/read-all/": (403, 200, 200, 200, 200),
+    "GET /api/organisations/": (200, 200, 200, 200, 200),
+    "POST /api/organisations/": (403, 400, 400, 400, 400),
+    "GET /api/organisations/{id}/": (200, 200, 200, 200, 200),
+    "POST /api/organisations/{id}/reject/": (403, 403, 403, 403, 409),
+    "POST /api/organisations/{id}/revoke/": (403, 403, 403, 403, 400),
+    "POST /api/organisations/{id}/verify/": (403, 403, 403, 403, 409),
+    "GET /api/organisations/mine/": (403, 200, 200, 200, 200),
+    "GET /api/patents/": (200, 200, 200, 200, 200),
+    "GET /api/patents/{publication_number}/": (200, 200, 200, 200, 200),
+    "GET /api/review-queue/": (403, 403, 403, 403, 200),
+    "GET /api/saved-searches/": (403, 200, 200, 200, 200),
+    "POST /api/saved-searches/": (403, 400, 400, 400, 400),
+    "GET /api/saved-searches/{id}/": (403, 404, 404, 200, 404),
+    "PUT /api/saved-searches/{id}/": (403, 404, 404, 200, 404),
+    "PATCH /api/saved-searches/{id}/": (403, 404, 404, 200, 404),
+    "DELETE /api/saved-searches/{id}/": (403, 404, 404, 204, 404),
+    "GET /api/search/autocomplete": (200, 200, 200, 200, 200),
+    "GET /api/search/fields": (400, 400, 400, 400, 400),
+    "GET /api/search/patents": (200, 200, 200, 200, 200),
+    "GET /api/zones/": (200, 200, 200, 200, 200),
+    "GET /api/zones/{code}/": (200, 200, 200, 200, 200),
 }
-REFUSED = {401, 403, 404, 405}
+
+#: the pages: "METHOD route" → statuses for (anon, other, norole, owner, operator); POST for routes that only act
+PAGES: dict[str, tuple[int, int, int, int, int]] = {
+    #                                                      anon other norole owner operator
+    "GET healthz": (200, 200, 200, 200, 200),
+    "GET healthz/ready": (200, 200, 200, 200, 200),
+    "GET healthz/live": (200, 200, 200, 200, 200),
+    "GET metrics": (403, 403, 403, 403, 200),
+    "GET .well-known/security.txt": (200, 200, 200, 200, 200),
+    "GET django-admin/login/": (302, 302, 302, 302, 302),
+    "GET admin/login/": (302, 302, 302, 302, 302),
+    "GET accounts/signup/": (200, 302, 302, 302, 302),
+    "GET api/schema/": (200, 200, 200, 200, 200),
+    "GET api/docs/": (200, 200, 200, 200, 200),
+    "GET search/": (200, 200, 200, 200, 200),
+    "GET escrow/deals/<int:deal_pk>/": (302, 404, 404, 404, 404),
+    "POST escrow/deals/<int:deal_pk>/<str:action>/": (302, 404, 404, 404, 404),
+    "GET escrow/operator/": (302, 403, 403, 403, 200),
+    "GET escrow/statements/exchange/": (302, 403, 403, 403, 200),
+    "GET escrow/statements/<int:org_pk>/": (302, 404, 200, 200, 200),
+    "GET escrow/reconciliation/": (302, 403, 403, 403, 200),
+    "GET escrow/stripe/webhook/": (405, 405, 405, 405, 405),
+    "GET me/notifications/": (302, 200, 200, 200, 200),
+    "POST me/notifications/<int:pk>/read/": (302, 404, 404, 302, 404),
+    "POST me/notifications/read-all/": (302, 302, 302, 302, 302),
+    "GET me/notifications/preferences/": (302, 200, 200, 200, 200),
+    "GET me/organisations/": (302, 200, 200, 200, 200),
+    "GET review/": (302, 403, 403, 403, 200),
+    "POST review/organisations/<int:pk>/verify/": (302, 403, 403, 403, 302),
+    "POST review/organisations/<int:pk>/reject/": (302, 403, 403, 403, 302),
+    "POST review/organisations/<int:pk>/revoke/": (302, 403, 403, 403, 302),
+    "GET demands/<int:pk>/matches/": (302, 404, 200, 200, 200),
+    "GET me/matching-demands/": (302, 200, 200, 200, 200),
+    "GET me/saved-searches/": (302, 200, 200, 200, 200),
+    "POST me/saved-searches/<int:pk>/delete/": (302, 404, 404, 302, 404),
+    "POST me/saved-searches/<int:pk>/frequency/": (302, 404, 404, 302, 404),
+    "GET listings/": (200, 200, 200, 200, 200),
+    "GET listings/new/": (302, 200, 302, 200, 302),
+    "GET listings/<int:pk>/": (200, 200, 200, 200, 200),
+    "GET listings/<int:pk>/edit/": (302, 403, 403, 302, 403),
+    "POST listings/<int:pk>/files/": (302, 404, 404, 302, 302),
+    "GET listings/<int:pk>/files/<int:attachment_id>/": (404, 404, 404, 200, 200),
+    "POST listings/<int:pk>/files/<int:attachment_id>/delete/": (302, 404, 404, 302, 403),
+    "POST listings/<int:pk>/open-licence/": (302, 404, 404, 404, 404),
+    "GET me/deals/": (302, 200, 200, 200, 200),
+    "GET deals/operator/": (302, 403, 403, 403, 200),
+    "GET listings/<int:listing_pk>/deal/": (302, 200, 200, 200, 200),
+    "POST matches/<int:match_pk>/deal/": (302, 404, 404, 404, 404),
+    "GET deals/<int:pk>/": (302, 404, 200, 200, 200),
+    "POST deals/<int:pk>/messages/": (302, 404, 302, 302, 302),
+    "GET deals/<int:pk>/offers/new/": (302, 404, 200, 200, 200),
+    "POST deals/<int:pk>/offers/<int:offer_pk>/accept/": (302, 404, 302, 302, 302),
+    "POST deals/<int:pk>/offers/<int:offer_pk>/reject/": (302, 404, 302, 302, 302),
+    "POST deals/<int:pk>/offers/<int:offer_pk>/withdraw/": (302, 404, 302, 302, 302),
+    "POST deals/<int:pk>/commission/": (302, 404, 302, 302, 302),
+    "POST deals/<int:pk>/brokers/": (302, 404, 302, 302, 302),
+    "POST deals/<int:pk>/brokers/<int:broker_pk>/accept/": (302, 302, 302, 302, 302),
+    "POST deals/<int:pk>/brokers/<int:broker_pk>/decline/": (302, 302, 302, 302, 302),
+    "POST deals/<int:pk>/brokers/<int:broker_pk>/assign/": (302, 404, 404, 404, 404),
+    "POST deals/<int:pk>/documents/": (302, 404, 302, 302, 302),
+    "GET deals/<int:pk>/documents/<int:document_pk>/": (302, 404, 200, 200, 200),
+    "POST deals/<int:pk>/nda/": (302, 404, 302, 302, 302),
+    "GET deals/<int:pk>/review/": (302, 404, 200, 200, 200),
+    "POST deals/<int:pk>/review/mitigate/": (302, 404, 404, 404, 404),
+    "POST deals/<int:pk>/review/proceed/": (302, 404, 404, 404, 404),
+    "POST deals/<int:pk>/review/stop/": (302, 404, 404, 404, 404),
+    "POST deals/<int:pk>/review/finding/": (302, 404, 404, 404, 404),
+    "GET deals/<int:pk>/contract/": (302, 404, 302, 302, 302),
+    "GET deals/<int:pk>/contract.pdf": (302, 404, 404, 404, 404),
+    "POST deals/<int:pk>/contract/confirm/": (302, 404, 302, 302, 302),
+    "POST deals/<int:pk>/accept/": (302, 404, 302, 302, 302),
+    "POST deals/<int:pk>/decline/": (302, 404, 302, 302, 302),
+    "POST deals/<int:pk>/cancel/": (302, 404, 302, 302, 302),
+    "POST deals/<int:pk>/revise/": (302, 404, 302, 302, 302),
+    "POST deals/<int:pk>/dispute/": (302, 404, 302, 302, 302),
+    "POST deals/<int:pk>/resolve/": (302, 404, 302, 302, 302),
+    "POST deals/<int:pk>/close/": (302, 404, 302, 302, 302),
+    "POST listings/<int:pk>/submit/": (302, 302, 302, 302, 302),
+    "POST listings/<int:pk>/withdraw/": (302, 403, 403, 302, 403),
+    "GET demands/": (200, 200, 200, 200, 200),
+    "GET demands/new/": (302, 200, 302, 200, 302),
+    "GET demands/<int:pk>/": (200, 200, 200, 200, 200),
+    "GET demands/<int:pk>/edit/": (302, 403, 403, 200, 403),
+    "POST demands/<int:pk>/submit/": (302, 302, 302, 302, 302),
+    "POST demands/<int:pk>/withdraw/": (302, 403, 403, 302, 403),
+    "POST demands/<int:pk>/close/": (302, 403, 403, 302, 403),
+    "GET me/listings/": (302, 200, 200, 200, 200),
+    "GET me/demands/": (302, 200, 200, 200, 200),
+    "POST review/listings/<int:pk>/review_start/": (302, 403, 403, 403, 302),
+    "POST review/listings/<int:pk>/approve/": (302, 403, 403, 403, 302),
+    "POST review/listings/<int:pk>/reject/": (302, 403, 403, 403, 302),
+    "POST review/listings/<int:pk>/suspend/": (302, 403, 403, 403, 302),
+    "POST review/listings/<int:pk>/reinstate/": (302, 403, 403, 403, 302),
+    "POST review/demands/<int:pk>/review_start/": (302, 403, 403, 403, 302),
+    "POST review/demands/<int:pk>/approve/": (302, 403, 403, 403, 302),
+    "POST review/demands/<int:pk>/reject/": (302, 403, 403, 403, 302),
+    "POST review/demands/<int:pk>/suspend/": (302, 403, 403, 403, 302),
+    "POST review/demands/<int:pk>/reinstate/": (302, 403, 403, 403, 302),
+    "POST review/authorisations/<int:attachment_id>/accept/": (302, 403, 403, 403, 302),
+    "POST review/authorisations/<int:attachment_id>/reject/": (302, 403, 403, 403, 302),
+    "GET patents/": (200, 200, 200, 200, 200),
+    "GET patents/map/": (200, 200, 200, 200, 200),
+    "GET patents/<str:publication_number>/": (200, 200, 200, 200, 200),
+}
+
+#: URL includes that are not this project's pages, and why they are not rows here
+NOT_OURS = {
+    "django-admin/": "the Django admin: staff only, Django's own permission system (its login is a row)",
+    "admin/": "the Wagtail admin: staff only, Wagtail's own permissions (its login is a row)",
+    "documents/": "Wagtail documents: served by Wagtail's own view-restriction checks",
+    "accounts/": "allauth's account pages (the sign-up is a row; logins are covered in tests/marketplace/test_security.py)",
+    "i18n/": "Django's language switch (no object, no permission)",
+    "api/": "the API: the API table above, built from the schema",
+}
+
+#: which object a path parameter names; a route-specific choice first (files belong to the draft listing)
+_BY_ROUTE = [
+    (r"listings/<int:pk>/files/", {"pk": "draft"}),
+    (r"^/api/listings/\{id\}/attachments/", {"id": "draft"}),
+    (r"^/api/authorisations/", {"id": "attachment"}),
+    (r"^/api/deal-brokers/", {"id": "broker"}),
+    (r"^/api/deals/\{id\}/actions/", {"name": "cancel"}),
+    (r"^/api/deals/\{id\}/offers/", {"name": "accept"}),
+    (r"^/api/deals/\{id\}/review/", {"name": "proceed"}),
+    (r"review/authorisations/", {"pk": "attachment"}),
+    (r"^escrow/deals/<int:deal_pk>/<str:action>/", {"action": "cancel"}),
+]
+_BY_SEGMENT = {
+    "listings": "listing", "demands": "demand", "deals": "deal", "notifications": "notification",
+    "saved-searches": "saved_search", "organisations": "organisation", "patents": "patent", "zones": "zone",
+    "industries": "industry", "ipc": "ipc", "escrow": "deal",
+}
+_BY_NAME = {
+    "listing_pk": "listing", "match_pk": "match", "offer_pk": "offer", "broker_pk": "broker",
+    "document_pk": "document", "attachment_id": "attachment", "deal_pk": "deal", "org_pk": "organisation",
+    "publication_number": "patent", "code": None,
+}
+_PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\{(\w+)\}")
 
 
-@pytest.fixture
-def world(db):
-    organisation = OrganisationFactory()
-    patent = PatentFactory(holders=[organisation])
-    listing = ListingFactory(organisation=organisation, patents=[patent])
-    demand = DemandFactory(organisation=organisation)
-    return {"patents": patent.publication_number, "listings": listing.pk, "demands": demand.pk,
-            "organisations": organisation.pk, "zones": ZoneFactory().code, "industries": IndustryFactory().code,
-            "ipc": IpcEntryFactory().code}
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the module inside a transaction that is rolled back at the end."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
-def _operations() -> list[tuple[str, str]]:
-    client = APIClient()
-    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
-    return [(method.upper(), path) for path, item in schema["paths"].items() for method in item
+def _fill(route: str, ids: dict) -> str:
+    """A concrete URL for a route template: each parameter names an object of the owning organisation."""
+    chosen = {}
+    for pattern, choice in _BY_ROUTE:
+        if re.search(pattern, route):
+            chosen.update(choice)
+    segment = next((part for part in route.strip("/").split("/") if part not in {"api", "review", "me"}), "")
+
+    def value(match: re.Match) -> str:
+        name = match.group(1) or match.group(2)
+        if name in chosen:
+            picked = chosen[name]
+            return str(ids.get(picked, picked))
+        if _BY_NAME.get(name):
+            return str(ids[_BY_NAME[name]])
+        return str(ids[_BY_SEGMENT[segment]])
+
+    url = _PARAM.sub(value, route)
+    return url if url.startswith("/") else "/" + url
+
+
+def _clients(world: dict, client_class) -> dict:
+    clients = {"anon": client_class()}
+    for name, user in world["users"].items():
+        clients[name] = client_class()
+        clients[name].force_login(user)
+    return clients
+
+
+def _api_operations() -> list[str]:
+    schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    return [f"{method.upper()} {path}" for path, item in schema["paths"].items() for method in item
             if method in {"get", "post", "put", "patch", "delete"}]
 
 
-def _key(method: str, path: str) -> str:
-    """``GET /api/patents/{id}/`` whatever the schema names the path parameter."""
-    return f"{method} {re.sub(r'[{][^}]+[}]', '{id}', path)}"
+def _page_routes() -> list[str]:
+    """Every route of the project's own pages, from the resolver (the Wagtail page tree and NOT_OURS left out)."""
+    routes: list[str] = []
+
+    def walk(patterns, prefix: str) -> None:
+        for entry in patterns:
+            route = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                if route in NOT_OURS or getattr(entry.urlconf_name, "__name__", "").startswith("wagtail"):
+                    continue
+                walk(entry.url_patterns, route)
+            elif isinstance(entry, URLPattern):
+                routes.append(route)
+
+    walk(get_resolver().url_patterns, "")
+    return routes
 
 
-def _fill(path: str, world: dict) -> str:
-    value = world.get(path.split("/")[2], 1)
-    return re.sub(r"[{][^}]+[}]", lambda _m: str(value), path)
+def _check(table: dict, keys: list[str], world: dict, clients: dict, *, json_body: bool) -> tuple[list[str], int]:
+    wrong, cells = [], 0
+    for key in keys:
+        method, route = key.split(" ", 1)
+        url = _fill(route, world["ids"])
+        got = []
+        for identity in IDENTITIES:
+            with rolled_back():
+                if json_body:
+                    response = clients[identity].generic(method, url, data="{}", content_type="application/json")
+                else:
+                    response = clients[identity].generic(method, url)
+            got.append(response.status_code)
+            if identity == "anon" and response.status_code == 302:
+                assert response["Location"].startswith("/accounts/login/"), f"{key}: anonymous sent to {response['Location']}"
+            cells += 1
+        if tuple(got) != table.get(key):
+            wrong.append(f'    "{key}": ({", ".join(map(str, got))}),  # expected {table.get(key)}')
+    return wrong, cells
 
 
-def test_every_api_operation_answers_the_anonymous_as_listed(world):
-    client = APIClient()
-    operations = _operations()
+def _report(kind: str, rows: int, cells: int, capsys) -> None:
+    with capsys.disabled():
+        print(f"\npermission matrix ({kind}): {rows} routes × {len(IDENTITIES)} identities = {cells} cells checked")
+
+
+def test_every_api_operation_answers_each_identity_as_listed(world, write_rate, capsys):
+    write_rate("100000/min")
+    operations = _api_operations()
     assert len(operations) > 50
-    wrong = []
-    for method, path in operations:
-        key = _key(method, path)
-        response = client.generic(method, _fill(path, world), data="{}", content_type="application/json")
-        expected = PUBLIC.get(key)
-        if expected is not None:
-            if response.status_code != expected:
-                wrong.append(f"{key}: {response.status_code}, expected {expected}")
-        elif response.status_code not in REFUSED:
-            wrong.append(f"{key}: {response.status_code} to an anonymous visitor (list it in PUBLIC if meant)")
-    assert not wrong, "\n".join(wrong)
-    assert set(PUBLIC) <= {_key(m, p) for m, p in operations}, "PUBLIC lists operations the schema no longer has"
+    stale = set(API) - set(operations)
+    assert not stale, f"rows for operations the schema no longer has: {sorted(stale)}"
+    wrong, cells = _check(API, operations, world, _clients(world, APIClient), json_body=True)
+    assert not wrong, "cells that differ (actual row, then the table's):\n" + "\n".join(wrong)
+    _report("API", len(operations), cells, capsys)
+
+
+def _page_keys() -> tuple[list[str], list[str]]:
+    routes = _page_routes()
+    listed = {key.split(" ", 1)[1]: key for key in PAGES}
+    missing = [route for route in routes if route not in listed]
+    stale = set(listed) - set(routes)
+    assert not stale, f"rows for pages the resolver no longer has: {sorted(stale)}"
+    return [listed.get(route, f"GET {route}") for route in routes], missing
+
+
+def test_every_page_answers_each_identity_as_listed(world, settings, capsys):
+    settings.SECURITY_CONTACT_EMAIL = "security@patents.example.cn"  # served only when a contact is configured
+    keys, missing = _page_keys()
+    assert len(keys) > 50
+    wrong, cells = _check(PAGES, keys, world, _clients(world, Client), json_body=False)
+    assert not missing and not wrong, (
+        "cells that differ (actual row, then the table's):\n" + "\n".join(wrong)
+        + ("\nroutes without a row: " + ", ".join(missing) if missing else "")
+    )
+    _report("pages", len(keys), cells, capsys)

@@ -77,7 +77,7 @@ def _run_worker_and_ping(tmp_path: Path, broker_url: str) -> dict:
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:
-        client = Celery("ping-client", broker=broker_url, backend=f"file://{results}")
+        client = Celery("ping-client", broker=broker_url, backend=f"file://{results}", set_as_current=False)
         if broker_url.startswith("filesystem://"):
             folder = str(tmp_path / "var" / "celery-broker" / "out")
             os.makedirs(folder, exist_ok=True)
