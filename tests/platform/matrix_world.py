@@ -18,6 +18,7 @@ from django.utils import timezone
 from listings.deals.services import lifecycle, offers, parties
 from listings.matching.models import DemandMatch
 from listings.matching.services import saved_search_create
+from marketplace.api_tokens import api_token_create
 from listings.trading.models import AttachmentKind, DealType
 from listings.trading.services import attachments, editing
 from marketplace.kernel.money import Money
@@ -85,13 +86,14 @@ def build_world() -> dict:
     broker = parties.broker_request(deal=deal, by=owner, side="seller", note="请推荐经纪机构")
     saved = saved_search_create(user=owner, name="纳米银线", scope="patents", params={"q": "纳米"})
     notification = Notification.objects.filter(recipient=owner).order_by("pk").first()
+    token, _key = api_token_create(user=owner, name="ERP 对接")
     assert notification is not None, "opening the deal tells the owner"
     return {
         "users": {"other": other, "norole": norole, "owner": owner, "operator": operator},
         "ids": {
             "listing": listing.pk, "draft": draft.pk, "attachment": authorisation.pk, "demand": demand.pk,
             "match": match.pk, "deal": deal.pk, "offer": offer.pk, "document": document.pk, "broker": broker.pk,
-            "saved_search": saved.pk, "notification": notification.pk, "organisation": owning.pk,
+            "saved_search": saved.pk, "notification": notification.pk, "organisation": owning.pk, "token": token.pk,
             "patent": patent.publication_number, "zone": ZoneFactory().code, "industry": IndustryFactory().code,
             "ipc": IpcEntryFactory().code,
         },

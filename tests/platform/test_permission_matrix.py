@@ -39,6 +39,15 @@ API: dict[str, tuple[int, int, int, int, int]] = {
     "POST /api/deal-brokers/{id}/accept/": (403, 404, 404, 404, 403),
     "POST /api/deal-brokers/{id}/assign/": (403, 400, 400, 400, 400),  # as close: the body first
     "POST /api/deal-brokers/{id}/decline/": (403, 404, 404, 404, 403),
+    # escrow: the world's deal has no escrow yet, so a party reads 404 like an outsider (escrow's own suite covers the rest)
+    "GET /api/escrow-reconciliation/": (403, 403, 403, 403, 200),
+    "GET /api/escrow-statements/{id}/": (403, 404, 200, 200, 200),
+    "GET /api/escrows/{deal}/": (403, 404, 404, 404, 404),
+    "POST /api/escrows/{deal}/accept/": (403, 404, 404, 404, 404),
+    "POST /api/escrows/{deal}/dispute/": (403, 404, 404, 404, 404),
+    "POST /api/escrows/{deal}/fund/": (403, 404, 404, 404, 404),
+    "POST /api/escrows/{deal}/request-release/": (403, 404, 404, 404, 404),
+    "GET /api/escrows/{deal}/statement/": (403, 404, 404, 404, 404),
     "GET /api/deals/": (403, 200, 200, 200, 200),
     "GET /api/deals/{id}/": (403, 404, 200, 200, 200),
     "POST /api/deals/{id}/actions/{name}/": (403, 404, 200, 200, 200),  # cancel; norole may: see docs/security.md, 'Known gaps'
@@ -170,6 +179,11 @@ PAGES: dict[str, tuple[int, int, int, int, int]] = {
     "POST listings/<int:pk>/files/<int:attachment_id>/delete/": (302, 404, 404, 302, 403),
     "POST listings/<int:pk>/open-licence/": (302, 404, 404, 404, 404),
     "GET me/deals/": (302, 200, 200, 200, 200),
+    "GET me/": (302, 200, 200, 200, 200),
+    "GET me/tokens/": (302, 200, 200, 200, 200),
+    # a token is its owner's alone: another member's revoke is a 404, the owner's a redirect back to the list
+    "POST me/tokens/<int:pk>/revoke/": (302, 404, 404, 302, 404),
+    "POST me/tokens/legacy/revoke/": (302, 302, 302, 302, 302),
     "GET deals/operator/": (302, 403, 403, 403, 200),
     "GET listings/<int:listing_pk>/deal/": (302, 200, 200, 200, 200),
     "POST matches/<int:match_pk>/deal/": (302, 404, 404, 404, 404),
@@ -237,6 +251,7 @@ NOT_OURS = {
     "documents/": "Wagtail documents: served by Wagtail's own view-restriction checks",
     "accounts/": "allauth's account pages (the sign-up is a row; logins are covered in tests/marketplace/test_security.py)",
     "i18n/": "Django's language switch (no object, no permission)",
+    "i18n/setlang/": "the language switch, which also stores a member's choice (no object; tests/marketplace/test_accounts.py)",
     "api/": "the API: the API table above, built from the schema",
 }
 
@@ -255,7 +270,8 @@ _BY_ROUTE = [
 _BY_SEGMENT = {
     "listings": "listing", "demands": "demand", "deals": "deal", "notifications": "notification",
     "saved-searches": "saved_search", "organisations": "organisation", "patents": "patent", "zones": "zone",
-    "industries": "industry", "ipc": "ipc", "escrow": "deal",
+    "industries": "industry", "ipc": "ipc", "escrow": "deal", "escrows": "deal",
+    "escrow-statements": "organisation", "tokens": "token",
 }
 _BY_NAME = {
     "listing_pk": "listing", "match_pk": "match", "offer_pk": "offer", "broker_pk": "broker",
@@ -324,7 +340,7 @@ def _page_routes() -> list[str]:
                 if route in NOT_OURS or getattr(entry.urlconf_name, "__name__", "").startswith("wagtail"):
                     continue
                 walk(entry.url_patterns, route)
-            elif isinstance(entry, URLPattern):
+            elif isinstance(entry, URLPattern) and route not in NOT_OURS:
                 routes.append(route)
 
     walk(get_resolver().url_patterns, "")
