@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
-from listings.deals.models import BrokerStatus, Deal, DealDocument, Side
+from listings.deals.models import BrokerStatus, Deal, DealBroker, DealDocument, Side
 from marketplace import permissions
 from marketplace.models import Membership
 
@@ -47,8 +47,23 @@ def acting_side(user: User | None, deal: Deal) -> str | None:
 
 
 def can_view_deal(user: User | None, deal: Deal) -> bool:
-    """The room, its messages and documents: parties, accepted brokers, operators."""
-    return acting_side(user, deal) is not None or permissions.is_operator(user)
+    """The room, its messages and documents: parties, accepted brokers, operators.
+
+    One query (the room asks it for every chat frame it stores): a membership of ``user`` in either party, in an
+    accepted broker organisation of the deal with the broker role, or in the operator role; or ``is_staff``.
+    The same rule as ``acting_side(user, deal) is not None or permissions.is_operator(user)``."""
+    if not _authenticated(user):
+        return False
+    assert user is not None
+    if user.is_staff:
+        return True
+    accepted_brokers = DealBroker.objects.filter(deal_id=deal.pk, status=BrokerStatus.ACCEPTED).values("organisation_id")
+    return Membership.objects.filter(
+        Q(organisation_id__in=(deal.seller_id, deal.buyer_id))
+        | Q(role=Membership.Role.BROKER, organisation_id__in=accepted_brokers)
+        | Q(role=Membership.Role.OPERATOR),
+        user=user,
+    ).exists()
 
 
 def visible_deals_q(user: User | None) -> Q:

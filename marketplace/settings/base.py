@@ -191,6 +191,9 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Threads for the deal room's database calls per web process (listings/deals/roomdb.py): each may hold a
+# connection while it works, so workers × threads stays well below the database's connection limit.
+DEAL_ROOM_DB_THREADS = env.int("DEAL_ROOM_DB_THREADS", default=4)
 
 # The cache framework: Redis when REDIS_URL is set (shared by every web and worker process); otherwise a file
 # cache under var/, so the Celery worker's invalidations reach the web process (see marketplace/pagecache.py).

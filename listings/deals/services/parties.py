@@ -17,12 +17,13 @@ from listings.deals.models import (
     Deal,
     DealBroker,
     DealDocument,
+    DealMessage,
     DealStatus,
     MessageKind,
     NdaAcceptance,
     Side,
 )
-from listings.deals.services.room import MAX_CHAT, room_event, room_record
+from listings.deals.services.room import MAX_CHAT, room_append, room_event, room_record
 from marketplace import permissions
 from marketplace.kernel.errors import NotPermitted, validation_errors
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken
@@ -38,17 +39,23 @@ def _require_viewer(by: User | None, deal: Deal) -> None:
         raise NotPermitted("您不是本交易的参与方 / you are not a party to this deal")
 
 
-def chat_post(*, deal: Deal, by: User, body: str, client_id: str = ""):
-    """A chat message (parties, their accepted brokers, operators), stored with the next sequence number."""
-    _require_viewer(by, deal)
+def chat_post(*, deal: Deal, by: User, body: str, client_id: str = "", live: bool = True) -> DealMessage:
+    """A chat message (parties, their accepted brokers, operators), stored with the next sequence number.
+
+    One transaction: the deal's row lock, the access check against the locked row (one query), the status, the
+    insert. ``live=False``: the caller broadcasts after commit (see ``room_record``)."""
     text = (body or "").strip()
     if not text:
         raise RuleBroken([("body", "required", "消息不能为空 / the message is empty")])
     if len(text) > MAX_CHAT:
         raise RuleBroken([("body", "too_long", f"消息最长 {MAX_CHAT} 字 / at most {MAX_CHAT} characters")])
-    if deal.status not in ROOM_OPEN_STATUSES:
-        raise IllegalTransition("deal", "chat", deal.status)
-    return room_record(deal=deal, kind=MessageKind.CHAT, author=by, body=text, client_id=(client_id or "")[:64])
+    with transaction.atomic():
+        locked = Deal.objects.select_for_update().only("pk", "next_seq", "status", "seller_id", "buyer_id").get(pk=deal.pk)
+        _require_viewer(by, locked)
+        if locked.status not in ROOM_OPEN_STATUSES:
+            raise IllegalTransition("deal", "chat", locked.status)
+        return room_append(locked=locked, kind=MessageKind.CHAT, author=by, body=text, client_id=(client_id or "")[:64],
+                           live=live)
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,6 +19,11 @@ def room_group(deal_id: int) -> str:
     return f"deal-{deal_id}"
 
 
+def user_group(user_id: int) -> str:
+    """Every room socket of one user joins this group: a change of that user's memberships reaches them all."""
+    return f"deal-user-{user_id}"
+
+
 def message_payload(message: DealMessage) -> dict:
     return {
         "type": "message",
@@ -46,11 +51,24 @@ def broadcast(deal_id: int, event: dict) -> None:
 
 @transaction.atomic
 def room_record(
-    *, deal: Deal, kind: str, author: User | None, body: str = "", payload: dict | None = None, client_id: str = ""
+    *, deal: Deal, kind: str, author: User | None, body: str = "", payload: dict | None = None, client_id: str = "",
+    live: bool = True,
 ) -> DealMessage:
     """Append one message under the deal's row lock (gap-free ``seq``); a repeated ``client_id`` of the same
-    author returns the message already stored instead of a duplicate."""
+    author returns the message already stored instead of a duplicate.
+
+    ``live=False`` leaves the broadcast to the caller, which must send ``message_payload`` to the room after the
+    commit: the socket consumer does so on its own event loop instead of holding a database thread on Redis."""
     locked = Deal.objects.select_for_update().only("pk", "next_seq").get(pk=deal.pk)
+    return room_append(locked=locked, kind=kind, author=author, body=body, payload=payload, client_id=client_id,
+                       live=live)
+
+
+def room_append(
+    *, locked: Deal, kind: str, author: User | None, body: str = "", payload: dict | None = None, client_id: str = "",
+    live: bool = True,
+) -> DealMessage:
+    """``room_record`` for a caller already inside a transaction holding the deal's row lock (``locked``)."""
     if client_id and author is not None:
         existing = DealMessage.objects.filter(deal=locked, author=author, client_id=client_id).first()
         if existing is not None:
@@ -60,8 +78,9 @@ def room_record(
     message = DealMessage.objects.create(
         deal_id=locked.pk, seq=seq, kind=kind, author=author, body=body, payload=payload or {}, client_id=client_id
     )
-    event = message_payload(message)
-    transaction.on_commit(lambda: broadcast(locked.pk, event))
+    if live:
+        event = message_payload(message)
+        transaction.on_commit(lambda: broadcast(locked.pk, event))
     return message
 
 
