@@ -24,7 +24,7 @@ from django.core.exceptions import PermissionDenied
 from listings.deals import access, roomdb, selectors
 from listings.deals.models import Deal
 from listings.deals.services import parties
-from listings.deals.services.room import message_payload, room_group, user_group
+from listings.deals.services.room import message_payload, room_group, room_layer_alias, user_group
 from marketplace.kernel.errors import DomainError
 
 CLOSE_FORBIDDEN = 4403
@@ -42,6 +42,10 @@ class DealRoomConsumer(AsyncWebsocketConsumer):
     access_at: float = 0.0  # monotonic time of the last access check
     user: User | None = None  # as read by the last access check
     deal: Deal | None = None
+
+    @property  # type: ignore[override]
+    def channel_layer_alias(self) -> str:  # read when the consumer starts: the room's own layer if configured
+        return room_layer_alias()
 
     async def connect(self):
         user = self.scope.get("user")
@@ -113,7 +117,8 @@ class DealRoomConsumer(AsyncWebsocketConsumer):
                 await self._error("body", "invalid", "body 与 client_id 须为字符串 / body and client_id are strings")
                 return
             try:
-                payload = await roomdb.write(self._chat, body, client_id)
+                assert self.deal is not None and self.user is not None  # an accepted socket has both
+                payload = await roomdb.chat(parties.ChatPost(deal=self.deal, by=self.user, body=body, client_id=client_id))
             except DomainError as exc:
                 await self._error(exc.field, exc.code, exc.message)
                 return
@@ -198,10 +203,6 @@ class DealRoomConsumer(AsyncWebsocketConsumer):
 
     def _since(self, last_seq: int) -> list[dict]:
         return [message_payload(m) for m in selectors.messages_since(Deal(pk=self.deal_id), last_seq, limit=REPLAY_PAGE)]
-
-    def _chat(self, body: str, client_id: str) -> dict:
-        assert self.deal is not None and self.user is not None  # an accepted socket has both
-        return message_payload(parties.chat_post(deal=self.deal, by=self.user, body=body, client_id=client_id, live=False))
 
     async def _send(self, payload: dict):
         await self.send(text_data=json.dumps(payload, ensure_ascii=False, default=str))

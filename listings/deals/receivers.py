@@ -13,14 +13,14 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from listings.deals.services.room import room_group, user_group
+from listings.deals.services.room import room_group, room_layer_alias, user_group
 
 logger = logging.getLogger(__name__)
 
 
 def _tell(group: str) -> None:
     def send() -> None:
-        layer = get_channel_layer()
+        layer = get_channel_layer(room_layer_alias())
         if layer is None:
             return
         try:

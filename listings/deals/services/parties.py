@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -25,7 +26,7 @@ from listings.deals.models import (
 )
 from listings.deals.services.room import MAX_CHAT, room_append, room_event, room_record
 from marketplace import permissions
-from marketplace.kernel.errors import NotPermitted, validation_errors
+from marketplace.kernel.errors import DomainError, NotPermitted, validation_errors
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken
 from marketplace.kernel.uploads import check_upload
 from marketplace.models import Membership, Organisation
@@ -39,23 +40,64 @@ def _require_viewer(by: User | None, deal: Deal) -> None:
         raise NotPermitted("您不是本交易的参与方 / you are not a party to this deal")
 
 
-def chat_post(*, deal: Deal, by: User, body: str, client_id: str = "", live: bool = True) -> DealMessage:
-    """A chat message (parties, their accepted brokers, operators), stored with the next sequence number.
+@dataclass(frozen=True)
+class ChatPost:
+    """One chat message to store: who, in which deal, what, and the client's id for retries."""
 
-    One transaction: the deal's row lock, the access check against the locked row (one query), the status, the
-    insert. ``live=False``: the caller broadcasts after commit (see ``room_record``)."""
+    deal: Deal
+    by: User
+    body: str
+    client_id: str = ""
+
+
+def _chat_text(body: str) -> str:
     text = (body or "").strip()
     if not text:
         raise RuleBroken([("body", "required", "消息不能为空 / the message is empty")])
     if len(text) > MAX_CHAT:
         raise RuleBroken([("body", "too_long", f"消息最长 {MAX_CHAT} 字 / at most {MAX_CHAT} characters")])
+    return text
+
+
+def _chat_locked(locked: Deal, post: ChatPost, text: str, live: bool) -> DealMessage:
+    _require_viewer(post.by, locked)
+    if locked.status not in ROOM_OPEN_STATUSES:
+        raise IllegalTransition("deal", "chat", locked.status)
+    return room_append(locked=locked, kind=MessageKind.CHAT, author=post.by, body=text,
+                       client_id=(post.client_id or "")[:64], live=live)
+
+
+def _lock_deals(pks: set[int]) -> dict[int, Deal]:
+    rows = Deal.objects.select_for_update().only("pk", "next_seq", "status", "seller_id", "buyer_id")
+    return {deal.pk: deal for deal in rows.filter(pk__in=sorted(pks)).order_by("pk")}
+
+
+def chat_post(*, deal: Deal, by: User, body: str, client_id: str = "", live: bool = True) -> DealMessage:
+    """A chat message (parties, their accepted brokers, operators), stored with the next sequence number.
+
+    One transaction: the deal's row lock, the access check against the locked row (one query), the status, the
+    insert. ``live=False``: the caller broadcasts after commit (see ``room_record``)."""
+    post = ChatPost(deal=deal, by=by, body=body, client_id=client_id)
+    text = _chat_text(body)
     with transaction.atomic():
-        locked = Deal.objects.select_for_update().only("pk", "next_seq", "status", "seller_id", "buyer_id").get(pk=deal.pk)
-        _require_viewer(by, locked)
-        if locked.status not in ROOM_OPEN_STATUSES:
-            raise IllegalTransition("deal", "chat", locked.status)
-        return room_append(locked=locked, kind=MessageKind.CHAT, author=by, body=text, client_id=(client_id or "")[:64],
-                           live=live)
+        return _chat_locked(_lock_deals({deal.pk})[deal.pk], post, text, live)
+
+
+def chat_post_many(*, posts: list[ChatPost], live: bool = True) -> list[DealMessage | DomainError]:
+    """Several chat messages in one transaction, each checked as ``chat_post`` checks it and refused on its own
+    (its ``DomainError`` in its place; a refusal writes nothing): the room socket's group commit, one disk flush
+    for the frames that arrived together. Deal rows are locked in ``pk`` order, as every other path locks them."""
+    results: list[DealMessage | DomainError] = []
+    with transaction.atomic():
+        locked = _lock_deals({post.deal.pk for post in posts})
+        for post in posts:
+            try:
+                if post.deal.pk not in locked:
+                    raise NotPermitted("没有这个交易 / no such deal")
+                results.append(_chat_locked(locked[post.deal.pk], post, _chat_text(post.body), live))
+            except DomainError as exc:  # raised before the item wrote anything
+                results.append(exc)
+    return results
 
 
 # --------------------------------------------------------------------------------------------
