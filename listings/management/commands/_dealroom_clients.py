@@ -36,6 +36,7 @@ class Run:
     sender: dict[str, int] = field(default_factory=dict)  # client_id → sending client's index
     delivery: list[float] = field(default_factory=list)  # ms, sender's send → another client's receipt
     echo: list[float] = field(default_factory=list)  # ms, sender's send → its own copy back from the room
+    baseline: list[float] = field(default_factory=list)  # ms, ping → pong at the same rate, before the chat
     ack: list[float] = field(default_factory=list)
     connect: list[float] = field(default_factory=list)
     lag: list[float] = field(default_factory=list)  # ms the client loop woke late from a 10 ms sleep
@@ -67,14 +68,16 @@ class Run:
         return sum(len(owed[c.deal] - c.got.keys()) for c in self.clients)
 
 
-async def drive(run: Run, port: int, messages: int, interval: float, say) -> None:
-    """Connect every client, wait until all are caught up, then let each send ``messages`` chat frames at a
-    uniformly jittered ``interval`` (± 50 %), and drain until every owed copy arrived or 20 s passed."""
+async def drive(run: Run, port: int, messages: int, interval: float, pings: int, say) -> None:
+    """Connect every client, wait until all are caught up; the baseline: each sends ``pings`` ping frames at the
+    chat's rate (the socket, the consumer and the machine, without database or fan-out); then each sends
+    ``messages`` chat frames at a uniformly jittered ``interval`` (± 50 %), and the run drains until every owed
+    copy arrived or 20 s passed."""
     import websockets
 
     clients = run.clients
     everyone_in, go, all_sent, drained = asyncio.Event(), asyncio.Event(), asyncio.Event(), asyncio.Event()
-    ready = finished = 0
+    ready = finished = pinged = 0
 
     async def done_sending(client: Client) -> None:
         nonlocal finished
@@ -108,7 +111,7 @@ async def drive(run: Run, port: int, messages: int, interval: float, say) -> Non
                 client.errors.append(frame.get("code", "?"))
 
     async def session(client: Client) -> None:
-        nonlocal ready
+        nonlocal ready, pinged
         t0 = time.perf_counter()
         async with websockets.connect(
             f"ws://127.0.0.1:{port}/ws/deals/{client.deal}/",
@@ -121,6 +124,17 @@ async def drive(run: Run, port: int, messages: int, interval: float, say) -> Non
             ready += 1
             if ready == len(clients):
                 everyone_in.set()
+            await everyone_in.wait()
+            for _ in range(pings):
+                await asyncio.sleep(random.uniform(0.5 * interval, 1.5 * interval))
+                t = time.perf_counter()
+                await ws.send(json.dumps({"type": "ping"}))
+                while json.loads(await ws.recv())["type"] != "pong":  # presence of late joiners
+                    pass
+                run.baseline.append((time.perf_counter() - t) * 1000)
+            pinged += 1
+            if pinged == len(clients):
+                go.set()
             await go.wait()
             reader = asyncio.create_task(read(ws, client))
             for k in range(messages):
@@ -164,10 +178,10 @@ async def drive(run: Run, port: int, messages: int, interval: float, say) -> Non
     if not everyone_in.is_set():
         failed = [t.exception() for t in tasks if t.done() and t.exception()]
         raise RuntimeError(f"only {ready} of {len(clients)} clients connected: {failed[:3]}")
-    say(f"{len(clients)} clients connected; sending …")
+    say(f"{len(clients)} clients connected; baseline pings, then chat …")
+    await go.wait()
     drainer, monitor = asyncio.create_task(drain()), asyncio.create_task(lag())
     started, cpu = time.perf_counter(), time.process_time()
-    go.set()
     await asyncio.gather(*tasks, return_exceptions=True)
     await drainer
     await monitor

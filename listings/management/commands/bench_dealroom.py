@@ -54,6 +54,7 @@ class Command(BaseCommand):
         parser.add_argument("--rooms", type=int, default=20)
         parser.add_argument("--messages", type=int, default=10, help="chat frames each client sends")
         parser.add_argument("--interval", type=float, default=2.0, help="mean seconds between a client's frames")
+        parser.add_argument("--pings", type=int, default=3, help="baseline ping frames each client sends first")
         parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="uvicorn processes")
         parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", ""),
                             help="the channel layer's Redis (default $REDIS_URL); use a db of your own")
@@ -102,7 +103,7 @@ class Command(BaseCommand):
             run = Run([Client(index=i, deal=row["deal"], cookie=row["session"]) for i, row in enumerate(rows)])
             random.seed(options["seed"])
             server_cpu = _tree_cpu(server.pid)
-            asyncio.run(drive(run, port, options["messages"], options["interval"], self.stdout.write))
+            asyncio.run(drive(run, port, options["messages"], options["interval"], options["pings"], self.stdout.write))
             server_cpu = _tree_cpu(server.pid) - server_cpu
         finally:
             if server is not None:
@@ -199,6 +200,7 @@ class Command(BaseCommand):
             "|---|---|",
             f"| delivery to the others p50 / p95 / p99 / max | {ms(run.delivery, 50)} / {ms(run.delivery, 95)} / "
             f"{ms(run.delivery, 99)} / {max(run.delivery, default=float('nan')):.1f} ms |",
+            f"| baseline: ping → pong at the same rate, p50 / p95 | {ms(run.baseline, 50)} / {ms(run.baseline, 95)} ms |",
             f"| echo to the sender p50 / p95 | {ms(run.echo, 50)} / {ms(run.echo, 95)} ms |",
             f"| ack p50 / p95 | {ms(run.ack, 50)} / {ms(run.ack, 95)} ms |",
             f"| connect + catch-up p50 / p95 | {ms(run.connect, 50)} / {ms(run.connect, 95)} ms |",
