@@ -132,4 +132,4 @@ def test_api_hides_other_deals_and_resumes_messages(client, started, outsider, d
     client.force_login(demander)
     assert client.post(f"/api/deals/{started.pk}/chat/", {"body": "API 消息"}).json()["seq"] == 3
     assert [m["seq"] for m in client.get(f"/api/deals/{started.pk}/messages/?last_seq=1").json()] == [2, 3]
-    assert client.post(f"/api/deals/{started.pk}/actions/close/").status_code == 409
+    assert client.post(f"/api/deals/{started.pk}/close/").status_code == 409
