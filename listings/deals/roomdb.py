@@ -3,8 +3,11 @@
 ``database_sync_to_async`` in its default thread-sensitive mode runs every call of the process on one thread: with
 a few hundred sockets, every access check, replay and insert of every room queued behind each other there (the
 cause of the multi-second round trips in docs/benchmarks.md). The room's calls share no transaction with the
-caller, so they may run on any thread: here on ``settings.DEAL_ROOM_DB_THREADS`` threads, each with its own
-connection, opened and closed per call as Django does for a request (``CONN_MAX_AGE``).
+caller, so they may run on any thread: here on ``settings.DEAL_ROOM_DB_THREADS`` threads, each keeping its own
+connection from call to call (closed when unusable, as Django closes a request's). Opening one per frame — what
+``CONN_MAX_AGE = 0`` does for every ``database_sync_to_async`` call — costs a Postgres backend start, or
+SQLite's schema parse, each time. The global setting stays 0: under ASGI each request runs on a new thread, and
+persistent connections there would leak (Django's documentation). ``close_connections`` closes the kept ones.
 
 SQLite admits one writer at a time, and a writer that finds the file locked sleeps in SQLite's busy handler (up
 to 100 ms a turn); writes of one process therefore queue on a lock here instead, and only another process's
@@ -27,9 +30,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from channels.db import database_sync_to_async
+from asgiref.sync import SyncToAsync
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from listings.deals.services.parties import ChatPost, chat_post_many
 from listings.deals.services.room import message_payload
@@ -41,6 +45,7 @@ MAX_BATCH = 200
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 _sqlite_writer = threading.Lock()
+_kept: set[BaseDatabaseWrapper] = set()
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -62,16 +67,42 @@ def _serialised_on_sqlite(func: Callable[..., T]) -> Callable[..., T]:
     return call
 
 
+def _keeping_connection(func: Callable[..., T]) -> Callable[..., T]:
+    @functools.wraps(func)
+    def call(*args: Any, **kwargs: Any) -> T:
+        db = connections[DEFAULT_DB_ALIAS]
+        db.close_if_unusable_or_obsolete()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            db.close_at = None  # no age limit on this thread: kept for its next call
+            db.close_if_unusable_or_obsolete()  # … unless broken or left in a transaction
+            if db.connection is not None:
+                _kept.add(db)
+
+    return call
+
+
+def close_connections() -> None:
+    """Close the connections the room's threads keep (the tests do so before their database is dropped)."""
+    for db in list(_kept):
+        db.inc_thread_sharing()
+        try:
+            db.close()
+        finally:
+            db.dec_thread_sharing()
+        _kept.discard(db)
+
+
 async def read(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """Run ``func`` (ORM reads) on one of the room's threads."""
-    return await database_sync_to_async(func, thread_sensitive=False, executor=_executor())(*args, **kwargs)
+    return await SyncToAsync(_keeping_connection(func), thread_sensitive=False, executor=_executor())(*args, **kwargs)
 
 
 async def write(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """Run ``func`` (a service that writes) on one of the room's threads; one writer at a time on SQLite."""
-    return await database_sync_to_async(_serialised_on_sqlite(func), thread_sensitive=False, executor=_executor())(
-        *args, **kwargs
-    )
+    call = _keeping_connection(_serialised_on_sqlite(func))
+    return await SyncToAsync(call, thread_sensitive=False, executor=_executor())(*args, **kwargs)
 
 
 class _Batches:

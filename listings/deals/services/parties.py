@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import cast
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -24,7 +25,7 @@ from listings.deals.models import (
     NdaAcceptance,
     Side,
 )
-from listings.deals.services.room import MAX_CHAT, room_append, room_event, room_record
+from listings.deals.services.room import MAX_CHAT, broadcast, message_payload, room_append, room_event, room_record
 from marketplace import permissions
 from marketplace.kernel.errors import DomainError, NotPermitted, validation_errors
 from marketplace.kernel.statemachine import IllegalTransition, RuleBroken
@@ -86,18 +87,52 @@ def chat_post(*, deal: Deal, by: User, body: str, client_id: str = "", live: boo
 def chat_post_many(*, posts: list[ChatPost], live: bool = True) -> list[DealMessage | DomainError]:
     """Several chat messages in one transaction, each checked as ``chat_post`` checks it and refused on its own
     (its ``DomainError`` in its place; a refusal writes nothing): the room socket's group commit, one disk flush
-    for the frames that arrived together. Deal rows are locked in ``pk`` order, as every other path locks them."""
-    results: list[DealMessage | DomainError] = []
+    for the frames that arrived together, in a fixed number of statements (the deals locked in ``pk`` order, as
+    every other path locks them; access for every pair; earlier copies of retried ``client_id``s; one sequence
+    update per deal; one insert)."""
+    results: list[DealMessage | DomainError | None] = [None] * len(posts)
+    texts: dict[int, str] = {}
+    for i, post in enumerate(posts):
+        try:
+            texts[i] = _chat_text(post.body)
+        except DomainError as exc:
+            results[i] = exc
     with transaction.atomic():
-        locked = _lock_deals({post.deal.pk for post in posts})
-        for post in posts:
-            try:
-                if post.deal.pk not in locked:
-                    raise NotPermitted("没有这个交易 / no such deal")
-                results.append(_chat_locked(locked[post.deal.pk], post, _chat_text(post.body), live))
-            except DomainError as exc:  # raised before the item wrote anything
-                results.append(exc)
-    return results
+        locked = _lock_deals({posts[i].deal.pk for i in texts})
+        allowed = access.viewers_among({(posts[i].by, locked[posts[i].deal.pk]) for i in texts if posts[i].deal.pk in locked})
+        ids = {(posts[i].deal.pk, posts[i].by.pk, posts[i].client_id[:64]) for i in texts if posts[i].client_id}
+        earlier = {
+            (m.deal_id, m.author_id, m.client_id): m
+            for m in DealMessage.objects.filter(deal_id__in={d for d, _, _ in ids}, client_id__in={c for _, _, c in ids})
+            .select_related("author") if (m.deal_id, m.author_id, m.client_id) in ids
+        } if ids else {}
+        new: list[tuple[int, DealMessage]] = []
+        for i, text in texts.items():
+            post, deal = posts[i], locked.get(posts[i].deal.pk)
+            key = (post.deal.pk, post.by.pk, post.client_id[:64])
+            if deal is None or (post.by.pk, deal.pk) not in allowed:
+                results[i] = NotPermitted("您不是本交易的参与方 / you are not a party to this deal")
+            elif deal.status not in ROOM_OPEN_STATUSES:
+                results[i] = IllegalTransition("deal", "chat", deal.status)
+            elif post.client_id and key in earlier:
+                results[i] = earlier[key]
+            else:
+                message = DealMessage(deal_id=deal.pk, seq=deal.next_seq, kind=MessageKind.CHAT, author=post.by,
+                                      body=text, payload={}, client_id=post.client_id[:64])
+                deal.next_seq += 1
+                if post.client_id:
+                    earlier[key] = message  # the same id twice in one batch is stored once
+                new.append((i, message))
+        for deal in {locked[m.deal_id] for _, m in new}:
+            Deal.objects.filter(pk=deal.pk).update(next_seq=deal.next_seq)
+        DealMessage.objects.bulk_create([m for _, m in new])
+        for i, message in new:
+            results[i] = message
+        if live:
+            events = [(m.deal_id, message_payload(m)) for _, m in new]
+            transaction.on_commit(lambda: [broadcast(deal_id, event) for deal_id, event in events])
+    assert all(r is not None for r in results)  # every post has its message or its refusal
+    return cast(list[DealMessage | DomainError], results)
 
 
 # --------------------------------------------------------------------------------------------

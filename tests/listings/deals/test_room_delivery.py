@@ -131,3 +131,29 @@ async def test_storing_a_chat_checks_access_even_when_the_socket_was_not_told(st
     assert (error["type"], error["code"]) == ("error", "not_permitted")
     assert await database_sync_to_async(lambda: started.messages.filter(seq__gt=head).count())() == 0
     await comm.disconnect()
+
+
+@pytest.mark.django_db
+def test_a_batch_of_chat_frames_is_stored_each_checked_on_its_own(started, demander, holder, outsider,
+                                                                  django_assert_max_num_queries):
+    from marketplace.kernel.errors import NotPermitted
+    from marketplace.kernel.statemachine import RuleBroken
+
+    before = started.messages.count()
+    parties.chat_post(deal=started, by=holder, body="早先一条", client_id="h-1")
+    posts = [
+        parties.ChatPost(deal=started, by=demander, body="一", client_id="d-1"),
+        parties.ChatPost(deal=started, by=outsider, body="外人", client_id="o-1"),
+        parties.ChatPost(deal=started, by=demander, body="  ", client_id="d-2"),
+        parties.ChatPost(deal=started, by=holder, body="早先一条", client_id="h-1"),  # a retry
+        parties.ChatPost(deal=started, by=demander, body="二", client_id="d-3"),
+        parties.ChatPost(deal=started, by=demander, body="二", client_id="d-3"),  # twice in one batch
+    ]
+    with django_assert_max_num_queries(9):  # whatever the batch's size
+        results = parties.chat_post_many(posts=posts)
+    assert isinstance(results[1], NotPermitted) and isinstance(results[2], RuleBroken)
+    head = before + 1
+    assert [results[i].seq for i in (0, 3, 4, 5)] == [head + 1, head, head + 2, head + 2]
+    assert list(started.messages.order_by("seq").values_list("seq", flat=True)) == list(range(1, head + 3))
+    started.refresh_from_db()
+    assert started.next_seq == head + 3
