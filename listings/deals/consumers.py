@@ -42,6 +42,8 @@ class DealRoomConsumer(AsyncWebsocketConsumer):
     access_at: float = 0.0  # monotonic time of the last access check
     user: User | None = None  # as read by the last access check
     deal: Deal | None = None
+    held: dict[int, dict]  # seq → a message that arrived ahead of a gap
+    gap_timer: asyncio.Task | None
 
     @property  # type: ignore[override]
     def channel_layer_alias(self) -> str:  # read when the consumer starts: the room's own layer if configured
@@ -50,8 +52,8 @@ class DealRoomConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
         deal_id = self.scope["url_route"]["kwargs"]["deal_id"]
-        self.held: dict[int, dict] = {}  # seq → a message that arrived ahead of a gap
-        self.gap_timer: asyncio.Task | None = None
+        self.held = {}
+        self.gap_timer = None
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_FORBIDDEN)
             return

@@ -120,11 +120,12 @@ class _Batches:
             batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
             return batch
         deal = self.pending[0][0].deal.pk
-        batch, rest = [], []
+        chosen: list[tuple[ChatPost, asyncio.Future]] = []
+        rest: list[tuple[ChatPost, asyncio.Future]] = []
         for item in self.pending:
-            (batch if item[0].deal.pk == deal and len(batch) < MAX_BATCH else rest).append(item)
+            (chosen if item[0].deal.pk == deal and len(chosen) < MAX_BATCH else rest).append(item)
         self.pending = rest
-        return batch
+        return chosen
 
 
 _loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batches] = weakref.WeakKeyDictionary()

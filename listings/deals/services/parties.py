@@ -68,6 +68,11 @@ def _chat_locked(locked: Deal, post: ChatPost, text: str, live: bool) -> DealMes
                        client_id=(post.client_id or "")[:64], live=live)
 
 
+def _broadcast_all(events: list[tuple[int, dict]]) -> None:
+    for deal_id, event in events:
+        broadcast(deal_id, event)
+
+
 def _lock_deals(pks: set[int]) -> dict[int, Deal]:
     rows = Deal.objects.select_for_update().only("pk", "next_seq", "status", "seller_id", "buyer_id")
     return {deal.pk: deal for deal in rows.filter(pk__in=sorted(pks)).order_by("pk")}
@@ -130,7 +135,7 @@ def chat_post_many(*, posts: list[ChatPost], live: bool = True) -> list[DealMess
             results[i] = message
         if live:
             events = [(m.deal_id, message_payload(m)) for _, m in new]
-            transaction.on_commit(lambda: [broadcast(deal_id, event) for deal_id, event in events])
+            transaction.on_commit(lambda: _broadcast_all(events))
     assert all(r is not None for r in results)  # every post has its message or its refusal
     return cast(list[DealMessage | DomainError], results)
 
