@@ -43,6 +43,7 @@ class Run:
     crashed: list[str] = field(default_factory=list)
     elapsed: float = 0.0
     client_cpu: float = 0.0
+    server_cpu: float = 0.0  # the web server's CPU seconds during the chat phase
 
     def account(self) -> dict[str, Any]:
         owed: dict[int, set[str]] = {}
@@ -68,7 +69,7 @@ class Run:
         return sum(len(owed[c.deal] - c.got.keys()) for c in self.clients)
 
 
-async def drive(run: Run, port: int, messages: int, interval: float, pings: int, say) -> None:
+async def drive(run: Run, port: int, messages: int, interval: float, pings: int, say, server_cpu) -> None:
     """Connect every client, wait until all are caught up; the baseline: each sends ``pings`` ping frames at the
     chat's rate (the socket, the consumer and the machine, without database or fan-out); then each sends
     ``messages`` chat frames at a uniformly jittered ``interval`` (± 50 %), and the run drains until every owed
@@ -181,8 +182,9 @@ async def drive(run: Run, port: int, messages: int, interval: float, pings: int,
     say(f"{len(clients)} clients connected; baseline pings, then chat …")
     await go.wait()
     drainer, monitor = asyncio.create_task(drain()), asyncio.create_task(lag())
-    started, cpu = time.perf_counter(), time.process_time()
+    started, cpu, server = time.perf_counter(), time.process_time(), server_cpu()
     await asyncio.gather(*tasks, return_exceptions=True)
     await drainer
     await monitor
     run.elapsed, run.client_cpu = time.perf_counter() - started, time.process_time() - cpu
+    run.server_cpu = server_cpu() - server

@@ -102,9 +102,9 @@ class Command(BaseCommand):
             rows = json.loads(plan.read_text())
             run = Run([Client(index=i, deal=row["deal"], cookie=row["session"]) for i, row in enumerate(rows)])
             random.seed(options["seed"])
-            server_cpu = _tree_cpu(server.pid)
-            asyncio.run(drive(run, port, options["messages"], options["interval"], options["pings"], self.stdout.write))
-            server_cpu = _tree_cpu(server.pid) - server_cpu
+            pid = server.pid
+            asyncio.run(drive(run, port, options["messages"], options["interval"], options["pings"], self.stdout.write,
+                              lambda: _tree_cpu(pid)))
         finally:
             if server is not None:
                 server.terminate()
@@ -115,8 +115,7 @@ class Command(BaseCommand):
             shutil.rmtree(workdir, ignore_errors=True)
             if bench_url:
                 _drop_postgres(bench_url)
-        label, report = self._report(run, options, postgres=postgres, server_cpu=server_cpu,
-                                     load=(load_before, os.getloadavg()))
+        label, report = self._report(run, options, postgres=postgres, load=(load_before, os.getloadavg()))
         self.stdout.write(report)
         if not options["no_write"]:
             _write_section(Path(options["output"]), label, report)
@@ -173,7 +172,7 @@ class Command(BaseCommand):
         path.write_text(json.dumps(rows))
 
     # -- the report -------------------------------------------------------------------------------------
-    def _report(self, run: Run, options: dict[str, Any], *, postgres: bool, server_cpu: float,
+    def _report(self, run: Run, options: dict[str, Any], *, postgres: bool,
                 load: tuple[tuple[float, ...], tuple[float, ...]]) -> tuple[str, str]:
         a = run.account()
         ok = _percentile(run.delivery, 95) <= 50 and a["lost"] == 0 and a["duplicated"] == 0 and not run.crashed
@@ -192,8 +191,9 @@ class Command(BaseCommand):
             f"Python {platform.python_version()}, `DEAL_ROOM_DB_THREADS={settings.DEAL_ROOM_DB_THREADS}`; load average "
             f"(1/5/15 min) {'/'.join(f'{v:.2f}' for v in load[0])} before, {'/'.join(f'{v:.2f}' for v in load[1])} after.",
             f"Offered: {a['sent']} messages ({rate:.0f} per second over the room set), {a['owed']} copies owed, "
-            f"in {run.elapsed:.1f} s. CPU: web server {server_cpu:.1f} s "
-            f"({100 * server_cpu / run.elapsed:.0f} % of one core), clients {run.client_cpu:.1f} s "
+            f"in {run.elapsed:.1f} s. CPU in that time: web server {run.server_cpu:.1f} s "
+            f"({100 * run.server_cpu / run.elapsed:.0f} % of one core; "
+            f"{1000 * run.server_cpu / max(1, a['sent']):.1f} ms a message), clients {run.client_cpu:.1f} s "
             f"({100 * run.client_cpu / run.elapsed:.0f} %).",
             "",
             "| measure | value |",
