@@ -1,6 +1,6 @@
 """The deal-room benchmark: many WebSocket clients in many rooms through channels-redis against a real uvicorn.
 
-It starts its own uvicorn on 127.0.0.1 (a free port, ``--workers`` processes, one per core by default) on a
+It starts its own uvicorn on 127.0.0.1 (a free port, ``--workers`` processes: one per core on Postgres, one on SQLite by default) on a
 throw-away database — SQLite in a temporary directory, or with ``--database-url``/``DATABASE_URL`` naming Postgres
 a database ``<name>_dealroom_bench_<pid>`` created beside it and dropped at the end — with media and search index
 in the temporary directory (``ZONE_VAR_DIR``), the channel layer on the Redis given (use your own db number), and
@@ -55,7 +55,9 @@ class Command(BaseCommand):
         parser.add_argument("--messages", type=int, default=10, help="chat frames each client sends")
         parser.add_argument("--interval", type=float, default=2.0, help="mean seconds between a client's frames")
         parser.add_argument("--pings", type=int, default=3, help="baseline ping frames each client sends first")
-        parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="uvicorn processes")
+        parser.add_argument("--workers", type=int, default=0,
+                            help="uvicorn processes (default: one per core on Postgres, one on SQLite, whose writers "
+                                 "in two processes meet in its busy handler; docs/benchmarks.md)")
         parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", ""),
                             help="the channel layer's Redis (default $REDIS_URL); use a db of your own")
         parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""),
@@ -76,6 +78,7 @@ class Command(BaseCommand):
         if options["clients"] < options["rooms"] * 2:
             raise CommandError("--clients must be at least twice --rooms (each room has a seller and a buyer side)")
         postgres = options["database_url"].startswith(("postgres://", "postgresql://"))
+        options["workers"] = options["workers"] or ((os.cpu_count() or 1) if postgres else 1)
         workdir = Path(tempfile.mkdtemp(prefix="bench-dealroom-"))
         bench_url = _throwaway_postgres(options["database_url"]) if postgres else ""
         env = self._child_env(workdir, options["redis_url"], bench_url)
