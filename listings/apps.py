@@ -36,6 +36,22 @@ class ListingsConfig(AppConfig):
         _register_review_sections()
         demand_changed.connect(matching.on_demand_changed, dispatch_uid="matching_demand_changed")
         listing_published.connect(matching.on_listing_published, dispatch_uid="matching_listing_published")
+        _connect_room_access()
+
+
+def _connect_room_access() -> None:
+    """Deal-room sockets re-check their access when a membership, a user or a deal's broker changes."""
+    from django.contrib.auth.models import User
+    from django.db.models.signals import post_delete, post_save
+
+    from listings.deals import receivers as room
+    from listings.deals.models import DealBroker
+    from marketplace.models import Membership
+
+    post_save.connect(room.on_membership_changed, sender=Membership, dispatch_uid="deals_room_membership_saved")
+    post_delete.connect(room.on_membership_changed, sender=Membership, dispatch_uid="deals_room_membership_deleted")
+    post_save.connect(room.on_user_saved, sender=User, dispatch_uid="deals_room_user_saved")
+    post_delete.connect(room.on_broker_removed, sender=DealBroker, dispatch_uid="deals_room_broker_removed")
 
 
 def _register_review_sections() -> None:

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework import permissions as drf_permissions
 from rest_framework.decorators import action
@@ -25,15 +25,33 @@ from rest_framework.response import Response
 from listings.deals import access, selectors
 from listings.deals.models import (
     BrokerStatus,
-    CommissionPayer,
     Deal,
     DealBroker,
     DealDocument,
-    DealKind,
-    DealMessage,
     DealOffer,
-    FindingSeverity,
-    Side,
+)
+from listings.deals.serializers import (
+    CONTRACT,
+    NDA,
+    OFFER,
+    REVIEW,
+    BrokerAskSerializer,
+    BrokerAssignSerializer,
+    BrokerSerializer,
+    ChatSerializer,
+    CommissionSerializer,
+    ContractConfirmSerializer,
+    DealReasonSerializer,
+    DealSerializer,
+    DocumentSerializer,
+    DocumentUploadSerializer,
+    EnquirySerializer,
+    FindingSerializer,
+    MatchDealSerializer,
+    MessageSerializer,
+    NdaSerializer,
+    NoteSerializer,
+    OfferTermsSerializer,
 )
 from listings.deals.services import contract as contract_services
 from listings.deals.services import lifecycle, offers, parties, review
@@ -49,170 +67,6 @@ from marketplace.models import Membership, Organisation
 
 ERRORS = {400: DOMAIN_ERROR, 403: DOMAIN_ERROR, 404: OpenApiResponse(description="没有这个交易 / no such deal"),
           409: DOMAIN_ERROR}
-
-
-# --------------------------------------------------------------------------------------------
-# Serializers
-# --------------------------------------------------------------------------------------------
-class DealSerializer(serializers.ModelSerializer):
-    seller: serializers.StringRelatedField = serializers.StringRelatedField()
-    buyer: serializers.StringRelatedField = serializers.StringRelatedField()
-
-    class Meta:
-        model = Deal
-        fields = ["id", "listing", "seller", "buyer", "status", "deal_type", "licence_kind", "enquiry_price_amount",
-                  "enquiry_message", "agreed_offer", "commission_bps", "commission_fixed_amount", "commission_payer",
-                  "created_at", "updated_at"]
-
-
-class MessageSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = DealMessage
-        fields = ["seq", "kind", "author", "body", "payload", "client_id", "created_at"]
-
-
-class ChatSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=4000)
-    client_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-
-
-class DealReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-
-
-class EnquirySerializer(serializers.Serializer):
-    """An enquiry (意向) on a published listing, sent for one of the caller's buyer organisations."""
-
-    listing = serializers.IntegerField()
-    organisation = serializers.IntegerField(help_text="the buyer organisation the caller acts for")
-    deal_type = serializers.ChoiceField(choices=DealKind.choices)
-    licence_kind = serializers.CharField(required=False, allow_blank=True, default="")
-    price_amount = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="fen (分)")
-    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
-
-
-class MatchDealSerializer(serializers.Serializer):
-    """A holder recommends a matched patent to the demand's firm (推荐给需求方)."""
-
-    match = serializers.IntegerField()
-    organisation = serializers.IntegerField(help_text="the holder organisation the caller acts for")
-    deal_type = serializers.ChoiceField(choices=DealKind.choices)
-    licence_kind = serializers.CharField(required=False, allow_blank=True, default="")
-    price_amount = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="fen (分)")
-    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
-
-
-class MilestoneSerializer(serializers.Serializer):
-    label = serializers.CharField(max_length=200)  # type: ignore[assignment]  # a field named like Field.label
-    amount = serializers.IntegerField(help_text="fen (分)")
-    due = serializers.CharField(required=False, allow_blank=True, default="", help_text="ISO date or blank")
-
-
-class OfferTermsSerializer(serializers.Serializer):
-    """Structured terms of a new offer; ``answers`` makes it a counter-offer (its diff is returned)."""
-
-    deal_type = serializers.CharField()
-    price_amount = serializers.IntegerField(help_text="fen (分)")
-    currency = serializers.CharField(required=False, default="CNY")
-    licence_kind = serializers.CharField(required=False, allow_blank=True, default="")
-    territory = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    field_of_use = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    term_start = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None)
-    term_end = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None)
-    royalty_bps = serializers.IntegerField(required=False, allow_null=True, default=None)
-    milestones = MilestoneSerializer(many=True, required=False, default=list)
-    expires_at = serializers.DateTimeField()
-    answers = serializers.IntegerField(required=False, allow_null=True, default=None)
-    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
-
-
-OFFER = inline_serializer("DealOffer", fields={
-    "id": serializers.IntegerField(), "version": serializers.IntegerField(), "side": serializers.CharField(),
-    "status": serializers.CharField(), "answers": serializers.IntegerField(allow_null=True),
-    "terms": serializers.DictField(), "message": serializers.CharField(),
-    "diff": serializers.ListField(child=serializers.DictField(), help_text="[{field, label, before, after}]"),
-})
-
-
-class BrokerSerializer(serializers.ModelSerializer):
-    organisation_name = serializers.SerializerMethodField()
-
-    class Meta:
-        model = DealBroker
-        fields = ["id", "deal", "side", "organisation", "organisation_name", "status", "note"]
-
-    def get_organisation_name(self, row: DealBroker) -> str:
-        return row.organisation.name if row.organisation is not None else ""
-
-
-class BrokerAskSerializer(serializers.Serializer):
-    """Invite a broker organisation for your side, or (without ``organisation``) ask the operators to assign one."""
-
-    side = serializers.ChoiceField(choices=Side.choices)
-    organisation = serializers.IntegerField(required=False, allow_null=True, default=None)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-
-
-class BrokerAssignSerializer(serializers.Serializer):
-    organisation = serializers.IntegerField()
-
-
-class CommissionSerializer(serializers.Serializer):
-    payer = serializers.ChoiceField(choices=CommissionPayer.choices)
-    bps = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="basis points of the price")
-    fixed_amount = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="fen (分)")
-
-
-class NdaSerializer(serializers.Serializer):
-    sha256 = serializers.CharField(max_length=64, help_text="the sha256 of the NDA text you were shown")
-
-
-NDA = inline_serializer("DealNda", fields={
-    "text": serializers.CharField(), "sha256": serializers.CharField(), "accepted": serializers.BooleanField(),
-})
-
-
-class DocumentSerializer(serializers.ModelSerializer):
-    visible = serializers.SerializerMethodField(help_text="false until the buyer accepts the NDA (confidential files)")
-
-    class Meta:
-        model = DealDocument
-        fields = ["id", "original_name", "content_type", "size", "sha256", "confidential", "side", "uploaded_at",
-                  "visible"]
-
-    def get_visible(self, document: DealDocument) -> bool:
-        return access.can_see_document(self.context["request"].user, document)
-
-
-class DocumentUploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
-    confidential = serializers.BooleanField(required=False, default=False)
-
-
-class FindingSerializer(serializers.Serializer):
-    code: serializers.CharField = serializers.CharField(max_length=40, help_text="invalidation, litigation, ownership_dispute …")
-    severity = serializers.ChoiceField(choices=FindingSeverity.choices)
-    text = serializers.CharField(max_length=4000)
-    patent = serializers.IntegerField(required=False, allow_null=True, default=None)
-
-
-class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
-
-
-REVIEW = inline_serializer("DealReview", fields={
-    "id": serializers.IntegerField(), "risk_level": serializers.CharField(), "state": serializers.CharField(),
-    "mitigation_note": serializers.CharField(), "decision_note": serializers.CharField(),
-    "findings": serializers.ListField(child=serializers.DictField()),
-})
-CONTRACT = inline_serializer("DealContract", fields={
-    "title": serializers.CharField(), "text": serializers.CharField(), "sha256": serializers.CharField(),
-    "confirmations": serializers.ListField(child=serializers.DictField()),
-})
-
-
-class ContractConfirmSerializer(serializers.Serializer):
-    sha256 = serializers.CharField(max_length=64, help_text="the sha256 of the contract text you were shown")
 
 
 # --------------------------------------------------------------------------------------------
@@ -264,8 +118,56 @@ ACTIONS = {
     "resolve": lambda d, u, r: lifecycle.deal_dispute_resolve(deal=d, by=u, reason=r),
     "close": lambda d, u, r: lifecycle.deal_close(d, u, r),
 }
-OFFER_ACTIONS = ("accept", "reject", "withdraw")
-REVIEW_ACTIONS = ("mitigate", "proceed", "stop")
+
+
+def _route(attr: str, url_path: str, summary: str, request: Any, response: Any, run) -> Any:
+    """One POST route of the deal viewset: its own URL, URL name (``deal-<attr with dashes>``) and operation."""
+
+    def view(self, request: Request, pk: str | None = None, **kwargs: str) -> Response:
+        return run(self, request, _valid(request_serializer, request), **kwargs)
+
+    request_serializer = request
+    view.__name__ = attr
+    view.__doc__ = summary
+    view = action(detail=True, methods=["post"], url_path=url_path)(view)
+    return extend_schema(operation_id=f"deals_{attr}", summary=summary, request=request,
+                         responses={200: response, **ERRORS})(view)
+
+
+def _deal_action(name: str, summary: str) -> Any:
+    def run(viewset, request: Request, data: dict[str, Any]) -> Response:
+        return Response(DealSerializer(ACTIONS[name](viewset.get_object(), _user(request), data["reason"])).data)
+
+    return _route(name, name, summary, DealReasonSerializer, DealSerializer, run)
+
+
+def _offer_action(name: str, summary: str) -> Any:
+    def run(viewset, request: Request, data: dict[str, Any], offer_pk: str) -> Response:
+        offer = get_object_or_404(DealOffer, pk=offer_pk, deal=viewset.get_object())
+        if name == "accept":
+            offer = offers.offer_accept(offer=offer, by=_user(request))
+        elif name == "reject":
+            offer = offers.offer_reject(offer=offer, by=_user(request), reason=data["reason"])
+        else:
+            offer = offers.offer_withdraw(offer=offer, by=_user(request))
+        return Response(selectors.offer_payload(offer))
+
+    route = _route(f"offer_{name}", rf"offers/(?P<offer_pk>[0-9]+)/{name}", summary, DealReasonSerializer, OFFER, run)
+    return extend_schema(parameters=[OpenApiParameter("offer_pk", int, OpenApiParameter.PATH)])(route)
+
+
+def _review_action(name: str, summary: str) -> Any:
+    def run(viewset, request: Request, data: dict[str, Any]) -> Response:
+        row = review.current_review(viewset.get_object())
+        if row is None:
+            raise Http404("尚无知识产权评议 / no IP review yet")
+        if name == "mitigate":
+            row = review.review_mitigate(review=row, by=_user(request), note=data["note"])
+        else:
+            row = review.review_decide(review=row, by=_user(request), proceed=name == "proceed", note=data["note"])
+        return Response(_review_payload(row))
+
+    return _route(f"review_{name}", f"review/{name}", summary, NoteSerializer, REVIEW, run)
 
 
 class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -331,16 +233,14 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         message = parties.chat_post(deal=deal, by=_user(request), **data)
         return Response(message_payload(message), status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Lifecycle action: accept, decline, cancel, revise, dispute, resolve or close",
-                   request=DealReasonSerializer, responses={200: DealSerializer, **ERRORS},
-                   parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(ACTIONS))])
-    @action(detail=True, methods=["post"], url_path=r"actions/(?P<name>[a-z_]+)")
-    def transition(self, request: Request, pk: str | None = None, name: str | None = None) -> Response:
-        if name not in ACTIONS:
-            return Response({"detail": f"unknown action {name!r}"}, status=status.HTTP_404_NOT_FOUND)
-        data = _valid(DealReasonSerializer, request)
-        deal = ACTIONS[name](self.get_object(), _user(request), data["reason"])
-        return Response(DealSerializer(deal).data)
+    # lifecycle actions: one URL and one URL name each (``deal-accept`` …), built by ``_deal_action`` below
+    accept = _deal_action("accept", "Accept the enquiry (the side that did not open the deal): the deal starts")
+    decline = _deal_action("decline", "Decline the enquiry (the side that did not open the deal)")
+    cancel = _deal_action("cancel", "Break off the deal (a party or an operator)")
+    revise = _deal_action("revise", "Back to negotiating for revised terms; confirmations are void")
+    dispute = _deal_action("dispute", "Dispute the agreed terms or the contract (reason required)")
+    resolve = _deal_action("resolve", "Settle a dispute (operator, reason required): back to IP review")
+    close = _deal_action("close", "Close the confirmed deal without a settlement domain (seller or operator)")
 
     # offers ----------------------------------------------------------------------------------
     @extend_schema(methods=["GET"], summary="Offers with their differences", responses={200: OFFER})
@@ -358,26 +258,9 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         offer = offers.offer_make(deal=deal, by=_user(request), terms=data, answers=answers, message=message)
         return Response(selectors.offer_payload(offer), status=status.HTTP_201_CREATED)
 
-    @extend_schema(operation_id="deals_offer_answer",
-                   summary="Answer an offer: accept or reject (the other side), withdraw (your side)",
-                   request=DealReasonSerializer, responses={200: OFFER, **ERRORS},
-                   parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(OFFER_ACTIONS)),
-                               OpenApiParameter("offer_pk", int, OpenApiParameter.PATH)])
-    @action(detail=True, methods=["post"], url_path=r"offers/(?P<offer_pk>[0-9]+)/(?P<name>[a-z]+)")
-    def offer_action(self, request: Request, pk: str | None = None, offer_pk: str | None = None,
-                     name: str | None = None) -> Response:
-        deal = self.get_object()
-        offer = get_object_or_404(DealOffer, pk=offer_pk, deal=deal)
-        reason = _valid(DealReasonSerializer, request)["reason"]
-        if name == "accept":
-            offer = offers.offer_accept(offer=offer, by=_user(request))
-        elif name == "reject":
-            offer = offers.offer_reject(offer=offer, by=_user(request), reason=reason)
-        elif name == "withdraw":
-            offer = offers.offer_withdraw(offer=offer, by=_user(request))
-        else:
-            raise Http404(f"unknown action {name!r}")
-        return Response(selectors.offer_payload(offer))
+    offer_accept = _offer_action("accept", "Accept an offer (the other side): its terms become the agreed terms")
+    offer_reject = _offer_action("reject", "Reject an offer (the other side)")
+    offer_withdraw = _offer_action("withdraw", "Withdraw your side's open offer")
 
     # brokers and commission ------------------------------------------------------------------
     @extend_schema(methods=["GET"], summary="The deal's brokers (invited, requested, accepted, declined)",
@@ -475,20 +358,9 @@ class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         row.refresh_from_db()
         return Response(_review_payload(row), status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="A party's mitigation (medium risk), or an operator's decision to proceed or stop (high risk)",
-                   request=NoteSerializer, responses={200: REVIEW, **ERRORS},
-                   parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(REVIEW_ACTIONS))])
-    @action(detail=True, methods=["post"], url_path=r"review/(?P<name>mitigate|proceed|stop)")
-    def review_action(self, request: Request, pk: str | None = None, name: str | None = None) -> Response:
-        row = review.current_review(self.get_object())
-        if row is None:
-            raise Http404("尚无知识产权评议 / no IP review yet")
-        note = _valid(NoteSerializer, request)["note"]
-        if name == "mitigate":
-            row = review.review_mitigate(review=row, by=_user(request), note=note)
-        else:
-            row = review.review_decide(review=row, by=_user(request), proceed=name == "proceed", note=note)
-        return Response(_review_payload(row))
+    review_mitigate = _review_action("mitigate", "A party's mitigation of a medium-risk review")
+    review_proceed = _review_action("proceed", "An operator lets a high-risk review proceed")
+    review_stop = _review_action("stop", "An operator stops the deal on a high-risk review")
 
     # contract --------------------------------------------------------------------------------
     @extend_schema(summary="The contract generated from the agreed terms: text, sha256, valid confirmations",

@@ -1,43 +1,70 @@
 """The deal room socket: JSON frames for chat, live offer and status events, presence, typing and resume by ``last_seq``.
 
-Access is checked on connect and again on every frame (a member who left the organisation, or a broker
-whose invitation ended, is refused at once). Bad frames get an ``error`` frame naming the problem; the
-socket stays open. Every persisted message carries the deal's gap-free ``seq``.
+Access is checked on connect and holds for every frame while nothing that grants it changes: a change of the
+user's memberships or account (``receivers.py``), or of the deal's brokers, reaches every socket concerned through
+its groups and the socket re-checks at once (closing with 4403 when refused); a socket also re-checks on the first
+frame after ``ACCESS_RECHECK_SECONDS``. Storing a chat message checks access again, in its own transaction.
+
+Delivery is in ``seq`` order and exactly once per socket: a message that arrives ahead of a gap (two writers of one
+room publish in either order) is held back until the gap fills, live or, after ``GAP_WAIT_SECONDS``, from the
+database. Bad frames get an ``error`` frame naming the problem; the socket stays open. Database work runs on the
+room's thread pool (``roomdb``), never on the event loop and never all on one thread.
 """
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 
-from listings.deals import access, selectors
+from listings.deals import access, roomdb, selectors
 from listings.deals.models import Deal
 from listings.deals.services import parties
-from listings.deals.services.room import message_payload, room_group
+from listings.deals.services.room import message_payload, room_group, room_layer_alias, user_group
 from marketplace.kernel.errors import DomainError
 
 CLOSE_FORBIDDEN = 4403
 MAX_FRAME = 8192
 FRAME_TYPES = ("chat", "typing", "resume", "ping")
+ACCESS_RECHECK_SECONDS = 30.0
+GAP_WAIT_SECONDS = 0.5
+REPLAY_PAGE = 1000
 
 
 class DealRoomConsumer(AsyncWebsocketConsumer):
     deal_id: int = 0  # set on an accepted connect
     user_id: int = 0
-    sent_seq: int = 0  # the highest seq this socket has delivered: nothing is sent twice
+    sent_seq: int = 0  # every seq up to this one has been delivered on this socket
+    access_at: float = 0.0  # monotonic time of the last access check
+    user: User | None = None  # as read by the last access check
+    deal: Deal | None = None
+    held: dict[int, dict]  # seq → a message that arrived ahead of a gap
+    gap_timer: asyncio.Task | None
+
+    @property  # type: ignore[override]
+    def channel_layer_alias(self) -> str:  # read when the consumer starts: the room's own layer if configured
+        return room_layer_alias()
 
     async def connect(self):
         user = self.scope.get("user")
         deal_id = self.scope["url_route"]["kwargs"]["deal_id"]
-        if user is None or not user.is_authenticated or not await self._may_view(user.pk, deal_id):
+        self.held = {}
+        self.gap_timer = None
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        allowed = await roomdb.read(self._access, user.pk, deal_id)
+        if not allowed:
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.deal_id, self.user_id, self.username = deal_id, user.pk, user.get_username()
         self.group = room_group(deal_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
         await self.accept()
         query = parse_qs((self.scope.get("query_string") or b"").decode())
         last_seq = _int((query.get("last_seq") or ["0"])[0])
@@ -47,10 +74,13 @@ class DealRoomConsumer(AsyncWebsocketConsumer):
                                                          "name": self.username, "state": "joined"})
 
     async def disconnect(self, code):
+        if self.gap_timer is not None:
+            self.gap_timer.cancel()
         if self.deal_id:
             await self.channel_layer.group_send(self.group, {"type": "room.presence", "user": self.user_id,
                                                              "name": self.username, "state": "left"})
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self.channel_layer.group_discard(user_group(self.user_id), self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
         if text_data is None:
@@ -71,9 +101,7 @@ class DealRoomConsumer(AsyncWebsocketConsumer):
         if kind not in FRAME_TYPES:
             await self._error("type", "unknown_type", f"未知的帧类型 {str(kind)[:40]!r}，可用：{', '.join(FRAME_TYPES)} / unknown type")
             return
-        if not await self._may_view(self.user_id, self.deal_id):
-            await self._error("user", "not_permitted", "您已无权进入此交易室 / you may no longer use this room")
-            await self.close(code=CLOSE_FORBIDDEN)
+        if time.monotonic() - self.access_at > ACCESS_RECHECK_SECONDS and not await self._recheck():
             return
         if kind == "ping":
             await self._send({"type": "pong"})
@@ -91,24 +119,25 @@ class DealRoomConsumer(AsyncWebsocketConsumer):
                 await self._error("body", "invalid", "body 与 client_id 须为字符串 / body and client_id are strings")
                 return
             try:
-                message = await self._chat(body, client_id)
+                assert self.deal is not None and self.user is not None  # an accepted socket has both
+                payload = await roomdb.chat(parties.ChatPost(deal=self.deal, by=self.user, body=body, client_id=client_id))
             except DomainError as exc:
                 await self._error(exc.field, exc.code, exc.message)
                 return
             except PermissionDenied as exc:
                 await self._error("user", "not_permitted", str(exc))
                 return
-            await self._send({"type": "ack", "client_id": client_id, "seq": message.seq})
+            # after the commit, from this loop: no database thread waits on Redis
+            await self.channel_layer.group_send(self.group, {"type": "room.event", "event": payload})
+            await self._send({"type": "ack", "client_id": client_id, "seq": payload["seq"]})
 
     # group events ------------------------------------------------------------------------------
     async def room_event(self, event):
         payload = event["event"]
-        seq = payload.get("seq")
-        if isinstance(seq, int):
-            if seq <= self.sent_seq:
-                return
-            self.sent_seq = seq
-        await self._send(payload)
+        if isinstance(payload.get("seq"), int):
+            await self._deliver([payload])
+        else:
+            await self._send(payload)
 
     async def room_presence(self, event):
         await self._send({"type": "presence", "user": event["user"], "name": event["name"], "state": event["state"]})
@@ -117,36 +146,65 @@ class DealRoomConsumer(AsyncWebsocketConsumer):
         if event["user"] != self.user_id:
             await self._send({"type": "typing", "user": event["user"], "name": event["name"]})
 
+    async def room_access(self, event):
+        """Something that grants access to this room changed: check again now."""
+        await self._recheck()
+
+    async def room_fill(self, event):
+        """A gap outlived ``GAP_WAIT_SECONDS``: fill it from the database (the record is the truth)."""
+        self.gap_timer = None
+        if self.held:
+            await self._deliver(await roomdb.read(self._since, self.sent_seq))
+
     # helpers -----------------------------------------------------------------------------------
+    async def _recheck(self) -> bool:
+        if await roomdb.read(self._access, self.user_id, self.deal_id):
+            return True
+        await self._error("user", "not_permitted", "您已无权进入此交易室 / you may no longer use this room")
+        await self.close(code=CLOSE_FORBIDDEN)
+        return False
+
+    async def _deliver(self, payloads: list[dict]):
+        """Send messages in seq order, each once; hold back any that arrive ahead of a gap."""
+        for payload in payloads:
+            if payload["seq"] > self.sent_seq:
+                self.held.setdefault(payload["seq"], payload)
+        while self.sent_seq + 1 in self.held:
+            self.sent_seq += 1
+            await self._send(self.held.pop(self.sent_seq))
+        if self.held and self.gap_timer is None:
+            self.gap_timer = asyncio.ensure_future(self._fill_later())
+
+    async def _fill_later(self):
+        await asyncio.sleep(GAP_WAIT_SECONDS)
+        await self.channel_layer.send(self.channel_name, {"type": "room.fill"})
+
     async def _replay(self, last_seq: int):
-        for payload in await self._since(last_seq):
-            await self._send(payload)
-            self.sent_seq = max(self.sent_seq, payload["seq"])
-        self.sent_seq = max(self.sent_seq, last_seq)
-        await self._send({"type": "caught_up", "last_seq": await self._head()})
+        """Everything after ``last_seq`` in order (asked again on a resume frame, so sent even if sent before)."""
+        if last_seq > self.sent_seq:
+            self.sent_seq = last_seq
+            self.held = {seq: p for seq, p in self.held.items() if seq > last_seq}
+        after = last_seq
+        while True:
+            page = await roomdb.read(self._since, after)
+            for payload in page:
+                if payload["seq"] <= self.sent_seq:
+                    await self._send(payload)
+            await self._deliver([p for p in page if p["seq"] > self.sent_seq])
+            if len(page) < REPLAY_PAGE:
+                break
+            after = page[-1]["seq"]
+        await self._send({"type": "caught_up", "last_seq": self.sent_seq})
 
-    @database_sync_to_async
-    def _may_view(self, user_id, deal_id) -> bool:
-        from django.contrib.auth.models import User
+    def _access(self, user_id: int, deal_id: int) -> bool:
+        """Reads the user and the deal's parties afresh (both are kept for the frames that follow)."""
+        self.access_at = time.monotonic()
+        self.user = User.objects.filter(pk=user_id, is_active=True).first()
+        self.deal = Deal.objects.filter(pk=deal_id).only("pk", "seller_id", "buyer_id").first()
+        return bool(self.user and self.deal and access.can_view_deal(self.user, self.deal))
 
-        user = User.objects.filter(pk=user_id, is_active=True).first()
-        deal = Deal.objects.filter(pk=deal_id).first()
-        return bool(user and deal and access.can_view_deal(user, deal))
-
-    @database_sync_to_async
     def _since(self, last_seq: int) -> list[dict]:
-        return [message_payload(m) for m in selectors.messages_since(Deal(pk=self.deal_id), last_seq)]
-
-    @database_sync_to_async
-    def _head(self) -> int:
-        return (Deal.objects.filter(pk=self.deal_id).values_list("next_seq", flat=True).first() or 1) - 1
-
-    @database_sync_to_async
-    def _chat(self, body: str, client_id: str):
-        from django.contrib.auth.models import User
-
-        deal = Deal.objects.get(pk=self.deal_id)
-        return parties.chat_post(deal=deal, by=User.objects.get(pk=self.user_id), body=body, client_id=client_id)
+        return [message_payload(m) for m in selectors.messages_since(Deal(pk=self.deal_id), last_seq, limit=REPLAY_PAGE)]
 
     async def _send(self, payload: dict):
         await self.send(text_data=json.dumps(payload, ensure_ascii=False, default=str))

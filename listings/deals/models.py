@@ -155,6 +155,16 @@ class Deal(models.Model):
         return first.title if first else f"#{self.pk}"
 
     @property
+    def is_negotiating(self) -> bool:
+        """Offers may be made (``offers.offer_make`` requires it)."""
+        return self.status == DealStatus.NEGOTIATING
+
+    @property
+    def is_in_ip_review(self) -> bool:
+        """The IP review is open: the generated contract may be confirmed (``contract.contract_confirm``)."""
+        return self.status == DealStatus.IP_REVIEW
+
+    @property
     def is_excluding(self) -> bool:
         """An assignment, exclusive or sole licence: only one such deal on a listing reaches agreed terms."""
         return self.deal_type == DealKind.ASSIGNMENT or self.licence_kind in (LicenceKind.EXCLUSIVE, LicenceKind.SOLE)
@@ -213,6 +223,11 @@ class DealBroker(models.Model):
         verbose_name = _("交易经纪人")
         verbose_name_plural = _("交易经纪人")
 
+    @property
+    def is_requested(self) -> bool:
+        """Asked of the operators, who assign a broker organisation."""
+        return self.status == BrokerStatus.REQUESTED
+
 
 class OfferStatus(models.TextChoices):
     OPEN = "open", _("待答复")
@@ -270,6 +285,11 @@ class DealOffer(models.Model):
     @property
     def price(self) -> Money:
         return Money(int(self.price_amount), self.currency)
+
+    @property
+    def is_open(self) -> bool:
+        """Still awaiting an answer: it may be accepted, rejected or withdrawn."""
+        return self.status == OfferStatus.OPEN
 
     def terms(self) -> dict:
         """The comparable terms (dates as ISO text) — the basis of the counter-offer diff and the contract."""

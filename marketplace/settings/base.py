@@ -195,10 +195,24 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        # redis-py's pool refuses a connection beyond max_connections (100 by default) instead of waiting: every
+        # socket sending to a group at once holds one, so a busy web process needs more than that.
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "max_connections": env.int("CHANNEL_REDIS_MAX_CONNECTIONS", default=1000)}]},
+        },
+        # The deal room (listings/deals/services/room.py: ROOM_LAYER): Redis pub/sub, one PUBLISH per room message
+        # and one read per web process, fanned out to the process's sockets there. The default layer's per-socket
+        # queues cost four Redis round trips per socket and message, one at a time per process, which capped the
+        # room's deliveries (docs/benchmarks.md, "Deal room"). Pub/sub delivers at most once; the room makes up
+        # what a socket missed from its record (gap-free seq, gaps filled from the database).
+        "deals": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}},
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Threads for the deal room's database calls per web process (listings/deals/roomdb.py): each may hold a
+# connection while it works, so workers × threads stays well below the database's connection limit.
+DEAL_ROOM_DB_THREADS = env.int("DEAL_ROOM_DB_THREADS", default=4)
 
 # The cache framework: Redis when REDIS_URL is set (shared by every web and worker process); otherwise a file
 # cache under var/, so the Celery worker's invalidations reach the web process (see marketplace/pagecache.py).

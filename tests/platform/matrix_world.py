@@ -18,9 +18,9 @@ from django.utils import timezone
 from listings.deals.services import lifecycle, offers, parties
 from listings.matching.models import DemandMatch
 from listings.matching.services import saved_search_create
-from marketplace.api_tokens import api_token_create
 from listings.trading.models import AttachmentKind, DealType
 from listings.trading.services import attachments, editing
+from marketplace.api_tokens import api_token_create
 from marketplace.kernel.money import Money
 from marketplace.models import Membership, Notification
 from tests.factories import (

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 
 from listings.catalogue.models import LicenceKind
 from listings.deals import access
-from listings.deals.models import ContractConfirmation, Deal, DealKind, DealStatus, ReviewState, Side
+from listings.deals.models import ContractConfirmation, Deal, DealKind, ReviewState, Side
 from listings.deals.services.room import room_event
 from marketplace.kernel.errors import NotPermitted
 from marketplace.kernel.money import Money
@@ -131,7 +131,7 @@ def contract_confirm(*, deal: Deal, by: User, text_sha256: str) -> ContractConfi
     side = access.party_side(by, locked)
     if side is None:
         raise NotPermitted("合同由交易双方本机构人员确认 / the parties' own members confirm the contract")
-    if locked.status != DealStatus.IP_REVIEW:
+    if not locked.is_in_ip_review:
         raise IllegalTransition("deal", "contract_confirm", locked.status)
     review = current_review(locked)
     if review is None or review.state != ReviewState.CLEARED:

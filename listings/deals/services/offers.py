@@ -20,7 +20,6 @@ from listings.deals.models import (
     Deal,
     DealKind,
     DealOffer,
-    DealStatus,
     MessageKind,
     OfferStatus,
 )
@@ -159,7 +158,7 @@ def offer_make(*, deal: Deal, by: User, terms: dict, answers: DealOffer | None =
     side = access.acting_side(by, locked)
     if side is None:
         raise NotPermitted("只有交易双方及其经纪人可以报价 / only the parties and their brokers make offers")
-    if locked.status != DealStatus.NEGOTIATING:
+    if not locked.is_negotiating:
         raise IllegalTransition("deal", "offer", locked.status)
     now = timezone.now()
     rules = Rules()
@@ -235,7 +234,7 @@ def _offer_accept(*, offer: DealOffer, by: User) -> DealOffer:
     if offer.status == OfferStatus.OPEN and offer.expires_at <= now:
         raise _Expired(offer.pk, offer.version)
     _require_open(offer, now)
-    if locked.status != DealStatus.NEGOTIATING:
+    if not locked.is_negotiating:
         raise IllegalTransition("deal", "offer_accept", locked.status)
     rules = Rules()
     has_broker = locked.brokers.filter(status=BrokerStatus.ACCEPTED).exists()

@@ -4,7 +4,9 @@ from __future__ import annotations
 import logging
 
 from asgiref.sync import async_to_sync
+from channels import DEFAULT_CHANNEL_LAYER
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 
@@ -13,10 +15,20 @@ from listings.deals.models import Deal, DealMessage, MessageKind
 logger = logging.getLogger(__name__)
 
 MAX_CHAT = 4000
+ROOM_LAYER = "deals"  # its own channel layer when configured (Redis pub/sub, settings), else the default one
+
+
+def room_layer_alias() -> str:
+    return ROOM_LAYER if ROOM_LAYER in settings.CHANNEL_LAYERS else DEFAULT_CHANNEL_LAYER
 
 
 def room_group(deal_id: int) -> str:
     return f"deal-{deal_id}"
+
+
+def user_group(user_id: int) -> str:
+    """Every room socket of one user joins this group: a change of that user's memberships reaches them all."""
+    return f"deal-user-{user_id}"
 
 
 def message_payload(message: DealMessage) -> dict:
@@ -35,7 +47,7 @@ def message_payload(message: DealMessage) -> dict:
 
 def broadcast(deal_id: int, event: dict) -> None:
     """Send one event to every open socket of the room (errors are logged: the row is the record)."""
-    layer = get_channel_layer()
+    layer = get_channel_layer(room_layer_alias())
     if layer is None:
         return
     try:
@@ -46,22 +58,37 @@ def broadcast(deal_id: int, event: dict) -> None:
 
 @transaction.atomic
 def room_record(
-    *, deal: Deal, kind: str, author: User | None, body: str = "", payload: dict | None = None, client_id: str = ""
+    *, deal: Deal, kind: str, author: User | None, body: str = "", payload: dict | None = None, client_id: str = "",
+    live: bool = True,
 ) -> DealMessage:
     """Append one message under the deal's row lock (gap-free ``seq``); a repeated ``client_id`` of the same
-    author returns the message already stored instead of a duplicate."""
+    author returns the message already stored instead of a duplicate.
+
+    ``live=False`` leaves the broadcast to the caller, which must send ``message_payload`` to the room after the
+    commit: the socket consumer does so on its own event loop instead of holding a database thread on Redis."""
     locked = Deal.objects.select_for_update().only("pk", "next_seq").get(pk=deal.pk)
+    return room_append(locked=locked, kind=kind, author=author, body=body, payload=payload, client_id=client_id,
+                       live=live)
+
+
+def room_append(
+    *, locked: Deal, kind: str, author: User | None, body: str = "", payload: dict | None = None, client_id: str = "",
+    live: bool = True,
+) -> DealMessage:
+    """``room_record`` for a caller already inside a transaction holding the deal's row lock (``locked``)."""
     if client_id and author is not None:
-        existing = DealMessage.objects.filter(deal=locked, author=author, client_id=client_id).first()
+        existing = DealMessage.objects.filter(deal=locked, author=author, client_id=client_id).select_related("author").first()
         if existing is not None:
             return existing
     seq = locked.next_seq
     Deal.objects.filter(pk=locked.pk).update(next_seq=seq + 1)
+    locked.next_seq = seq + 1  # the next append under the same lock
     message = DealMessage.objects.create(
         deal_id=locked.pk, seq=seq, kind=kind, author=author, body=body, payload=payload or {}, client_id=client_id
     )
-    event = message_payload(message)
-    transaction.on_commit(lambda: broadcast(locked.pk, event))
+    if live:
+        event = message_payload(message)
+        transaction.on_commit(lambda: broadcast(locked.pk, event))
     return message
 
 

@@ -104,6 +104,9 @@ class Command(BaseCommand):
                 workers=None if reload else workers,
                 log_level=os.environ.get("UVICORN_LOG_LEVEL", "info"),
                 lifespan="off",
+                # the sockets carry small JSON frames: compressing each costs more CPU than the bytes it saves
+                # (the deal-room benchmark, docs/benchmarks.md)
+                ws_per_message_deflate=False,
             )
         finally:
             if worker is not None:

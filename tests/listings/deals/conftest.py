@@ -52,3 +52,13 @@ def agreed(started, holder, demander):
     offers.offer_accept(offer=offer, by=demander)
     started.refresh_from_db()
     return started
+
+
+@pytest.fixture(autouse=True)
+def _room_connections_closed():
+    """The room's database threads keep their connections (listings/deals/roomdb.py): closed after each test,
+    before the test database may be flushed or dropped."""
+    yield
+    from listings.deals import roomdb
+
+    roomdb.close_connections()

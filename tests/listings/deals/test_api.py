@@ -48,14 +48,14 @@ def test_enquiry_opens_a_deal_only_for_your_own_buyer_organisation(listing, dema
     assert response.status_code == 201 and response.json()["status"] == DealStatus.ENQUIRY
     deal_id = response.json()["id"]
     # only the side that did not open accepts
-    assert _client(demander).post(f"/api/deals/{deal_id}/actions/accept/").status_code == 403
-    assert _client(outsider).post(f"/api/deals/{deal_id}/actions/accept/").status_code == 404
-    assert _client(holder).post(f"/api/deals/{deal_id}/actions/accept/").json()["status"] == DealStatus.NEGOTIATING
+    assert _client(demander).post(f"/api/deals/{deal_id}/accept/").status_code == 403
+    assert _client(outsider).post(f"/api/deals/{deal_id}/accept/").status_code == 404
+    assert _client(holder).post(f"/api/deals/{deal_id}/accept/").json()["status"] == DealStatus.NEGOTIATING
 
 
 def test_decline_by_the_receiver(listing, demander, demand_org, holder):
     deal = lifecycle.deal_open_from_listing(listing=listing, by=demander, buyer=demand_org, deal_type="assignment")
-    response = _client(holder).post(f"/api/deals/{deal.pk}/actions/decline/", {"reason": "价格差距过大"}, format="json")
+    response = _client(holder).post(f"/api/deals/{deal.pk}/decline/", {"reason": "价格差距过大"}, format="json")
     assert response.status_code == 200 and response.json()["status"] == DealStatus.DECLINED
 
 
@@ -73,7 +73,7 @@ def test_from_match_needs_a_holder_of_the_organisation(db, listing, patent, hold
     assert response.status_code == 201, response.json()
     deal = Deal.objects.get(pk=response.json()["id"])
     assert deal.match_id == match.pk and deal.seller_id == holder_org.pk
-    assert _client(demander).post(f"/api/deals/{deal.pk}/actions/accept/").json()["status"] == DealStatus.NEGOTIATING
+    assert _client(demander).post(f"/api/deals/{deal.pk}/accept/").json()["status"] == DealStatus.NEGOTIATING
 
 
 def test_offer_counter_with_diff_accept_and_permissions(started, holder, demander, outsider):
@@ -203,3 +203,20 @@ def test_mitigation_by_a_party(agreed, demander, operator):
 def test_contract_before_agreement_is_refused_by_name(started, demander):
     response = _client(demander).get(f"/api/deals/{started.pk}/contract/")
     assert response.status_code == 400 and response.json()["rules"][0]["rule"] == "terms_not_agreed"
+
+
+@pytest.mark.django_db
+def test_every_action_has_its_own_path_url_name_and_operation():
+    from django.urls import reverse
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    for name in ("accept", "decline", "cancel", "revise", "dispute", "resolve", "close"):
+        assert reverse(f"deal-{name}", kwargs={"pk": 7}) == f"/api/deals/7/{name}/"
+        assert paths[f"/api/deals/{{id}}/{name}/"]["post"]["operationId"] == f"deals_{name}"
+    for name in ("accept", "reject", "withdraw"):
+        assert reverse(f"deal-offer-{name}", kwargs={"pk": 7, "offer_pk": 3}) == f"/api/deals/7/offers/3/{name}/"
+        assert f"/api/deals/{{id}}/offers/{{offer_pk}}/{name}/" in paths
+    for name in ("mitigate", "proceed", "stop"):
+        assert reverse(f"deal-review-{name}", kwargs={"pk": 7}) == f"/api/deals/7/review/{name}/"
+    assert not [path for path in paths if "/actions/" in path or "{name}" in path]

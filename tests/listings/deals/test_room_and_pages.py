@@ -82,8 +82,11 @@ async def test_reconnect_with_last_seq_gets_what_was_missed_in_order(started, de
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_room_over_real_redis(redis_url, started, demander, holder):
-    layers = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [redis_url]}}}
+@pytest.mark.parametrize("room_layer", ["channels_redis.core.RedisChannelLayer", "channels_redis.pubsub.RedisPubSubChannelLayer"])
+async def test_room_over_real_redis(redis_url, started, demander, holder, room_layer):
+    """The room on its own layer as configured with Redis (pub/sub), and on the default layer alone."""
+    layers = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [redis_url]}},
+              "deals": {"BACKEND": room_layer, "CONFIG": {"hosts": [redis_url]}}}
     with override_settings(CHANNEL_LAYERS=layers):
         a, b = _communicator(demander, started.pk), _communicator(holder, started.pk)
         assert (await a.connect())[0] and (await b.connect())[0]
@@ -132,4 +135,4 @@ def test_api_hides_other_deals_and_resumes_messages(client, started, outsider, d
     client.force_login(demander)
     assert client.post(f"/api/deals/{started.pk}/chat/", {"body": "API 消息"}).json()["seq"] == 3
     assert [m["seq"] for m in client.get(f"/api/deals/{started.pk}/messages/?last_seq=1").json()] == [2, 3]
-    assert client.post(f"/api/deals/{started.pk}/actions/close/").status_code == 409
+    assert client.post(f"/api/deals/{started.pk}/close/").status_code == 409
