@@ -49,8 +49,21 @@ API: dict[str, tuple[int, int, int, int, int]] = {
     "POST /api/escrows/{deal}/request-release/": (403, 404, 404, 404, 404),
     "GET /api/escrows/{deal}/statement/": (403, 404, 404, 404, 404),
     "GET /api/deals/": (403, 200, 200, 200, 200),
+    # one operation per deal action; the world's deal is negotiating, so actions of other states are 409 for a party
+    "POST /api/deals/{id}/accept/": (403, 404, 409, 409, 409),
+    "POST /api/deals/{id}/cancel/": (403, 404, 200, 200, 200),  # norole may: see docs/security.md, 'Known gaps'
+    "POST /api/deals/{id}/close/": (403, 404, 409, 409, 409),
+    "POST /api/deals/{id}/decline/": (403, 404, 409, 409, 409),
+    "POST /api/deals/{id}/dispute/": (403, 404, 409, 409, 409),
+    "POST /api/deals/{id}/resolve/": (403, 404, 409, 409, 409),
+    "POST /api/deals/{id}/revise/": (403, 404, 409, 409, 409),
+    "POST /api/deals/{id}/offers/{offer_pk}/accept/": (403, 404, 200, 200, 403),  # the buyer's offer; norole may (as above)
+    "POST /api/deals/{id}/offers/{offer_pk}/reject/": (403, 404, 200, 200, 403),
+    "POST /api/deals/{id}/offers/{offer_pk}/withdraw/": (403, 404, 403, 403, 403),  # only the side that made it
+    "POST /api/deals/{id}/review/mitigate/": (403, 404, 404, 404, 404),  # the world's deal has no IP review yet
+    "POST /api/deals/{id}/review/proceed/": (403, 404, 404, 404, 404),
+    "POST /api/deals/{id}/review/stop/": (403, 404, 404, 404, 404),
     "GET /api/deals/{id}/": (403, 404, 200, 200, 200),
-    "POST /api/deals/{id}/actions/{name}/": (403, 404, 200, 200, 200),  # cancel; norole may: see docs/security.md, 'Known gaps'
     "GET /api/deals/{id}/brokers/": (403, 404, 200, 200, 200),
     "POST /api/deals/{id}/brokers/": (403, 404, 400, 400, 400),
     "POST /api/deals/{id}/chat/": (403, 404, 400, 400, 400),
@@ -66,9 +79,7 @@ API: dict[str, tuple[int, int, int, int, int]] = {
     "POST /api/deals/{id}/nda/": (403, 404, 400, 400, 400),
     "GET /api/deals/{id}/offers/": (403, 404, 200, 200, 200),
     "POST /api/deals/{id}/offers/": (403, 404, 400, 400, 400),
-    "POST /api/deals/{id}/offers/{offer_pk}/{name}/": (403, 404, 200, 200, 403),  # accept the buyer's offer; norole may (as above)
     "GET /api/deals/{id}/review/": (403, 404, 404, 404, 404),  # no IP review opened on this deal
-    "POST /api/deals/{id}/review/{name}/": (403, 404, 404, 404, 404),
     "POST /api/deals/{id}/review/findings/": (403, 404, 404, 404, 404),
     "POST /api/deals/enquiry/": (403, 400, 400, 400, 400),
     "POST /api/deals/from-match/": (403, 400, 400, 400, 400),
@@ -261,9 +272,6 @@ _BY_ROUTE = [
     (r"^/api/listings/\{id\}/attachments/", {"id": "draft"}),
     (r"^/api/authorisations/", {"id": "attachment"}),
     (r"^/api/deal-brokers/", {"id": "broker"}),
-    (r"^/api/deals/\{id\}/actions/", {"name": "cancel"}),
-    (r"^/api/deals/\{id\}/offers/", {"name": "accept"}),
-    (r"^/api/deals/\{id\}/review/", {"name": "proceed"}),
     (r"review/authorisations/", {"pk": "attachment"}),
     (r"^escrow/deals/<int:deal_pk>/<str:action>/", {"action": "cancel"}),
 ]
