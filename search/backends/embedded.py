@@ -661,16 +661,19 @@ class Backend(SearchBackend):
     def _group_df(self, conn, s: str, groups) -> dict[str, int]:
         """Document frequencies of the groups' tokens (kept per snapshot: the vocabulary counts a term by
         walking its whole posting list)."""
+        return self._df(conn, s, sorted({t for g in groups for t in g.tokens}))
+
+    def _df(self, conn, s: str, tokens) -> dict[str, int]:
+        """Document frequency of each token found in the index (kept per snapshot, see ``_group_df``)."""
         known = self._cache.df
-        tokens = sorted({t for g in groups for t in g.tokens})
-        missing = [t for t in tokens if t not in known]
+        missing = [t for t in dict.fromkeys(tokens) if t not in known]
         for chunk in _batches(missing, 400):
             marks = ",".join("?" * len(chunk))
             found = dict(conn.execute(f"SELECT term, doc FROM vocab_{s} WHERE term IN ({marks})", chunk).fetchall())
             if len(known) > 100_000:
                 known.clear()
             known.update((t, found.get(t, 0)) for t in chunk)
-        return {t: known[t] for t in tokens if known[t]}
+        return {t: n for t in tokens if (n := known.get(t, 0))}
 
     @staticmethod
     def _estimate(group, df: dict[str, int]) -> int:
@@ -1027,13 +1030,7 @@ class Backend(SearchBackend):
                 return []
             n_docs = max(1, len(cache.docvals))
             candidates = list(tf)[:400]
-            df: dict[str, int] = {}
-            for chunk in _batches(candidates, 400):
-                df.update(
-                    conn.execute(
-                        f"SELECT term, doc FROM vocab_{s} WHERE term IN ({','.join('?' * len(chunk))})", chunk
-                    ).fetchall()
-                )
+            df = self._df(conn, s, candidates)
             scored = [
                 (tf[t] * math.log(1 + n_docs / df[t]), t)
                 for t in candidates
@@ -1043,14 +1040,23 @@ class Backend(SearchBackend):
             if not terms:
                 return []
             expression = analysis.match_expression(terms, operator="OR")
-            ids, bm25 = self._match_scored(conn, s, expression)
-            matches, _ = self._restrict(cache, self._columns(cache), ids, bm25, spec)
+            columns = self._columns(cache)
+            ids = self._match_ids(conn, s, expression)
+            matches, _ = self._restrict(cache, columns, ids, None, spec)
             if patent_id is not None:
                 matches = self._without(matches, [patent_id])
-            chosen = top_k(matches.scores, matches.ids, limit)
-            best = matches.ids[chosen].tolist()
-            scores = dict(zip(best, matches.scores[chosen].tolist()))
-            return self._hits(conn, s, best, scores, tuple(terms), highlight=True)
+            if not len(matches):
+                return []
+            ranked = self._best_kept(conn, s, expression, matches, len(ids), limit)
+            if ranked is None:
+                ids, bm25 = self._match_scored(conn, s, expression)
+                matches, _ = self._restrict(cache, columns, ids, bm25, spec)
+                if patent_id is not None:
+                    matches = self._without(matches, [patent_id])
+                chosen = top_k(matches.scores, matches.ids, limit)
+                ranked = list(zip(matches.ids[chosen].tolist(), matches.scores[chosen].tolist()))
+            best = [d for d, _ in ranked]
+            return self._hits(conn, s, best, dict(ranked), tuple(terms), highlight=True)
 
     # the raw floor used by the benchmark: FTS5 MATCH of the same expanded terms and BM25 order, nothing else
     def raw_match(self, text: str, limit: int = 20) -> list[int]:
