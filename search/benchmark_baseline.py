@@ -12,6 +12,7 @@ import functools
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from django.db import connections, transaction
 from django.db.models import Count, Q
@@ -103,6 +104,7 @@ class _InsertSpec:
         self.connection = connection
         self.defaults = {}
         for f in self.fields:
+            value: Any
             if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
                 value = now
             elif f.has_default():

@@ -830,8 +830,8 @@ class Backend(SearchBackend):
             start = (page - 1) * page_size
             page_ids = order[start : start + page_size]
             if matches.scores is not None and page_ids:
-                wanted = np.isin(matches.ids, np.array(page_ids, dtype=np.int64))
-                for d, score in zip(matches.ids[wanted].tolist(), matches.scores[wanted].tolist()):
+                on_page = np.isin(matches.ids, np.array(page_ids, dtype=np.int64))
+                for d, score in zip(matches.ids[on_page].tolist(), matches.scores[on_page].tolist()):
                     scores.setdefault(d, score)
             hits = self._hits(conn, s, page_ids, scores, tokens, highlight=query.highlight)
         return SearchResult(total=total, hits=hits, facets=facets, page=page, page_size=page_size, partial=partial,
@@ -1053,8 +1053,9 @@ class Backend(SearchBackend):
                 matches, _ = self._restrict(cache, columns, ids, bm25, spec)
                 if patent_id is not None:
                     matches = self._without(matches, [patent_id])
-                chosen = top_k(matches.scores, matches.ids, limit)
-                ranked = list(zip(matches.ids[chosen].tolist(), matches.scores[chosen].tolist()))
+                bm25 = matches.scores if matches.scores is not None else np.zeros(len(matches))
+                chosen = top_k(bm25, matches.ids, limit)
+                ranked = list(zip(matches.ids[chosen].tolist(), bm25[chosen].tolist()))
             best = [d for d, _ in ranked]
             return self._hits(conn, s, best, dict(ranked), tuple(terms), highlight=True)
 

@@ -429,7 +429,9 @@ class Command(BaseCommand):
         # the first half with the patent-vector cache emptied before every call (as before it existed), the
         # second half with the cache kept across demands, starting empty (a worker process's life); each
         # demand is matched once, so neither half sees a demand twice
-        samples, sizes, uncached = [], [], []
+        samples: list[float] = []
+        uncached: list[float] = []
+        sizes: list[int] = []
         half = len(queries) // 2
         for i, query in enumerate(tqdm(queries, desc="match()", unit="demand")):
             if i < half and model is not None:
