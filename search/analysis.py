@@ -86,8 +86,12 @@ def index_tokens(text: str) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=100_000)
 def index_text(text: str) -> str:
-    """What FTS5 stores for a field: the tokens separated by spaces (FTS5's own tokenizer just splits)."""
+    """What FTS5 stores for a field: the tokens separated by spaces (FTS5's own tokenizer just splits).
+
+    Kept per process: applicants, abstracts and boilerplate titles recur, and segmenting is most of the cost
+    of an index build."""
     return " ".join(index_tokens(text))
 
 

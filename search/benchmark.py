@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import platform
 import random
 import statistics
@@ -104,6 +105,11 @@ def synthetic_corpus(data_dir: Path, size: int = 100_000) -> Iterator[PatentDocu
     abstracts = read_abstracts(data_dir)
     main_groups = read_main_groups(data_dir)
     zone_rules = read_zone_rules(data_dir)
+    # a code is in a rule's zone when it starts with the rule's prefix: looked up by the code's own prefixes
+    zones_by_prefix: dict[str, list[str]] = defaultdict(list)
+    for prefix, zone in zone_rules:
+        zones_by_prefix[prefix].append(zone)
+    prefix_lengths = sorted({len(prefix) for prefix in zones_by_prefix})
     halves = {r.publication_number: _split_title(r.title) for r in records}
     by_subclass: dict[str, list[RealRecord]] = defaultdict(list)
     for record in records:
@@ -112,8 +118,12 @@ def synthetic_corpus(data_dir: Path, size: int = 100_000) -> Iterator[PatentDocu
         f"{rnd.choice(_CITIES)}{rnd.choice(_APPLICANT_HEADS)}{rnd.choice(_APPLICANT_HEADS)}{rnd.choice(_APPLICANT_TAILS)}"
         for _ in range(4000)
     ]
-    applicant_weights = [1 / (i + 1) ** 0.8 for i in range(len(applicants))]
+    # cumulative weights computed once (``choices`` would redo it per call; the draws are the same)
+    applicant_cum = list(itertools.accumulate(1 / (i + 1) ** 0.8 for i in range(len(applicants))))
     statuses, status_weights = zip(*LEGAL_STATUS_WEIGHTS.items())
+    status_cum = list(itertools.accumulate(status_weights))
+    years = range(2005, 2025)
+    year_cum = list(itertools.accumulate(i + 1 for i in range(20)))
     for n in range(size):
         record = records[n % len(records)]
         if n < len(records):
@@ -129,10 +139,10 @@ def synthetic_corpus(data_dir: Path, size: int = 100_000) -> Iterator[PatentDocu
                 codes.append(group if rnd.random() < 0.5 else group.replace("/00", f"/{rnd.randint(1, 40):02d}"))
             else:
                 codes.append(subclass)
-        zones = sorted({zone for prefix, zone in zone_rules if any(c.startswith(prefix) for c in codes)})
+        zones = sorted({zone for c in codes for n in prefix_lengths for zone in zones_by_prefix.get(c[:n], ())})
         if not zones and rnd.random() < 0.15:
             zones = [f"Z{rnd.randint(1, 8)}"]
-        year = rnd.choices(range(2005, 2025), weights=[i + 1 for i in range(20)])[0]
+        year = rnd.choices(years, cum_weights=year_cum)[0]
         day = dt.date(year, 1, 1) + dt.timedelta(days=rnd.randint(0, 364))
         abstract = rnd.choice(abstracts) if abstracts and record.subclasses[0].startswith("G06") else ""
         number = 100_000_000 + n
@@ -141,11 +151,11 @@ def synthetic_corpus(data_dir: Path, size: int = 100_000) -> Iterator[PatentDocu
             publication_number=f"CN{number}{'U' if record.kind == 'utility_model' else 'A'}",
             title=title,
             abstract=abstract,
-            applicants=tuple(rnd.choices(applicants, weights=applicant_weights, k=1 + (rnd.random() < 0.2))),
+            applicants=tuple(rnd.choices(applicants, cum_weights=applicant_cum, k=1 + (rnd.random() < 0.2))),
             ipc_codes=tuple(dict.fromkeys(codes)),
             zones=tuple(zones),
             industries=tuple(f"IND-{z}" for z in zones),
-            legal_status=rnd.choices(statuses, weights=status_weights)[0],
+            legal_status=rnd.choices(statuses, cum_weights=status_cum)[0],
             kind=record.kind,
             application_date=day,
         )

@@ -2,6 +2,7 @@
 presentation and the API schema (adding a facet is one entry here; see docs/search.md)."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -19,13 +20,19 @@ IPC_FACET_BY_LEVEL = {
 
 def ipc_levels(code: str) -> dict[str, str]:
     """Facet name → value for every level of an IPC code ({} when the code does not parse)."""
+    return dict(_ipc_levels(code))
+
+
+@functools.lru_cache(maxsize=200_000)
+def _ipc_levels(code: str) -> tuple[tuple[str, str], ...]:
+    """Parsed once per code: an index build meets the same codes again and again."""
     from listings.catalogue.identifiers import IdentifierError, parse_ipc
 
     try:
         parsed = parse_ipc(code)
     except IdentifierError:
-        return {}
-    return {IPC_FACET_BY_LEVEL[level]: value for level, value in parsed.levels.items() if value}
+        return ()
+    return tuple((IPC_FACET_BY_LEVEL[level], value) for level, value in parsed.levels.items() if value)
 
 
 def _ipc_values(level: str) -> Callable:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from search import analysis
@@ -162,9 +164,35 @@ def _alternative(term: str) -> tuple[str, ...]:
     return tuple(_precise(term))
 
 
+#: parsed queries kept per process (the same words are searched again and again: pages, facets, matching)
+UNDERSTOOD_CACHE = 4_096
+_understood: OrderedDict[tuple[int, str], tuple[object, Understanding]] = OrderedDict()
+_understood_lock = threading.Lock()
+
+
 def understand(text: str, *, synonyms=None) -> Understanding:
-    """Numbers, an IPC code, stop-words and synonym groups of a query (precise-mode jieba, no sub-words)."""
+    """Numbers, an IPC code, stop-words and synonym groups of a query (precise-mode jieba, no sub-words).
+
+    The result is a frozen value of the text and the table, so it is kept per process (keyed by the table
+    object, which is itself cached per path: a new table version is a new key)."""
     table = synonyms if synonyms is not None else default_table()
+    if len(text) > 1_000:
+        return _understand(text, table)
+    key = (id(table), text)
+    with _understood_lock:
+        found = _understood.get(key)
+        if found is not None and found[0] is table:
+            _understood.move_to_end(key)
+            return found[1]
+    result = _understand(text, table)
+    with _understood_lock:
+        _understood[key] = (table, result)
+        while len(_understood) > UNDERSTOOD_CACHE:
+            _understood.popitem(last=False)
+    return result
+
+
+def _understand(text: str, table) -> Understanding:
     numbers, rest = find_numbers(text)
     ipc, rest = find_ipc(rest)
     canon = canonical(rest)

@@ -189,8 +189,9 @@ def score_patents(
     cosines: list[float] | None = None
     if model is not None and query.text.strip():
         # the title twice and the opening of the abstract: what a patent is about, at a bounded cost
-        vectors = model.embed([query.text] + [f"{c.title} {c.title} {c.abstract[:LSA_ABSTRACT_CHARS]}" for c in ordered])
-        cosines = [float(v) for v in vectors[1:] @ vectors[0]]
+        demand = model.embed([query.text])[0]
+        vectors = model.embed_cached([f"{c.title} {c.title} {c.abstract[:LSA_ABSTRACT_CHARS]}" for c in ordered])
+        cosines = (vectors @ demand).tolist() if len(ordered) else []
     weights = weights_for(query, semantic=cosines is not None)
     results = []
     for i, candidate in enumerate(ordered):

@@ -20,6 +20,7 @@ import math
 import os
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +30,12 @@ from search import analysis
 from search.understanding import QUERY_EN_STOPWORDS, QUERY_STOPWORDS, TermGroup, understand
 
 MODEL_VERSION = 2
+#: LSA vectors of patent texts kept per process and model (160 float32 each: 100,000 texts ≈ 64 MiB)
+VECTOR_CACHE = 100_000
 #: LSA dimensions (capped by the vocabulary size when the corpus is small)
 LSA_COMPONENTS = 160
 _lock = threading.Lock()
+_vectors_lock = threading.Lock()
 
 
 def lsa_terms(text: str) -> list[str]:
@@ -121,6 +125,32 @@ class MatchingModel:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         return vectors / norms
+
+    def embed_cached(self, texts: Sequence[str]):
+        """``embed``, with each text's vector kept in this process for this model (patents' texts recur in
+        every demand's candidate pool; a changed text is a new key, so nothing goes stale). Bounded: the
+        oldest vectors are dropped past ``VECTOR_CACHE`` texts."""
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, self.svd.n_components), dtype=np.float32)
+        with _vectors_lock:
+            cache = self.__dict__.setdefault("_vectors", OrderedDict())
+            found = {t: cache[t] for t in dict.fromkeys(texts) if t in cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            found.update(zip(missing, self.embed(missing)))
+            with _vectors_lock:
+                cache.update((t, found[t]) for t in missing)
+                while len(cache) > VECTOR_CACHE:
+                    cache.popitem(last=False)
+        return np.stack([found[t] for t in texts])
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_vectors", None)  # a process's cache is not part of the model file
+        state.pop("max_idf", None)
+        return state
 
 
 def train(texts: Iterable[str], *, components: int = LSA_COMPONENTS, progress: Callable[[int], None] | None = None,

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import heapq
 import itertools
 import json
 import math
@@ -36,10 +35,13 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from search import analysis
+from search.backends.columns import Columns, FilterSpec, MatchSet, top_k
 from search.facets import REGISTRY, document_facets, filter_pairs, ipc_levels
 from search.interface import (
     FACETS,
@@ -82,6 +84,8 @@ FACET_INDEX = {name: i for i, name in enumerate(FACETS)}
 #: ordered by date instead of BM25 (see ``search``)
 BROAD_SHARE = 0.10
 BROAD_MIN_DOCS = 2_000
+#: the most rows SQLite is asked to rank for a filtered query before every match is scored instead
+BEST_K_LIMIT = 2_000
 
 
 _ipc_levels = ipc_levels  # kept for importers of the old name
@@ -100,59 +104,10 @@ class _FacetCache:
     filter_only: dict[int, tuple[int, ...]] = field(default_factory=dict)  # e.g. IPC subgroups
     dates: dict[int, int] = field(default_factory=dict)  # doc id → date ordinal (0 = unknown)
     years: dict[int, int] = field(default_factory=dict)
-    by_newest: list[int] | None = None  # every doc id, newest first (built on demand)
-    by_oldest: list[int] | None = None
-    all_counts: Counter | None = None
-    csr: _Csr | None = None  # the counted values packed for numpy (built on first count)
-    stale: set[int] = field(default_factory=set)  # docs changed since ``csr`` was packed
-
-
-@dataclass
-class _Csr:
-    """The counted facet values of every document, packed: row r holds ``vals[indptr[r]:indptr[r + 1]]``."""
-
-    row_of: object  # numpy int32 array: doc id → row (-1: none)
-    indptr: object  # numpy int64 array, one more than the rows
-    vals: object  # numpy int32 array of value ids
-    n_values: int
-
-    @classmethod
-    def pack(cls, docvals: dict[int, tuple[int, ...]], n_values: int) -> _Csr:
-        import numpy as np
-
-        n = len(docvals)
-        ids = np.fromiter(docvals.keys(), dtype=np.int64, count=n)
-        lengths = np.fromiter((len(v) for v in docvals.values()), dtype=np.int64, count=n)
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
-        vals = np.fromiter(itertools.chain.from_iterable(docvals.values()), dtype=np.int32, count=int(indptr[-1]))
-        row_of = np.full(int(ids.max()) + 1 if n else 1, -1, dtype=np.int32)
-        row_of[ids] = np.arange(n, dtype=np.int32)
-        return cls(row_of=row_of, indptr=indptr, vals=vals, n_values=n_values)
-
-    def count(self, ids: list[int]) -> dict[int, int]:
-        """value id → how many of ``ids`` hold it (ids not packed are ignored)."""
-        import numpy as np
-
-        if not ids:
-            return {}
-        doc_ids = np.fromiter(ids, dtype=np.int64, count=len(ids))
-        row_of = self.row_of
-        doc_ids = doc_ids[doc_ids < len(row_of)]  # type: ignore[arg-type]
-        rows = row_of[doc_ids]  # type: ignore[index]
-        rows = rows[rows >= 0]
-        indptr = self.indptr
-        starts = indptr[rows]  # type: ignore[index]
-        lengths = indptr[rows + 1] - starts  # type: ignore[index]
-        total = int(lengths.sum())
-        if not total:
-            return {}
-        # the positions of every value of every row, without a loop: each row's start, repeated per value,
-        # plus the running offset inside the row
-        offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total, dtype=np.int64)
-        counts = np.bincount(self.vals[offsets], minlength=self.n_values)  # type: ignore[index]
-        present = np.flatnonzero(counts)
-        return dict(zip(present.tolist(), counts[present].tolist()))
+    columns: Columns | None = None  # the same values packed for numpy (built on first use)
+    stale: set[int] = field(default_factory=set)  # docs changed since ``columns`` was packed
+    facet_array: Any = None  # numpy: value id → index in FACETS, value id → rank in string order
+    df: dict[str, int] = field(default_factory=dict)  # document frequencies read from the vocabulary
 
 
 class Backend(SearchBackend):
@@ -470,10 +425,10 @@ class Backend(SearchBackend):
                     )
                     self._store_rows(rows)
                 cache.seq = max_seq
-                cache.by_newest = cache.by_oldest = None
-                cache.all_counts = None
-                if cache.csr is not None:
+                cache.df = {}
+                if cache.columns is not None:
                     cache.stale.update(changed)
+                    cache.columns.mark_stale(changed)
             return active, self._cache
 
     def _load_values(self, conn: sqlite3.Connection) -> None:
@@ -509,20 +464,6 @@ class Backend(SearchBackend):
         self._store_rows(conn.execute(f"SELECT doc_id, day, vals FROM facet_{active}"))
         cache.seq = max_seq
 
-    @staticmethod
-    def _newest(cache: _FacetCache) -> list[int]:
-        if cache.by_newest is None:
-            dates = cache.dates
-            cache.by_newest = sorted(dates, key=lambda d: (-dates[d], d))
-        return cache.by_newest
-
-    @staticmethod
-    def _oldest(cache: _FacetCache) -> list[int]:
-        if cache.by_oldest is None:
-            dates = cache.dates
-            cache.by_oldest = sorted(dates, key=lambda d: (not dates[d], dates[d], d))
-        return cache.by_oldest
-
     # ------------------------------------------------------------------------------------------------
     # reading
     # ------------------------------------------------------------------------------------------------
@@ -534,22 +475,39 @@ class Backend(SearchBackend):
             s = self._state(conn)[0]
             return conn.execute(f"SELECT count(*) FROM docs_{s}").fetchone()[0]
 
-    def _filter_predicate(self, cache: _FacetCache, filters: SearchFilters):
-        """A function doc id → bool for the filters, or None when a filter value is unknown (no hits)."""
-        required: list[int] = []
+    @staticmethod
+    def _filter_spec(cache: _FacetCache, filters: SearchFilters) -> FilterSpec | None:
+        """The filters in value ids, or None when a filter value is unknown (no hits)."""
         pairs = filter_pairs(filters)
         if pairs is None:
             return None
+        required: list[int] = []
         required_extra: list[int] = []
         for pair in pairs:
             vid = cache.ids.get(pair)
             if vid is None:
                 return None
             (required if cache.facet_of[vid] >= 0 else required_extra).append(vid)
-        year_from, year_to = filters.year_from, filters.year_to
-        ids = frozenset(filters.ids) if filters.ids is not None else None
+        return FilterSpec(
+            required=tuple(required),
+            required_extra=tuple(required_extra),
+            year_from=filters.year_from,
+            year_to=filters.year_to,
+            ids=frozenset(filters.ids) if filters.ids is not None else None,
+        )
+
+    def _filter_predicate(self, cache: _FacetCache, filters: SearchFilters):
+        """A function doc id → bool for the filters, or None when a filter value is unknown (no hits)."""
+        spec = self._filter_spec(cache, filters)
+        return None if spec is None else self._predicate(cache, spec)
+
+    @staticmethod
+    def _predicate(cache: _FacetCache, spec: FilterSpec):
+        """The Python form of ``spec``, for the few documents not in the packed columns."""
+        required, required_extra = spec.required, spec.required_extra
+        year_from, year_to, ids = spec.year_from, spec.year_to, spec.ids
         docvals, filter_only, years = cache.docvals, cache.filter_only, cache.years
-        if not required and not required_extra and year_from is None and year_to is None and ids is None:
+        if spec.empty:
             return docvals.__contains__
 
         def keep(d: int) -> bool:
@@ -572,13 +530,150 @@ class Backend(SearchBackend):
 
         return keep
 
+    # -- match sets: numpy over the packed columns, Python for documents changed since packing ------------
+    @staticmethod
+    def _columns(cache: _FacetCache) -> Columns:
+        """The packed columns, repacked once the documents changed since packing are 5 % of the corpus."""
+        columns = cache.columns
+        if columns is None or len(cache.stale) > max(1_000, len(cache.docvals) // 20):
+            columns = Columns(cache.docvals, cache.filter_only, cache.dates, cache.years, len(cache.values))
+            cache.columns, cache.stale = columns, set()
+        return columns
+
+    def _restrict(self, cache: _FacetCache, columns: Columns, ids: np.ndarray, scores: np.ndarray | None,
+                  spec: FilterSpec) -> tuple[MatchSet, np.ndarray]:
+        """The FTS5 rowids that are indexed documents passing the filters, and their positions in ``ids``."""
+        rows = columns.rows_of(ids)
+        packed = rows >= 0
+        keep = packed.copy()
+        mask = columns.mask(spec)
+        if mask is not None:
+            keep[packed] = mask[rows[packed]]
+        loose = np.flatnonzero(~packed)
+        if len(loose):
+            predicate = self._predicate(cache, spec)
+            extra = [p for p, d in zip(loose.tolist(), ids[loose].tolist()) if predicate(d)]
+            keep[extra] = True
+        pos = np.flatnonzero(keep)
+        return MatchSet(ids=ids[pos], rows=rows[pos], scores=None if scores is None else scores[pos]), pos
+
+    @staticmethod
+    def _everything(cache: _FacetCache, columns: Columns, spec: FilterSpec) -> MatchSet:
+        """Every indexed document passing the filters (browsing without words)."""
+        live = columns.live_rows()
+        mask = columns.mask(spec)
+        rows = live if mask is None else live[mask[live]]
+        predicate = Backend._predicate(cache, spec)
+        loose = sorted(d for d in cache.stale if predicate(d))
+        return MatchSet(
+            ids=np.concatenate([columns.doc_ids[rows], np.array(loose, dtype=np.int64)]),
+            rows=np.concatenate([rows.astype(np.int64), np.full(len(loose), -1, dtype=np.int64)]),
+        )
+
+    @staticmethod
+    def _without(matches: MatchSet, ids: list[int]) -> MatchSet:
+        keep = ~np.isin(matches.ids, np.array(ids, dtype=np.int64))
+        return MatchSet(matches.ids[keep], matches.rows[keep], None if matches.scores is None else matches.scores[keep])
+
+    @staticmethod
+    def _order(cache: _FacetCache, columns: Columns, matches: MatchSet, *, sort: str, upto: int) -> list[int]:
+        """The first ``upto`` ids: by BM25 when scored and sorted by relevance, else by date (undated last),
+        ties by id."""
+        if matches.scores is not None and sort == "relevance":
+            primary = matches.scores
+        else:
+            day = np.zeros(len(matches), dtype=np.int64)
+            packed = matches.rows >= 0
+            day[packed] = columns.day[matches.rows[packed]]
+            loose = np.flatnonzero(~packed)
+            if len(loose):
+                day[loose] = [cache.dates.get(d, 0) for d in matches.ids[loose].tolist()]
+            primary = np.where(day == 0, np.iinfo(np.int64).max, day) if sort == "oldest" else -day
+        return matches.ids[top_k(primary, matches.ids, upto)].tolist()
+
+    @staticmethod
+    def _counts(cache: _FacetCache, columns: Columns, matches: MatchSet, *, everything: bool = False) -> np.ndarray:
+        """value id → how many of the matches hold it (an array over every value id)."""
+        packed = matches.rows >= 0
+        counted = columns.count_all() if everything else columns.count(matches.rows[packed])
+        counts = np.zeros(len(cache.values), dtype=np.int64)
+        counts[: len(counted)] += counted
+        loose = matches.ids[~packed]
+        if len(loose):
+            docvals = cache.docvals
+            extra = list(itertools.chain.from_iterable(docvals.get(d, ()) for d in loose.tolist()))
+            if extra:
+                counts += np.bincount(np.array(extra, dtype=np.int64), minlength=len(counts))[: len(counts)]
+        return counts
+
+    @staticmethod
+    def _fetch_ids(conn, sql: str, params: tuple) -> np.ndarray:
+        """One column of integers as one string from SQLite, parsed by numpy (no Python object per row)."""
+        (text,) = conn.execute(sql, params).fetchone()
+        if not text:
+            return np.zeros(0, dtype=np.int64)
+        return np.fromstring(text, dtype=np.int64, sep=",")
+
+    def _match_ids(self, conn, s: str, expression: str) -> np.ndarray:
+        return self._fetch_ids(conn, f"SELECT group_concat(rowid) FROM fts_{s} WHERE fts_{s} MATCH ?", (expression,))
+
+    @staticmethod
+    def _match_scored(conn, s: str, expression: str) -> tuple[np.ndarray, np.ndarray]:
+        """Every matching rowid and its BM25 score (FTS5's order, ascending rowid), as two numpy arrays.
+
+        (The LIMIT keeps SQLite from flattening the subquery: bm25() may not run inside an aggregate.)"""
+        ids_text, scores_text = conn.execute(
+            f"SELECT group_concat(r), group_concat(b) FROM (SELECT rowid AS r, "
+            f"bm25(fts_{s}, {', '.join(map(str, WEIGHTS))}) AS b FROM fts_{s} WHERE fts_{s} MATCH ? LIMIT -1)",
+            (expression,),
+        ).fetchone()
+        if not ids_text:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        return np.fromstring(ids_text, dtype=np.int64, sep=","), np.fromstring(scores_text, dtype=np.float64, sep=",")
+
+    def _best_kept(self, conn, s: str, expression: str, matches: MatchSet, n_all: int,
+                   wanted: int) -> list[tuple[int, float]] | None:
+        """The ``wanted`` best matches by BM25 when SQLite can rank them: the best k of every match, k sized
+        by the share the filters keep, then the kept ones in that order. Exact: a kept match outside the best
+        k ranks below every one inside. None when k would be large or too few were kept (the caller then
+        scores every match)."""
+        if len(matches) >= n_all:
+            return self._best_scored(conn, s, expression, wanted)
+        k = min(n_all, int(wanted * n_all / len(matches) * 1.5) + 20)
+        if k > BEST_K_LIMIT:
+            return None
+        best = self._best_scored(conn, s, expression, k)
+        held = np.isin(np.array([d for d, _ in best], dtype=np.int64), matches.ids).tolist()
+        best = [row for row, ok in zip(best, held) if ok]
+        if len(best) < wanted and k < n_all:
+            return None
+        return best[:wanted]
+
+    @staticmethod
+    def _best_scored(conn, s: str, expression: str, limit: int) -> list[tuple[int, float]]:
+        """The ``limit`` best (rowid, BM25) by score then rowid: SQLite ranks inside its own loop."""
+        bm25 = f"bm25(fts_{s}, {', '.join(map(str, WEIGHTS))})"
+        return conn.execute(
+            f"SELECT rowid, {bm25} FROM fts_{s} WHERE fts_{s} MATCH ? ORDER BY {bm25}, rowid LIMIT ?",
+            (expression, limit),
+        ).fetchall()
+
     def _group_df(self, conn, s: str, groups) -> dict[str, int]:
-        tokens = sorted({t for g in groups for t in g.tokens})
-        df: dict[str, int] = {}
-        for chunk in _batches(tokens, 400):
+        """Document frequencies of the groups' tokens (kept per snapshot: the vocabulary counts a term by
+        walking its whole posting list)."""
+        return self._df(conn, s, sorted({t for g in groups for t in g.tokens}))
+
+    def _df(self, conn, s: str, tokens) -> dict[str, int]:
+        """Document frequency of each token found in the index (kept per snapshot, see ``_group_df``)."""
+        known = self._cache.df
+        missing = [t for t in dict.fromkeys(tokens) if t not in known]
+        for chunk in _batches(missing, 400):
             marks = ",".join("?" * len(chunk))
-            df.update(conn.execute(f"SELECT term, doc FROM vocab_{s} WHERE term IN ({marks})", chunk).fetchall())
-        return df
+            found = dict(conn.execute(f"SELECT term, doc FROM vocab_{s} WHERE term IN ({marks})", chunk).fetchall())
+            if len(known) > 100_000:
+                known.clear()
+            known.update((t, found.get(t, 0)) for t in chunk)
+        return {t: n for t in tokens if (n := known.get(t, 0))}
 
     @staticmethod
     def _estimate(group, df: dict[str, int]) -> int:
@@ -621,25 +716,24 @@ class Backend(SearchBackend):
         rows = conn.execute(f"SELECT DISTINCT doc_id FROM numbers_{s} WHERE key IN ({marks})", list(keys))
         return sorted(r[0] for r in rows)
 
-    def _partial(self, conn, s: str, groups, min_cov: int, keep) -> tuple[list[tuple[int, float]], set[int]]:
-        """Documents holding at least ``min_cov`` of the groups, as (id, key) ordered by coverage then summed
-        BM25, and the ids holding every group."""
-        coverage: Counter = Counter()
-        score: dict[int, float] = {}
+    def _partial(self, conn, s: str, groups, min_cov: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Documents holding at least ``min_cov`` of the groups: their ids, their key (coverage first, then
+        summed BM25; lower is better) and whether they hold every group."""
+        id_parts, score_parts = [], []
         for group in groups:
             expression = self._group_expression(group)
-            if not expression:
-                continue
-            for d, sc in conn.execute(
-                f"SELECT rowid, bm25(fts_{s}, {', '.join(map(str, WEIGHTS))}) FROM fts_{s} WHERE fts_{s} MATCH ?",
-                (expression,),
-            ):
-                coverage[d] += 1
-                score[d] = score.get(d, 0.0) + sc
-        n = len(groups)
-        rows = [(d, score[d] - 1_000.0 * c) for d, c in coverage.items() if c >= min_cov and keep(d)]
-        full = {d for d, c in coverage.items() if c == n}
-        return rows, full
+            if expression:
+                ids, scores = self._match_scored(conn, s, expression)
+                id_parts.append(ids)
+                score_parts.append(scores)
+        if not id_parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, np.zeros(0, dtype=np.float64), np.zeros(0, dtype=bool)
+        unique, inverse = np.unique(np.concatenate(id_parts), return_inverse=True)
+        coverage = np.bincount(inverse, minlength=len(unique))
+        summed = np.bincount(inverse, weights=np.concatenate(score_parts), minlength=len(unique))
+        chosen = coverage >= min_cov
+        return unique[chosen], summed[chosen] - 1_000.0 * coverage[chosen], coverage[chosen] == len(groups)
 
     def search(self, query: SearchQuery) -> SearchResult:
         page_size = max(1, min(int(query.page_size), MAX_PAGE_SIZE))
@@ -656,142 +750,130 @@ class Backend(SearchBackend):
 
         with self._read() as conn:
             s, cache = self._refresh(conn)
-            keep = self._filter_predicate(cache, filters)
-            if keep is None:
+            spec = self._filter_spec(cache, filters)
+            if spec is None:
                 return empty()
-            scores: dict[int, float] = {}
-            tokens: tuple[str, ...] = ()
-            filtered = filters != SearchFilters()
-            upto = page * page_size
-            partial = False
-            by_number: list[int] = []
             if u is not None and not u.groups and not u.numbers and not ipc_from_query:
                 return empty()
+            columns = self._columns(cache)
+            none = np.zeros(0, dtype=np.int64)
+            matches = MatchSet(none, none)
+            scores: dict[int, float] = {}
+            tokens: tuple[str, ...] = ()
+            upto = page * page_size
+            partial = False
+            everything = False
+            order: list[int] | None = None
+            by_number: list[int] = []
             if u is not None and u.numbers:
+                keep = self._predicate(cache, spec)
                 by_number = [d for d in self._number_matches(conn, s, u.numbers) if keep(d)]
             if u is not None and u.groups:
                 groups, rarest = self._terms(conn, s, u.groups, len(cache.docvals))
                 tokens = tuple(dict.fromkeys(t for g in groups for t in g.tokens))
                 expression = self._expression(groups)
                 broad = rarest > max(BROAD_MIN_DOCS, BROAD_SHARE * len(cache.docvals))
+                informative = informative_groups(dataclasses.replace(u, groups=groups))
                 if broad:
                     # Boilerplate alone (一种, 方法…) matches a large share of the corpus and BM25 carries no
                     # information there: count and facet exactly, order newest first, skip scoring.
-                    rows = conn.execute(f"SELECT rowid FROM fts_{s} WHERE fts_{s} MATCH ?", (expression,)).fetchall()
-                    matches = [d for (d,) in rows if keep(d)]
-                    order = self._date_page(cache, matches, newest=query.sort != "oldest", upto=upto)
+                    matches, _ = self._restrict(cache, columns, self._match_ids(conn, s, expression), None, spec)
                 else:
-                    rows = conn.execute(
-                        f"SELECT rowid, bm25(fts_{s}, {', '.join(map(str, WEIGHTS))}) FROM fts_{s} "
-                        f"WHERE fts_{s} MATCH ?",
-                        (expression,),
-                    ).fetchall()
-                    informative = informative_groups(dataclasses.replace(u, groups=groups))
-                    if len(rows) < PARTIAL_BELOW and len(informative) >= 2 and not u.only_stopwords:
+                    # every matching rowid as one string parsed by numpy; the filters are boolean masks
+                    ids = self._match_ids(conn, s, expression)
+                    matches, _ = self._restrict(cache, columns, ids, None, spec)
+                    if len(ids) < PARTIAL_BELOW and len(informative) >= 2 and not u.only_stopwords:
                         # Few documents hold every word (filters aside, so facet counts stay filter totals):
                         # show those holding at least half of the informative words, full matches first.
                         min_cov = max(1, math.ceil(len(informative) / 2))
-                        rows, full = self._partial(conn, s, informative, min_cov, keep)
-                        partial = any(d not in full for d, _ in rows)
-                    elif not filtered:
-                        rows = [r for r in rows if r[0] in cache.docvals]
-                    else:
-                        rows = [r for r in rows if keep(r[0])]
-                    matches = [r[0] for r in rows]
-                    scores = dict(rows)
-                    if query.sort == "relevance":
-                        # FTS5 returns rowids in ascending order, so ties stay in id order
-                        order = [r[0] for r in heapq.nsmallest(upto, rows, key=itemgetter(1, 0))]
-                    else:
-                        order = self._date_page(cache, matches, newest=query.sort != "oldest", upto=upto)
+                        ids, key, full = self._partial(conn, s, informative, min_cov)
+                        matches, pos = self._restrict(cache, columns, ids, key, spec)
+                        partial = bool(len(pos)) and not bool(full[pos].all())
+                    elif query.sort == "relevance" and len(matches):
+                        wanted = upto + len(by_number)
+                        best = self._best_kept(conn, s, expression, matches, len(ids), wanted)
+                        if best is not None:
+                            scores = dict(best)
+                            order = [d for d, _ in best]
+                    if order is None and matches.scores is None and len(matches):
+                        ids, bm25 = self._match_scored(conn, s, expression)
+                        matches, _ = self._restrict(cache, columns, ids, bm25, spec)
             elif u is not None and not by_number:
                 # only an IPC code was typed: browse that field
-                by_date = self._oldest(cache) if query.sort == "oldest" else self._newest(cache)
-                order = matches = [d for d in by_date if keep(d)]
-            elif u is not None:
-                order = matches = []
-            else:
-                by_date = self._oldest(cache) if query.sort == "oldest" else self._newest(cache)
-                order = [d for d in by_date if keep(d)] if filtered else by_date
-                matches = order
+                matches = self._everything(cache, columns, spec)
+            elif u is None:
+                matches = self._everything(cache, columns, spec)
+                everything = spec.empty
             if by_number:
                 # a patent named by its number comes first, then whatever the rest of the query finds
-                found = set(by_number)
-                order = by_number + [d for d in order if d not in found]
-                matches = by_number + [d for d in matches if d not in found]
+                if matches.scores is not None:
+                    held = np.isin(matches.ids, np.array(by_number, dtype=np.int64))
+                    scores.update(zip(matches.ids[held].tolist(), matches.scores[held].tolist()))
                 for d in by_number:
                     scores.setdefault(d, -1e6)
-            total = len(matches)
+                matches = self._without(matches, by_number)
+                everything = False
+                if order is not None:
+                    found = set(by_number)
+                    order = [d for d in order if d not in found]
+            if order is None:
+                order = self._order(cache, columns, matches, sort=query.sort, upto=upto)
+            order = by_number + order
+            total = len(matches) + len(by_number)
             facets = {}
             if query.facets:
-                if u is None and len(matches) == len(cache.docvals):
-                    if cache.all_counts is None:
-                        cache.all_counts = self._count(cache, matches)
-                    facets = self._facet_lists(cache, cache.all_counts)
-                else:
-                    facets = self._facet_lists(cache, self._count(cache, matches))
+                counts = self._counts(cache, columns, matches, everything=everything)
+                for d in by_number:
+                    for vid in cache.docvals.get(d, ()):
+                        counts[vid] += 1
+                facets = self._facet_lists(cache, counts)
             start = (page - 1) * page_size
             page_ids = order[start : start + page_size]
+            if matches.scores is not None and page_ids:
+                on_page = np.isin(matches.ids, np.array(page_ids, dtype=np.int64))
+                for d, score in zip(matches.ids[on_page].tolist(), matches.scores[on_page].tolist()):
+                    scores.setdefault(d, score)
             hits = self._hits(conn, s, page_ids, scores, tokens, highlight=query.highlight)
         return SearchResult(total=total, hits=hits, facets=facets, page=page, page_size=page_size, partial=partial,
                             words=words, dropped_words=dropped_words, ipc_from_query=ipc_from_query,
                             numbers_found=tuple(by_number))
-
-    def _date_page(self, cache: _FacetCache, ids: list[int], *, newest: bool, upto: int) -> list[int]:
-        """The first ``upto`` of ``ids`` by date (undated last), ties by id; walks the process's date order
-        when ``ids`` is a large share of the corpus, so it can stop early."""
-        order = self._newest(cache) if newest else self._oldest(cache)
-        if len(ids) * 20 < len(order):
-            dates = cache.dates
-            if newest:
-                return sorted(ids, key=lambda d: (-dates.get(d, 0), d))[:upto]
-            return sorted(ids, key=lambda d: (not dates.get(d, 0), dates.get(d, 0), d))[:upto]
-        wanted = set(ids)
-        out = []
-        for d in order:
-            if d in wanted:
-                out.append(d)
-                if len(out) >= upto:
-                    break
-        return out
-
-    @staticmethod
-    def _count(cache: _FacetCache, ids: list[int]) -> Counter:
-        """value id → matching documents holding it: numpy over the packed array, plus changed documents."""
-        docvals = cache.docvals
-        if cache.csr is None or len(cache.stale) > max(1_000, len(docvals) // 20):
-            cache.csr = _Csr.pack(docvals, len(cache.values))
-            cache.stale = set()
-        stale = cache.stale
-        if stale:
-            packed = [d for d in ids if d not in stale]
-            changed = [d for d in ids if d in stale]
-        else:
-            packed, changed = ids, []
-        counts = Counter(cache.csr.count(packed))
-        if changed:
-            counts.update(itertools.chain.from_iterable(docvals.get(d, ()) for d in changed))
-        return counts
 
     @staticmethod
     def _empty_facets() -> dict[str, list[FacetValue]]:
         return {name: [] for name in FACETS}
 
     @staticmethod
-    def _facet_lists(cache: _FacetCache, counts: Counter) -> dict[str, list[FacetValue]]:
-        buckets: list[list[tuple[int, str]]] = [[] for _ in FACETS]
-        values, facet_of = cache.values, cache.facet_of
-        for vid, n in counts.items():
-            buckets[facet_of[vid]].append((-n, values[vid][1]))
+    def _facet_arrays(cache: _FacetCache) -> tuple[np.ndarray, np.ndarray]:
+        """value id → facet index, and value id → rank of its value in string order (years: newest first)."""
+        if cache.facet_array is None or len(cache.facet_array[0]) != len(cache.values):
+            values = cache.values
+            order = sorted(range(len(values)), key=lambda vid: values[vid][1])
+            rank = np.empty(len(values), dtype=np.int64)
+            rank[np.array(order, dtype=np.int64)] = np.arange(len(values), dtype=np.int64)
+            cache.facet_array = (np.array(cache.facet_of, dtype=np.int64), rank)
+        return cache.facet_array
+
+    @staticmethod
+    def _facet_lists(cache: _FacetCache, counts: np.ndarray) -> dict[str, list[FacetValue]]:
+        """Each counted facet's values, most documents first then by value (years newest first), at most
+        ``FACET_LIMIT`` (years all)."""
+        facet_of, rank = Backend._facet_arrays(cache)
+        values = cache.values
+        present = np.flatnonzero(counts)
+        present_facets = facet_of[present]
         out = {}
-        for name, bucket in zip(FACETS, buckets):
+        for index, name in enumerate(FACETS):
+            chosen = present[present_facets == index]
+            n = counts[chosen]
             if name == "application_year":
-                bucket.sort(key=itemgetter(1), reverse=True)
-            elif len(bucket) > FACET_LIMIT:
-                bucket = heapq.nsmallest(FACET_LIMIT, bucket)
+                chosen = chosen[np.argsort(-rank[chosen], kind="stable")]
             else:
-                bucket.sort()
-            out[name] = [FacetValue(value, -n) for n, value in bucket]
+                if len(chosen) > FACET_LIMIT:
+                    threshold = n[np.argpartition(-n, FACET_LIMIT - 1)[FACET_LIMIT - 1]]
+                    chosen = chosen[n >= threshold]
+                    n = counts[chosen]
+                chosen = chosen[np.lexsort((rank[chosen], -n))][:FACET_LIMIT]
+            out[name] = [FacetValue(values[vid][1], int(c)) for vid, c in zip(chosen.tolist(), counts[chosen].tolist())]
         return out
 
     def _hits(self, conn, s: str, ids: list[int], scores: dict[int, float], tokens, *, highlight: bool) -> list[Hit]:
@@ -908,10 +990,12 @@ class Backend(SearchBackend):
 
     @staticmethod
     def _applicant_counts(cache: _FacetCache) -> dict[str, int]:
-        if cache.all_counts is None:
-            cache.all_counts = Backend._count(cache, list(cache.docvals))
+        columns = Backend._columns(cache)
+        counts = Backend._counts(cache, columns, Backend._everything(cache, columns, FilterSpec()),
+                                 everything=True)
         values = cache.values
-        return {values[vid][1]: n for vid, n in cache.all_counts.items() if values[vid][0] == "applicant"}
+        present = np.flatnonzero(counts).tolist()
+        return {values[vid][1]: int(counts[vid]) for vid in present if values[vid][0] == "applicant"}
 
     def more_like_this(
         self,
@@ -941,18 +1025,12 @@ class Backend(SearchBackend):
             return []
         with self._read() as conn:
             s, cache = self._refresh(conn)
-            keep = self._filter_predicate(cache, filters or SearchFilters())
-            if keep is None:
+            spec = self._filter_spec(cache, filters or SearchFilters())
+            if spec is None:
                 return []
             n_docs = max(1, len(cache.docvals))
             candidates = list(tf)[:400]
-            df: dict[str, int] = {}
-            for chunk in _batches(candidates, 400):
-                df.update(
-                    conn.execute(
-                        f"SELECT term, doc FROM vocab_{s} WHERE term IN ({','.join('?' * len(chunk))})", chunk
-                    ).fetchall()
-                )
+            df = self._df(conn, s, candidates)
             scored = [
                 (tf[t] * math.log(1 + n_docs / df[t]), t)
                 for t in candidates
@@ -962,13 +1040,24 @@ class Backend(SearchBackend):
             if not terms:
                 return []
             expression = analysis.match_expression(terms, operator="OR")
-            rows = conn.execute(
-                f"SELECT rowid, bm25(fts_{s}, {', '.join(map(str, WEIGHTS))}) FROM fts_{s} WHERE fts_{s} MATCH ?",
-                (expression,),
-            ).fetchall()
-            scores = {d: score for d, score in rows if d != patent_id and keep(d)}
-            best = heapq.nsmallest(limit, scores, key=lambda d: (scores[d], d))
-            return self._hits(conn, s, best, scores, tuple(terms), highlight=True)
+            columns = self._columns(cache)
+            ids = self._match_ids(conn, s, expression)
+            matches, _ = self._restrict(cache, columns, ids, None, spec)
+            if patent_id is not None:
+                matches = self._without(matches, [patent_id])
+            if not len(matches):
+                return []
+            ranked = self._best_kept(conn, s, expression, matches, len(ids), limit)
+            if ranked is None:
+                ids, bm25 = self._match_scored(conn, s, expression)
+                matches, _ = self._restrict(cache, columns, ids, bm25, spec)
+                if patent_id is not None:
+                    matches = self._without(matches, [patent_id])
+                bm25 = matches.scores if matches.scores is not None else np.zeros(len(matches))
+                chosen = top_k(bm25, matches.ids, limit)
+                ranked = list(zip(matches.ids[chosen].tolist(), bm25[chosen].tolist()))
+            best = [d for d, _ in ranked]
+            return self._hits(conn, s, best, dict(ranked), tuple(terms), highlight=True)
 
     # the raw floor used by the benchmark: FTS5 MATCH of the same expanded terms and BM25 order, nothing else
     def raw_match(self, text: str, limit: int = 20) -> list[int]:

@@ -29,8 +29,18 @@ def test_bench_search_leaves_the_configured_index_and_broker_alone(settings, tmp
     # refuses; it is not what this test is about, so it is skipped here
     from search.management.commands import bench_search
 
-    monkeypatch.setattr(bench_search.Command, "_build_baseline", lambda self, path, documents: None)
-    monkeypatch.setattr(bench_search, "_baseline_search", lambda query: None)
+    class NoBaseline:
+        def __init__(self, path):
+            pass
+
+        def add(self, documents):
+            pass
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(bench_search, "BaselineDatabase", NoBaseline)
+    monkeypatch.setattr(bench_search, "baseline_search", lambda query: None)
     output = tmp_path / "benchmarks.md"
     output.write_text("# Benchmarks\n")
     call_command("bench_search", size=300, repeat=1, baseline_repeat=1, output=str(output))
