@@ -6,8 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from listings.catalogue.models import DealType, Industry, Zone
 from listings.demands.models import Visibility
+from listings.demands.services import demand_violations
 from marketplace.forms import preselect_single_organisation
-from marketplace.kernel.forms import IsoDateInput, parse_yuan
+from marketplace.kernel.forms import IsoDateInput, add_rule_violations, parse_yuan
 from marketplace.kernel.limits import TEXT_MAX, TITLE_MAX
 from marketplace.models import Organisation
 
@@ -50,6 +51,19 @@ class DemandForm(forms.Form):
 
     def clean_budget_max(self):
         return parse_yuan(self.cleaned_data.get("budget_max"), _("预算上限"))
+
+    def clean(self):
+        """The service's rules too, on whatever parsed: one submit shows every error, not the field errors first and
+        the rules on the next round."""
+        cleaned = super().clean()
+        values = {name: cleaned.get(name) for name in (
+            "title", "problem", "ipc_codes", "budget_min", "budget_max", "deal_types", "deadline", "visibility")}
+        values = {name: value for name, value in values.items() if value is not None}
+        values["industries"] = list(cleaned.get("industries") or [])
+        if "ipc_codes" in self.errors or "industries" in self.errors:
+            values.setdefault("ipc_codes", ["-"])  # do not add "IPC or industry required" beside their own error
+        add_rule_violations(self, demand_violations(**values), self.FIELD_MAP)
+        return cleaned
 
     def creation_kwargs(self) -> dict:
         """``service_kwargs`` plus the form's one-time token, for the create service."""

@@ -105,7 +105,8 @@ def listing_edit(request, pk: int):
         messages.error(request, _("只有草稿或退回修改的挂牌可以编辑"))
         return redirect(listing)
     organisations = Organisation.objects.filter(pk=listing.organisation_id)
-    form = ListingForm(request.POST or None, organisations=organisations, initial=ListingForm.initial_for(listing))
+    form = ListingForm(request.POST or None, organisations=organisations, initial=ListingForm.initial_for(listing),
+                       listing=listing)
     if request.method == "POST" and form.is_valid():
         kwargs = form.service_kwargs()
         try:
