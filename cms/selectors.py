@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from listings.catalogue.identifiers import IPC_LEVELS, PUBLICATION_KIND_CODES, IdentifierError, parse_ipc
 from listings.catalogue.importers.sources import SourceLabel, source_labels
 from listings.catalogue.models import (
-    Industry,
     IpcEntry,
     IpcScopeRule,
     LegalStatus,

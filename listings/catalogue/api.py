@@ -9,13 +9,13 @@ from rest_framework.response import Response
 
 from listings.catalogue import selectors
 from listings.catalogue.models import Industry, IpcEntry, Zone
-from marketplace.kernel.errors import FilterError
 from listings.catalogue.serializers import (
     IndustrySerializer,
     IpcEntrySerializer,
     PatentSerializer,
     ZoneSerializer,
 )
+from marketplace.kernel.errors import FilterError
 
 
 class PatentViewSet(viewsets.ReadOnlyModelViewSet):

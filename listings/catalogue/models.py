@@ -274,16 +274,6 @@ class Zone(models.Model):  # type: ignore[django-manager-missing]  # reverse of 
     def name(self) -> str:
         return localised_text(self.name_zh, self.name_en)
 
-    @property
-    def category_name(self) -> str:
-        """The group the industry is shown under (a zone's leading industry, or a SEI category), localised."""
-        from listings.catalogue.fixtures_data.sei2021_en import SEI2021_CATEGORIES_EN, ZONE_CATEGORY_EN, ZONE_CATEGORY_ZH
-
-        if self.scheme == self.Scheme.ZONE:
-            return localised_text(self.category or ZONE_CATEGORY_ZH, ZONE_CATEGORY_EN)
-        code = (self.category or "").split(" ", 1)[0]
-        return localised_text(self.category, SEI2021_CATEGORIES_EN.get(code, ""))
-
 
 class Patent(models.Model):
     """A Chinese patent or application in the zone database.

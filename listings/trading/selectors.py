@@ -6,7 +6,6 @@ never leave the database.
 from __future__ import annotations
 
 import copy
-
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
