@@ -45,7 +45,7 @@ class IpcEntryViewSet(viewsets.ReadOnlyModelViewSet):
     def lookup(self, request: Request) -> Response:
         """The IPC scheme is public (as is this whole read-only catalogue API); the input is bounded instead."""
         raw_limit = (request.query_params.get("limit") or "20").strip()
-        if not raw_limit.isdigit():
+        if not (raw_limit.isascii() and raw_limit.isdigit() and len(raw_limit) <= 3):
             raise FilterError("limit", "应为整数 / must be an integer")
         entries = selectors.ipc_lookup(text=request.query_params.get("q", ""), limit=int(raw_limit))
         return Response({"results": [

@@ -268,6 +268,8 @@ def ipc_lookup(*, text: str, limit: int = 20) -> list[IpcEntry]:
     text = (text or "").strip()
     if not text:
         raise FilterError("q", "请输入分类号或关键词 / type a code or words", code="required")
+    if any(ord(ch) < 32 for ch in text):  # NUL and other control characters: no title has them, Postgres refuses NUL
+        raise FilterError("q", "含有控制字符 / contains control characters", code="invalid")
     if len(text) > IPC_LOOKUP_MAX_CHARS:
         raise FilterError("q", f"过长（最多 {IPC_LOOKUP_MAX_CHARS} 个字符）/ too long (at most {IPC_LOOKUP_MAX_CHARS} characters)",
                           code="too_long")

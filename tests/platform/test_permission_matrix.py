@@ -30,6 +30,7 @@ PUBLIC = {
     "GET /api/organisations/{id}/": 200, "GET /api/patents/": 200, "GET /api/patents/{id}/": 200,
     "GET /api/search/patents": 200, "GET /api/search/autocomplete": 200,
     "GET /api/search/fields": 400,  # public; without ``q`` it names the missing parameter
+    "GET /api/ipc/lookup/": 400,  # public like the IPC scheme; without ``q`` it names the missing parameter
     "GET /api/zones/": 200, "GET /api/zones/{id}/": 200,
 }
 REFUSED = {401, 403, 404, 405}

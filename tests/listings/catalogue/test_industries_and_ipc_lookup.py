@@ -87,6 +87,7 @@ def test_lookup_by_chinese_or_english_words(client, scheme):
 @pytest.mark.parametrize("params, field", [
     ({"q": ""}, "q"), ({"q": "x" * 51}, "q"), ({"q": "a b c d e f"}, "q"),
     ({"q": "H04", "limit": "0"}, "limit"), ({"q": "H04", "limit": "31"}, "limit"), ({"q": "H04", "limit": "x"}, "limit"),
+    ({"q": "H04", "limit": "²"}, "limit"), ({"q": "位\x00置"}, "q"),
 ])
 def test_lookup_refuses_bad_input_naming_the_parameter(client, scheme, params, field):
     response = _lookup(client, **params)
