@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from listings.catalogue.identifiers import IPC_LEVELS, PUBLICATION_KIND_CODES, IdentifierError, parse_ipc
 from listings.catalogue.importers.sources import SourceLabel, source_labels
 from listings.catalogue.models import (
-    Industry,
     IpcEntry,
     IpcScopeRule,
     LegalStatus,
@@ -28,7 +27,7 @@ from listings.catalogue.models import (
     Zone,
     in_force_q,
 )
-from listings.catalogue.selectors import PatentFilters, ipc_titles, patents_filtered
+from listings.catalogue.selectors import PatentFilters, industry_groups, ipc_titles, patents_filtered
 from marketplace.kernel.errors import FilterError
 from marketplace.models import Organisation
 
@@ -74,11 +73,9 @@ class FilterChoices:
 def patent_filter_choices() -> FilterChoices:
     """The options of the list page's selects, labelled in the active language."""
     zones = [(z.code, z.name) for z in Zone.objects.all()]
-    grouped: dict[str, list[tuple[str, str]]] = {}
-    scheme_labels = dict(Industry.Scheme.choices)
-    for industry in Industry.objects.all():
-        label = str(scheme_labels.get(industry.scheme, industry.scheme))
-        grouped.setdefault(label, []).append((industry.code, f"{industry.code} {industry.name}"))
+    grouped = {
+        group: [(industry.code, industry.name) for industry in members] for group, members in industry_groups()
+    }
     section_titles = {e.code: e.title for e in IpcEntry.objects.filter(code__in=list(IPC_SECTIONS))}
     sections = [(s, f"{s} {section_titles.get(s, '')}".strip()) for s in IPC_SECTIONS]
     return FilterChoices(

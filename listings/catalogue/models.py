@@ -112,14 +112,23 @@ def application_year_of(application_number: str | None, application_date: dt.dat
         return None
 
 
+#: appended where the active language has no title and the other language's stands in, so a reader sees why
+FALLBACK_MARK_EN = " (Chinese title only)"
+FALLBACK_MARK_ZH = "（仅有英文名称）"
+
+
+def localised_text(zh: str, en: str) -> str:
+    """``en`` in English and ``zh`` otherwise; when that one is missing, the other with a visible marker."""
+    if (get_language() or "zh-hans").lower().startswith("en"):
+        return en or (f"{zh}{FALLBACK_MARK_EN}" if zh else "")
+    return zh or (f"{en}{FALLBACK_MARK_ZH}" if en else "")
+
+
 class LocalisedTitleMixin:
-    """``title`` in the active language, falling back to Chinese."""
+    """``title`` in the active language, falling back visibly to the other one."""
 
     def localised(self, field: str) -> str:
-        language = (get_language() or "zh-hans").lower()
-        if language.startswith("en"):
-            return getattr(self, f"{field}_en") or getattr(self, f"{field}_zh")
-        return getattr(self, f"{field}_zh") or getattr(self, f"{field}_en")
+        return localised_text(getattr(self, f"{field}_zh"), getattr(self, f"{field}_en"))
 
     @property
     def title(self) -> str:
@@ -191,8 +200,17 @@ class Industry(models.Model):
 
     @property
     def name(self) -> str:
-        language = (get_language() or "zh-hans").lower()
-        return (self.name_en or self.name_zh) if language.startswith("en") else self.name_zh
+        return localised_text(self.name_zh, self.name_en)
+
+    @property
+    def category_name(self) -> str:
+        """The group the industry is shown under (a zone's leading industry, or a SEI category), localised."""
+        from listings.catalogue.fixtures_data.sei2021_en import SEI2021_CATEGORIES_EN, ZONE_CATEGORY_EN, ZONE_CATEGORY_ZH
+
+        if self.scheme == self.Scheme.ZONE:
+            return localised_text(self.category or ZONE_CATEGORY_ZH, ZONE_CATEGORY_EN)
+        code = (self.category or "").split(" ", 1)[0]
+        return localised_text(self.category, SEI2021_CATEGORIES_EN.get(code, ""))
 
 
 class IpcScopeRule(models.Model):
@@ -254,8 +272,7 @@ class Zone(models.Model):  # type: ignore[django-manager-missing]  # reverse of 
 
     @property
     def name(self) -> str:
-        language = (get_language() or "zh-hans").lower()
-        return (self.name_en or self.name_zh) if language.startswith("en") else self.name_zh
+        return localised_text(self.name_zh, self.name_en)
 
 
 class Patent(models.Model):

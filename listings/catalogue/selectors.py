@@ -1,11 +1,12 @@
 """Reads of the zone patent database. Views and the API call these; nothing here writes."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from listings.catalogue.identifiers import IdentifierError, parse_ipc
 from listings.catalogue.models import (
@@ -205,11 +206,27 @@ def database_totals() -> dict[str, int]:
     }
 
 
+def industry_groups() -> list[tuple[str, list[Industry]]]:
+    """Every industry, grouped for a picker: the zones' leading industries first, then each SEI 2021 category, each
+    group and its members labelled in the active language."""
+    groups: dict[str, list[Industry]] = {}
+    for industry in Industry.objects.order_by("scheme", "category", "code"):
+        key = "0" if industry.scheme == Industry.Scheme.ZONE else f"1 {industry.category}"
+        groups.setdefault(key, []).append(industry)
+    return [(members[0].category_name, members) for _key, members in sorted(groups.items(), key=_group_order)]
+
+
+def _group_order(item: tuple[str, list[Industry]]) -> tuple[str, tuple[int, ...]]:
+    key = item[0]
+    number = key.split(" ", 2)[1] if " " in key else ""
+    return (key[:1], tuple(int(part) for part in number.split(".") if part.isdigit()))
+
+
 def filter_choices() -> dict:
     return {
         "deal_types": DealType.choices,
         "licence_kinds": LicenceKind.choices,
-        "industries": Industry.objects.filter(scheme=Industry.Scheme.ZONE) or Industry.objects.all()[:50],
+        "industry_groups": industry_groups(),
         "zones": Zone.objects.all(),
     }
 
@@ -232,3 +249,47 @@ def patentee_candidates(*, patentee: Patentee):
     if patentee.uscc:
         match |= Q(uscc=patentee.uscc)
     return Organisation.objects.filter(match).order_by("name")
+
+
+# --------------------------------------------------------------------------------------------
+# IPC lookup (the pickers of the demand form and the boards)
+# --------------------------------------------------------------------------------------------
+IPC_LOOKUP_MAX_CHARS = 50
+IPC_LOOKUP_MAX_WORDS = 5
+IPC_LOOKUP_MAX_RESULTS = 30
+#: a code or the start of one: ``H``, ``H04``, ``h04w``, ``H04W 4``, ``H04W4/0``
+_IPC_PREFIX_RE = re.compile(r"^[A-H](\d{1,2}([A-Z](\d{1,4}(/\d{0,6})?)?)?)?$")
+_LEVEL_RANK = {level: rank for rank, level in enumerate(IpcEntry.Level.values)}
+
+
+def ipc_lookup(*, text: str, limit: int = 20) -> list[IpcEntry]:
+    """IPC entries for a picker: by code prefix (``H04W 4/0``) or by words in the Chinese or English title (every word
+    must occur), broader levels first. Bad input is a ``FilterError`` on ``q``: empty, or over the length limits."""
+    text = (text or "").strip()
+    if not text:
+        raise FilterError("q", "请输入分类号或关键词 / type a code or words", code="required")
+    if any(ord(ch) < 32 for ch in text):  # NUL and other control characters: no title has them, Postgres refuses NUL
+        raise FilterError("q", "含有控制字符 / contains control characters", code="invalid")
+    if len(text) > IPC_LOOKUP_MAX_CHARS:
+        raise FilterError("q", f"过长（最多 {IPC_LOOKUP_MAX_CHARS} 个字符）/ too long (at most {IPC_LOOKUP_MAX_CHARS} characters)",
+                          code="too_long")
+    if not 1 <= limit <= IPC_LOOKUP_MAX_RESULTS:
+        raise FilterError("limit", f"应在 1–{IPC_LOOKUP_MAX_RESULTS} 之间 / must be 1–{IPC_LOOKUP_MAX_RESULTS}", code="out_of_range")
+    compact = re.sub(r"\s+", "", text).upper()
+    qs = IpcEntry.objects.only("code", "level", "title_zh", "title_en")
+    if _IPC_PREFIX_RE.match(compact):
+        if re.fullmatch(r"[A-H]\d{1,2}[A-Z]\d{1,4}", compact):
+            # "H04W4" is main group 4 and its subgroups (H04W4/…), not H04W40 or H04W41
+            found = qs.filter(Q(code=f"{compact}/00") | Q(code__startswith=f"{compact}/"))
+        else:
+            found = qs.filter(code__startswith=compact)
+    else:
+        words = text.split()
+        if len(words) > IPC_LOOKUP_MAX_WORDS:
+            raise FilterError("q", f"关键词最多 {IPC_LOOKUP_MAX_WORDS} 个 / at most {IPC_LOOKUP_MAX_WORDS} words", code="too_many")
+        found = qs
+        for word in words:
+            found = found.filter(Q(title_zh__icontains=word) | Q(title_en__icontains=word))
+    rank = Case(*(When(level=level, then=Value(r)) for level, r in _LEVEL_RANK.items()), default=Value(9),
+                output_field=IntegerField())
+    return list(found.annotate(level_rank=rank).order_by("level_rank", "code")[:limit])  # broader levels first

@@ -154,6 +154,24 @@ def _values(
     }
 
 
+def demand_violations(
+    *, title: str = "", problem: str = "", ipc_codes: Sequence[str] = (), industries: Sequence[Industry] = (),
+    budget_min: Money | None = None, budget_max: Money | None = None, deal_types: Sequence[str] = (),
+    deadline: dt.date | None = None, visibility: str = Visibility.PUBLIC,
+) -> list[tuple[str, str, str]]:
+    """The rules ``demand_create`` and ``demand_update`` apply, checked without writing: the demand form shows them
+    together with its own field errors, so a first submit reports every problem."""
+    rules = Rules()
+    try:
+        v = _values(title=title, problem=problem, ipc_codes=ipc_codes, budget_min=budget_min, budget_max=budget_max,
+                    deal_types=deal_types, deadline=deadline, visibility=visibility)
+    except RuleBroken as exc:
+        return list(exc.violations)
+    v["ipc_codes"] = _normalise_ipc(rules, v["ipc_codes"])
+    _check(rules, v, list(industries), today=timezone.localdate())
+    return rules.violations
+
+
 # --------------------------------------------------------------------------------------------
 # Create and edit
 # --------------------------------------------------------------------------------------------

@@ -115,6 +115,14 @@ def demand_action(request, pk: int, action: str):
     service = OWNER_DEMAND_ACTIONS.get(action)
     if service is None:
         raise Http404
+    if action == "withdraw" and not request.POST.get("confirm"):
+        # withdrawing is final: the first press only asks, the second (with confirm) withdraws
+        if not demand_permissions.can_manage_demand(request.user, demand):
+            raise PermissionDenied(_("您无权撤回此需求"))
+        return render(request, "listings/confirm_withdraw.html", {
+            "object": demand, "kind": _("需求"), "reason": request.POST.get("reason", ""),
+            "action_url": request.path, "consequence": _("撤回后需求立即从需求大厅撤下，不再匹配专利；撤回不可恢复，如需再次发布须重新创建并提交审核。"),
+        })
     try:
         service(demand=demand, by=request.user, reason=request.POST.get("reason", ""))
     except (ValidationError, IllegalTransition) as exc:

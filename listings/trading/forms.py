@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from listings.catalogue.models import LicenceKind
 from listings.trading.models import AttachmentKind, DealType
 from listings.trading.selectors import patents_resolve
+from listings.trading.services.editing import listing_violations
 from marketplace.forms import preselect_single_organisation
-from marketplace.kernel.forms import IsoDateInput, parse_percent_to_bps, parse_yuan
+from marketplace.kernel.forms import IsoDateInput, add_rule_violations, parse_percent_to_bps, parse_yuan
 from marketplace.kernel.limits import TEXT_MAX
 from marketplace.models import Organisation
 
@@ -44,10 +45,27 @@ class ListingForm(forms.Form):
         "royalty_rate_bps": "royalty_rate",
     }
 
-    def __init__(self, *args, organisations=None, **kwargs):
+    def __init__(self, *args, organisations=None, listing=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.listing = listing  # when editing: its own patents do not conflict with it
         self.fields["organisation"].queryset = organisations if organisations is not None else Organisation.objects.none()
         preselect_single_organisation(self.fields["organisation"])
+
+    def clean(self):
+        """The service's rules too, on whatever parsed: one submit shows every error, not the field errors first and
+        the rules on the next round."""
+        cleaned = super().clean()
+        names = ("title", "description", "deal_type", "licence_kind", "territory", "field_of_use", "term_start",
+                 "term_end", "sublicensing_allowed", "price", "expires_on")
+        values = {name: cleaned[name] for name in names if cleaned.get(name) is not None}
+        if cleaned.get("royalty_rate") is not None:
+            values["royalty_rate_bps"] = cleaned["royalty_rate"]
+        violations = listing_violations(
+            patents=cleaned.get("patent_numbers") if "patent_numbers" not in self.errors else None,
+            exclude_listing=self.listing.pk if self.listing is not None else None, **values,
+        )
+        add_rule_violations(self, violations, self.FIELD_MAP)
+        return cleaned
 
     def clean_patent_numbers(self):
         numbers = [n for n in self.cleaned_data["patent_numbers"].replace(",", "\n").replace("，", "\n").splitlines() if n.strip()]

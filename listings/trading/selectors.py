@@ -5,6 +5,7 @@ never leave the database.
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -178,7 +179,11 @@ def listings_pending_review() -> list[Listing]:
         for patent in listing.patents.all():
             for link in by_patent.get(patent.pk, []):
                 if link.listing_id != listing.pk:
-                    seen.setdefault(link.listing_id, link.listing)
+                    # a copy per pending row: the same other listing may share different patents with each row
+                    other = seen.setdefault(link.listing_id, copy.copy(link.listing))
+                    shared = other.__dict__.setdefault("shared_patents", [])
+                    if patent.publication_number not in shared:
+                        shared.append(patent.publication_number)
         listing.other_live = list(seen.values())  # type: ignore[attr-defined]  # shown in the review queue
     return pending
 

@@ -105,7 +105,8 @@ def listing_edit(request, pk: int):
         messages.error(request, _("只有草稿或退回修改的挂牌可以编辑"))
         return redirect(listing)
     organisations = Organisation.objects.filter(pk=listing.organisation_id)
-    form = ListingForm(request.POST or None, organisations=organisations, initial=ListingForm.initial_for(listing))
+    form = ListingForm(request.POST or None, organisations=organisations, initial=ListingForm.initial_for(listing),
+                       listing=listing)
     if request.method == "POST" and form.is_valid():
         kwargs = form.service_kwargs()
         try:
@@ -136,6 +137,14 @@ def listing_action(request, pk: int, action: str):
         raise Http404
     form = ReasonForm(request.POST)
     reason = form.data.get("reason", "")
+    if action == "withdraw" and not request.POST.get("confirm"):
+        # withdrawing is final: the first press only asks, the second (with confirm) withdraws
+        if not listing_permissions.can_manage_listing(request.user, listing):
+            raise PermissionDenied(_("您无权撤回此挂牌"))
+        return render(request, "listings/confirm_withdraw.html", {
+            "object": listing, "kind": _("挂牌"), "reason": reason,
+            "action_url": request.path, "consequence": _("撤回后挂牌立即从挂牌大厅撤下，意向方不能再询价；撤回不可恢复，如需再次挂牌须重新创建并提交审核。"),
+        })
     try:
         service(listing=listing, by=request.user, reason=reason)
     except (ValidationError, IllegalTransition) as exc:

@@ -52,6 +52,21 @@ def apply_rule_errors(form: forms.Form, error: ValidationError, mapping: dict[st
             form.add_error(target if target in form.fields else None, message)
 
 
+def add_rule_violations(form: forms.Form, violations: list[tuple[str, str, str]], mapping: dict[str, str]) -> None:
+    """Put a service's rule violations (``(field, rule, message)``, checked without writing) on the form, beside the
+    form's own field errors, so that one submit shows every problem. A field that already failed its own parsing keeps
+    that one message: its rule checks ran on a blank stand-in and would only repeat it."""
+    failed = set(form.errors)
+    for field, _rule, message in violations:
+        target = mapping.get(field, field)
+        target_name = target if target in form.fields else None
+        if target_name in failed:
+            continue
+        if target_name is not None and message in form.errors.get(target_name, []):
+            continue
+        form.add_error(target_name, message)
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
 

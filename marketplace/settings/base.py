@@ -179,11 +179,17 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "cms" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Static files: `collectstatic` (run by `make run`, the Dockerfile and `make bench-pages`) writes each file under a
+# content-hashed name with gzip and Brotli copies; WhiteNoise serves only the collected files, picks the compressed
+# copy the browser accepts, and marks hashed names immutable (cached for ten years). Names without a hash (the
+# admin's few unversioned references, /favicon.ico from WHITENOISE_ROOT) are cached for WHITENOISE_MAX_AGE.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = False
+WHITENOISE_MAX_AGE = env.int("WHITENOISE_MAX_AGE", default=3600)
+WHITENOISE_ROOT = BASE_DIR / "cms" / "root"  # /favicon.ico, served at the site root
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The ASGI app answers 413 above this before reading the body (marketplace/asgi_guards.py); the proxy has the same
 # cap (deploy/Caddyfile). It sits above the largest upload the exchange accepts (20 MB, marketplace/kernel/uploads.py)

@@ -17,5 +17,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 STATIC_ROOT = _TMP / "staticfiles"  # WhiteNoise wants the folder to exist; finders serve the files
+WHITENOISE_USE_FINDERS = True  # nothing is collected in the suite (tests/platform/test_static.py collects once)
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zonepatent-test"}}

@@ -101,6 +101,7 @@ API: dict[str, tuple[int, int, int, int, int]] = {
     "GET /api/industries/{code}/": (200, 200, 200, 200, 200),
     "GET /api/ipc/": (200, 200, 200, 200, 200),
     "GET /api/ipc/{code}/": (200, 200, 200, 200, 200),
+    "GET /api/ipc/lookup/": (400, 400, 400, 400, 400),  # public like the IPC scheme; without ``q`` it names the parameter
     "GET /api/listings/": (200, 200, 200, 200, 200),
     "POST /api/listings/": (403, 400, 400, 400, 400),
     "GET /api/listings/{id}/": (200, 200, 200, 200, 200),

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models, transaction
 
 from listings.catalogue.fixtures_data import zone_directory as directory
+from listings.catalogue.fixtures_data.sei2021_en import SEI2021_INDUSTRIES_EN, ZONE_CATEGORY_ZH
 from listings.catalogue.models import Industry, IpcScopeRule, Zone
 from marketplace.models import Organisation
 
@@ -142,7 +143,7 @@ def _load_zones(data_dir: Path | None, result: DirectoryLoadResult) -> bool:
             "scheme": Industry.Scheme.ZONE,
             "name_zh": industry_zh,
             "name_en": industry_en,
-            "category": "国家专利导航产业发展实验区主导产业",
+            "category": ZONE_CATEGORY_ZH,
             "basis": f"{SEED_SOURCE} 第一章 一; IPC: {result.zone_scope_source}",
             "keywords": directory.ZONE_KEYWORDS.get(code, []),
         })
@@ -176,7 +177,7 @@ def _load_sei(data_dir: Path | None, result: DirectoryLoadResult) -> bool:
         industry, _ = _upsert(Industry, {"code": SEI_PREFIX + row["sei_code"]}, {
             "scheme": Industry.Scheme.SEI2021,
             "name_zh": row["sei_name"],
-            "name_en": "",
+            "name_en": SEI2021_INDUSTRIES_EN.get(row["sei_code"], ""),
             "category": f"{row['sei_category_code']} {row['sei_category_name']}",
             "basis": SEI_BASIS,
         })

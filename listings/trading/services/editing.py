@@ -43,6 +43,32 @@ def _terms_from(
     )
 
 
+def listing_violations(
+    *, patents: Sequence[Patent] | None, exclude_listing: int | None = None, title: str = "", description: str = "",
+    deal_type: str = DealType.ASSIGNMENT, licence_kind: str = "", territory: str = "", field_of_use: str = "",
+    term_start: dt.date | None = None, term_end: dt.date | None = None, sublicensing_allowed: bool = False,
+    price: Money | None = None, royalty_rate_bps: int | None = None, expires_on: dt.date | None = None,
+) -> list[tuple[str, str, str]]:
+    """The terms and patent rules ``listing_create`` and ``listing_update`` apply, checked without writing: the listing
+    form shows them with its own field errors, so a first submit reports every problem. ``patents=None`` (the numbers
+    did not resolve) skips the patent rules."""
+    today = timezone.localdate()
+    try:
+        t = _terms_from(
+            title=title, description=description, deal_type=deal_type, licence_kind=licence_kind, territory=territory,
+            field_of_use=field_of_use, term_start=term_start, term_end=term_end,
+            sublicensing_allowed=sublicensing_allowed, price=price, royalty_rate_bps=royalty_rate_bps,
+            expires_on=expires_on,
+        )
+    except RuleBroken as exc:
+        return list(exc.violations)
+    rules = Rules()
+    check_terms(rules, t, today=today)
+    if patents is not None:
+        check_patents(rules, t, list(patents), exclude_listing=exclude_listing, today=today)
+    return rules.violations
+
+
 def _created_with(token: uuid.UUID, by: User) -> Listing | None:
     """The listing this form token already created; someone else's token is refused, never shown."""
     earlier = Listing.objects.filter(submission_token=token).first()

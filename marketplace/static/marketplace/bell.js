@@ -44,6 +44,7 @@
     title.className = "zp-bell-title";
     var lang = (document.documentElement.lang || "").toLowerCase();
     title.textContent = (lang.indexOf("en") === 0 && n.title_en) ? n.title_en : n.title;
+    title.title = title.textContent;
     var time = document.createElement("time");
     time.dateTime = n.created_at;
     time.textContent = localTime(n.created_at);

@@ -28,3 +28,13 @@
     }, 150);
   });
 })();
+// The facets open beside the results on a desktop; on a phone they fold behind their toggle so the results come first.
+(function () {
+  var facets = document.getElementById("zs-facets");
+  if (!facets || !window.matchMedia) return;
+  var below = parseInt(facets.getAttribute("data-fold-below") || "768", 10);
+  var phone = window.matchMedia("(max-width: " + below + "px)");
+  function fit() { facets.open = !phone.matches; }
+  fit();
+  if (phone.addEventListener) phone.addEventListener("change", fit);
+})();

@@ -93,7 +93,7 @@ def test_holder_lists_operator_approves_board_search_notifications(client, opera
     assert Notification.objects.filter(recipient=operator, verb="listing.submitted").exists()
 
     client.force_login(holder)
-    client.post(f"/listings/{listing.pk}/withdraw/", {"reason": "已与意向方线下成交"})
+    client.post(f"/listings/{listing.pk}/withdraw/", {"reason": "已与意向方线下成交", "confirm": "yes"})
     if hasattr(backend, "document"):
         assert backend.document(patent.pk).listed is False
 

@@ -89,3 +89,16 @@ def test_the_review_queue_shows_the_patents_other_live_listings(client, make_lis
     assert f'data-other-live="{first.pk}"' in page and f'data-other-live="{second.pk}"' in page
     block = page.split(f'data-other-live="{first.pk}"')[1].split("</div>")[0]
     assert "另一普通许可" in block and "已提交的普通许可" not in block
+
+
+def test_the_review_queue_shows_each_listings_patent_numbers(client, make_listing, holder, operator, patent):
+    first = make_listing(deal_type=DealType.LICENCE, licence_kind=LicenceKind.NON_EXCLUSIVE, title="许可甲")
+    second = make_listing(deal_type=DealType.LICENCE, licence_kind=LicenceKind.NON_EXCLUSIVE, title="许可乙")
+    svc.listing_submit(listing=first, by=holder)
+    svc.listing_submit(listing=second, by=holder)
+    client.force_login(operator)
+    page = client.get("/review/").content.decode()
+    row = page.split(f'data-patents="{first.pk}"')[1].split("</div>")[0]
+    assert patent.publication_number in row and patent.get_absolute_url() in row
+    other = page.split(f'data-other-live="{first.pk}"')[1].split("</div>")[0]
+    assert f"({patent.publication_number})" in other  # which patent the other listing shares
