@@ -31,6 +31,20 @@ class SiteAccountAdapter(DefaultAccountAdapter):
             inbox.language_remember(user=user, language=language)
         return user
 
+    def post_login(self, request, user, **kwargs):  # type: ignore[no-untyped-def]
+        """A member signing in on a browser that has no language chosen gets the language they keep (the switch's
+        cookie, as ``set_language`` writes it); a choice already made on this browser stays."""
+        response = super().post_login(request, user, **kwargs)
+        language = inbox.stored_language(user)
+        if language and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
+
     def get_email_confirmation_url(self, request, emailconfirmation) -> str:  # type: ignore[no-untyped-def]
         return absolute_url(super().get_email_confirmation_url(request, emailconfirmation))
 

@@ -72,6 +72,29 @@ def test_login_lands_on_the_member_home():
     assert response.status_code == 302 and response["Location"] == "/me/"
 
 
+def test_login_on_a_new_browser_follows_the_members_stored_language(settings):
+    from marketplace.inbox import language_remember
+
+    member = UserFactory(username="member", email="member@example.cn")
+    language_remember(user=member, language="en")
+    client = Client()
+    response = client.post(reverse("account_login"), {"login": "member", "password": "pw-123456"})
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert '<html lang="en"' in client.get("/me/").content.decode()
+
+
+def test_login_keeps_the_language_already_chosen_on_this_browser(settings):
+    from marketplace.inbox import language_remember
+
+    member = UserFactory(username="member", email="member@example.cn")
+    language_remember(user=member, language="en")
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    response = client.post(reverse("account_login"), {"login": "member", "password": "pw-123456"})
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
+
+
 @pytest.mark.parametrize("language, words", [("zh-hans", ["登录", "专利展示交易网", "中文"]),
                                              ("en", ["Log in", "Patent Exhibition", "English"])])
 @pytest.mark.parametrize("url", ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"])
