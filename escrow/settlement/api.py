@@ -253,7 +253,7 @@ class EscrowViewSet(viewsets.GenericViewSet):
         finance member following the money) is refused before the body is read; the service checks again."""
         escrow = self._escrow()
         if access.is_read_only(_user(request), escrow.deal):
-            raise NotPermitted(access.READ_ONLY)
+            raise access.read_only_refusal()
         return escrow
 
     def _answer(self, request: Request) -> Response:

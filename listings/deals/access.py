@@ -20,6 +20,7 @@ from listings.deals.models import BrokerStatus, Deal, DealBroker, DealDocument, 
 from listings.demands.permissions import DEMAND_ROLES
 from listings.trading.permissions import LISTING_ROLES
 from marketplace import permissions
+from marketplace.kernel.errors import NotPermitted
 from marketplace.models import Membership
 
 #: the membership roles that act for each side of a deal, in the party organisation itself
@@ -27,6 +28,11 @@ SIDE_ROLES: dict[str, tuple[str, ...]] = {Side.SELLER: tuple(LISTING_ROLES), Sid
 
 #: the refusal for a member who may read the deal but whose role does not act in it
 READ_ONLY = "您在本机构的角色只能查看本交易，不能操作 / your role in your organisation may follow this deal but not act in it"
+
+
+def read_only_refusal() -> NotPermitted:
+    """The refusal of an action to a member who may only read the deal: field ``user``, code ``read_only_role``."""
+    return NotPermitted(READ_ONLY, field="user", code="read_only_role")
 
 
 def _authenticated(user) -> bool:

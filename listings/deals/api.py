@@ -125,7 +125,7 @@ def _acting(viewset, request: Request) -> Deal:
     read, so the answer does not depend on the body. The service checks the actor again inside its transaction."""
     deal = viewset.get_object()
     if access.is_read_only(_user(request), deal):
-        raise NotPermitted(access.READ_ONLY)
+        raise access.read_only_refusal()
     return deal
 
 

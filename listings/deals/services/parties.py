@@ -44,7 +44,7 @@ def _require_actor(by: User | None, deal: Deal) -> None:
     """Posting in the room: a member in the role of a side, an accepted broker, or an operator; a member who may only
     read (e.g. the lender member of a party) is told so."""
     if not access.can_act_in_deal(by, deal):
-        raise NotPermitted(access.READ_ONLY if access.can_view_deal(by, deal) else NOT_A_PARTY)
+        raise access.read_only_refusal() if access.can_view_deal(by, deal) else NotPermitted(NOT_A_PARTY, field="user")
 
 
 @dataclass(frozen=True)
@@ -123,8 +123,8 @@ def chat_post_many(*, posts: list[ChatPost], live: bool = True) -> list[DealMess
             post, deal = posts[i], locked.get(posts[i].deal.pk)
             key = (post.deal.pk, post.by.pk, post.client_id[:64])
             if deal is None or (post.by.pk, deal.pk) not in allowed:
-                results[i] = NotPermitted(access.READ_ONLY if deal is not None and (post.by.pk, deal.pk) in readers
-                                          else NOT_A_PARTY)
+                results[i] = (access.read_only_refusal() if deal is not None and (post.by.pk, deal.pk) in readers
+                              else NotPermitted(NOT_A_PARTY, field="user"))
             elif deal.status not in ROOM_OPEN_STATUSES:
                 results[i] = IllegalTransition("deal", "chat", deal.status)
             elif post.client_id and key in earlier:
@@ -241,7 +241,7 @@ def commission_set(*, deal: Deal, by: User, payer: str, bps: int | None = None, 
     both sides in the room before any offer can be accepted."""
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
     if not (access.acting_side(by, deal) or permissions.is_operator(by)):
-        raise NotPermitted(access.READ_ONLY if access.can_view_deal(by, deal) else NOT_A_PARTY)
+        raise access.read_only_refusal() if access.can_view_deal(by, deal) else NotPermitted(NOT_A_PARTY, field="user")
     if deal.status not in (DealStatus.ENQUIRY, DealStatus.NEGOTIATING, DealStatus.PAUSED):
         raise IllegalTransition("deal", "commission_set", deal.status)
     problems = []
@@ -271,7 +271,7 @@ def document_upload(*, deal: Deal, by: User, upload, confidential: bool = False)
     """A file in the room, checked by magic bytes (``check_upload``); only the seller marks one confidential."""
     side = access.acting_side(by, deal)
     if side is None:
-        raise NotPermitted(access.READ_ONLY if access.can_view_deal(by, deal) else NOT_A_PARTY)
+        raise access.read_only_refusal() if access.can_view_deal(by, deal) else NotPermitted(NOT_A_PARTY, field="user")
     if confidential and side != Side.SELLER:
         raise RuleBroken([("confidential", "seller_only", "只有卖方可以上传保密资料 / only the seller marks documents confidential")])
     try:
