@@ -36,7 +36,6 @@ from marketplace.notifications import notify, text
 from marketplace.services import operators, organisation_members
 from marketplace.verbs import Verb
 
-
 NOT_A_PARTY = "您不是本交易的参与方 / you are not a party to this deal"
 
 
