@@ -63,6 +63,8 @@ def _money(request, name: str, currency: str) -> Money:
 @require_POST
 def escrow_action(request, deal_pk: int, action: str):
     escrow = _escrow_or_404(request, deal_pk)
+    if access.is_read_only(request.user, escrow.deal):  # may follow the escrow, not act in it (the services check too)
+        raise PermissionDenied(access.READ_ONLY)
     post, user = request.POST, request.user
     try:
         if action in ("fund", "deliver", "accept"):

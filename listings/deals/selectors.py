@@ -76,7 +76,11 @@ def waiting_on_many(user: User, deals: list[Deal]) -> dict[int, str]:
     from marketplace.models import Membership
 
     ids = [deal.pk for deal in deals]
-    orgs = set(Membership.objects.filter(user=user).values_list("organisation_id", flat=True))
+    roles = set(Membership.objects.filter(user=user).values_list("organisation_id", "role"))
+
+    def acts_for(organisation_id: int, side: str) -> bool:  # the role of that side (``access.party_side``)
+        return any(org == organisation_id and role in access.SIDE_ROLES[side] for org, role in roles)
+
     broker_sides: dict[int, str] = {}
     for deal_id, broker_side in DealBroker.objects.filter(
         deal_id__in=ids, status=BrokerStatus.ACCEPTED, organisation__memberships__user=user,
@@ -99,7 +103,8 @@ def waiting_on_many(user: User, deals: list[Deal]) -> dict[int, str]:
     operator = permissions.is_operator(user) if in_review else False
 
     def one(deal: Deal) -> str:
-        own = Side.SELLER if deal.seller_id in orgs else Side.BUYER if deal.buyer_id in orgs else None
+        own = (Side.SELLER if acts_for(deal.seller_id, Side.SELLER)
+               else Side.BUYER if acts_for(deal.buyer_id, Side.BUYER) else None)
         side = own or broker_sides.get(deal.pk)
         if deal.status == DealStatus.ENQUIRY and side and side != deal.opened_by_side:
             return gettext("答复意向")

@@ -35,12 +35,29 @@ def _deal_or_404(request, pk) -> Deal:
         raise Http404("没有这个交易 / no such deal") from None
 
 
+def _acting_deal_or_404(request, pk) -> Deal:
+    """The deal for a page that acts: a member who may only read it (no role of either side) gets a 403 naming
+    that, before the form is read; the service checks the actor again inside its transaction."""
+    deal = _deal_or_404(request, pk)
+    if access.is_read_only(request.user, deal):
+        raise PermissionDenied(access.READ_ONLY)
+    return deal
+
+
+def _refuse_if_not_permitted(exc: DomainError) -> None:
+    """A permission refusal is a 403 page naming it (as the API answers), not a message on the room."""
+    if exc.status == 403:
+        raise PermissionDenied(exc.message) from exc
+
+
 def _run(request, deal_pk, call, ok: str):
-    """Call one service; a refusal becomes a message naming the problem and nothing is written."""
+    """Call one service; a refusal of the state or the input becomes a message naming the problem, a refusal of the
+    actor a 403 (``_refuse_if_not_permitted``); either way nothing is written."""
     try:
         call()
         messages.success(request, ok)
     except DomainError as exc:
+        _refuse_if_not_permitted(exc)
         messages.error(request, "；".join(f"{m}" for _f, _c, m in exc.violations))
     return redirect("listings:deals:deal-room", pk=deal_pk)
 
@@ -123,7 +140,7 @@ def deal_room(request, pk):
 @require_POST
 def deal_post(request, pk):
     """Post a chat message without JavaScript (the socket adds liveness)."""
-    deal = _deal_or_404(request, pk)
+    deal = _acting_deal_or_404(request, pk)
     return _run(request, pk, lambda: parties.chat_post(deal=deal, by=request.user, body=request.POST.get("body", ""),
                                                        client_id=request.POST.get("client_id", "")), "已发送 / sent")
 
@@ -142,7 +159,7 @@ DEAL_ACTIONS = {
 @login_required
 @require_POST
 def deal_action(request, pk, action):
-    deal = _deal_or_404(request, pk)
+    deal = _acting_deal_or_404(request, pk)
     if action not in DEAL_ACTIONS:
         raise Http404
     return _run(request, pk, lambda: DEAL_ACTIONS[action](deal, request.user, request.POST.get("reason", "")), "已完成 / done")
@@ -150,7 +167,7 @@ def deal_action(request, pk, action):
 
 @login_required
 def offer_new(request, pk):
-    deal = _deal_or_404(request, pk)
+    deal = _acting_deal_or_404(request, pk)
     answers = None
     if request.GET.get("answers") or request.POST.get("answers"):
         answers = get_object_or_404(DealOffer, pk=request.GET.get("answers") or request.POST.get("answers"), deal=deal)
@@ -168,6 +185,7 @@ def offer_new(request, pk):
             messages.success(request, "报价已发出 / offer sent")
             return redirect(deal.get_absolute_url())
         except DomainError as exc:
+            _refuse_if_not_permitted(exc)
             for field, _code, message in exc.violations:
                 target = {"price_amount": "price"}.get(field, field)
                 form.add_error(target if target in form.fields else None, message)
@@ -187,7 +205,7 @@ ROOM_ACTIONS = {
 @login_required
 @require_POST
 def offer_action(request, pk, offer_pk, action):
-    deal = _deal_or_404(request, pk)
+    deal = _acting_deal_or_404(request, pk)
     offer = get_object_or_404(DealOffer, pk=offer_pk, deal=deal)
     calls = {
         "accept": lambda: offers.offer_accept(offer=offer, by=request.user),
@@ -202,7 +220,7 @@ def offer_action(request, pk, offer_pk, action):
 @login_required
 @require_POST
 def commission(request, pk):
-    deal = _deal_or_404(request, pk)
+    deal = _acting_deal_or_404(request, pk)
     form = CommissionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
@@ -215,7 +233,7 @@ def commission(request, pk):
 @login_required
 @require_POST
 def broker(request, pk):
-    deal = _deal_or_404(request, pk)
+    deal = _acting_deal_or_404(request, pk)
     form = BrokerForm(request.POST)
     if not form.is_valid():
         messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
@@ -253,7 +271,7 @@ def broker_action(request, pk, broker_pk, action):
 @login_required
 @require_POST
 def document_upload(request, pk):
-    deal = _deal_or_404(request, pk)
+    deal = _acting_deal_or_404(request, pk)
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, "请选择文件 / choose a file")
@@ -277,7 +295,7 @@ def document_download(request, pk, document_pk):
 @login_required
 @require_POST
 def nda_accept(request, pk):
-    deal = _deal_or_404(request, pk)
+    deal = _acting_deal_or_404(request, pk)
     return _run(request, pk, lambda: parties.nda_accept(deal=deal, by=request.user, text_sha256=request.POST.get("sha256", "")),
                 "已接受保密条款 / NDA accepted")
 
@@ -294,7 +312,7 @@ def review_report(request, pk):
 @login_required
 @require_POST
 def review_action(request, pk, action):
-    deal = _deal_or_404(request, pk)
+    deal = _acting_deal_or_404(request, pk)
     row = review.current_review(deal)
     if row is None:
         raise Http404
@@ -339,7 +357,7 @@ def contract_pdf(request, pk):
 @login_required
 @require_POST
 def contract_confirm(request, pk):
-    deal = _deal_or_404(request, pk)
+    deal = _acting_deal_or_404(request, pk)
     _run(request, pk, lambda: contract_services.contract_confirm(deal=deal, by=request.user,
                                                                  text_sha256=request.POST.get("sha256", "")), "已确认合同 / contract confirmed")
     return redirect("listings:deals:deal-contract", pk=pk)

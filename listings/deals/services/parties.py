@@ -36,10 +36,14 @@ from marketplace.notifications import notify, text
 from marketplace.services import operators, organisation_members
 from marketplace.verbs import Verb
 
+NOT_A_PARTY = "您不是本交易的参与方 / you are not a party to this deal"
 
-def _require_viewer(by: User | None, deal: Deal) -> None:
-    if not access.can_view_deal(by, deal):
-        raise NotPermitted("您不是本交易的参与方 / you are not a party to this deal")
+
+def _require_actor(by: User | None, deal: Deal) -> None:
+    """Posting in the room: a member in the role of a side, an accepted broker, or an operator; a member who may only
+    read (e.g. the lender member of a party) is told so."""
+    if not access.can_act_in_deal(by, deal):
+        raise access.read_only_refusal() if access.can_view_deal(by, deal) else NotPermitted(NOT_A_PARTY, field="user")
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ def _chat_text(body: str) -> str:
 
 
 def _chat_locked(locked: Deal, post: ChatPost, text: str, live: bool) -> DealMessage:
-    _require_viewer(post.by, locked)
+    _require_actor(post.by, locked)
     if locked.status not in ROOM_OPEN_STATUSES:
         raise IllegalTransition("deal", "chat", locked.status)
     return room_append(locked=locked, kind=MessageKind.CHAT, author=post.by, body=text,
@@ -105,7 +109,8 @@ def chat_post_many(*, posts: list[ChatPost], live: bool = True) -> list[DealMess
             results[i] = exc
     with transaction.atomic():
         locked = _lock_deals({posts[i].deal.pk for i in texts})
-        allowed = access.viewers_among({(posts[i].by, locked[posts[i].deal.pk]) for i in texts if posts[i].deal.pk in locked})
+        pairs = {(posts[i].by, locked[posts[i].deal.pk]) for i in texts if posts[i].deal.pk in locked}
+        readers, allowed = access.rights_among(pairs)
         ids = {(posts[i].deal.pk, posts[i].by.pk, posts[i].client_id[:64]) for i in texts if posts[i].client_id}
         earlier = {
             (m.deal_id, m.author_id, m.client_id): m
@@ -117,7 +122,8 @@ def chat_post_many(*, posts: list[ChatPost], live: bool = True) -> list[DealMess
             post, deal = posts[i], locked.get(posts[i].deal.pk)
             key = (post.deal.pk, post.by.pk, post.client_id[:64])
             if deal is None or (post.by.pk, deal.pk) not in allowed:
-                results[i] = NotPermitted("您不是本交易的参与方 / you are not a party to this deal")
+                results[i] = (access.read_only_refusal() if deal is not None and (post.by.pk, deal.pk) in readers
+                              else NotPermitted(NOT_A_PARTY, field="user"))
             elif deal.status not in ROOM_OPEN_STATUSES:
                 results[i] = IllegalTransition("deal", "chat", deal.status)
             elif post.client_id and key in earlier:
@@ -234,7 +240,7 @@ def commission_set(*, deal: Deal, by: User, payer: str, bps: int | None = None, 
     both sides in the room before any offer can be accepted."""
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
     if not (access.acting_side(by, deal) or permissions.is_operator(by)):
-        raise NotPermitted("您不是本交易的参与方 / you are not a party to this deal")
+        raise access.read_only_refusal() if access.can_view_deal(by, deal) else NotPermitted(NOT_A_PARTY, field="user")
     if deal.status not in (DealStatus.ENQUIRY, DealStatus.NEGOTIATING, DealStatus.PAUSED):
         raise IllegalTransition("deal", "commission_set", deal.status)
     problems = []
@@ -264,7 +270,7 @@ def document_upload(*, deal: Deal, by: User, upload, confidential: bool = False)
     """A file in the room, checked by magic bytes (``check_upload``); only the seller marks one confidential."""
     side = access.acting_side(by, deal)
     if side is None:
-        raise NotPermitted("您不是本交易的参与方 / you are not a party to this deal")
+        raise access.read_only_refusal() if access.can_view_deal(by, deal) else NotPermitted(NOT_A_PARTY, field="user")
     if confidential and side != Side.SELLER:
         raise RuleBroken([("confidential", "seller_only", "只有卖方可以上传保密资料 / only the seller marks documents confidential")])
     try:
