@@ -231,13 +231,13 @@ PAGES: dict[str, tuple[int, int, int, int, int]] = {
     "POST deals/<int:pk>/resolve/": (302, 404, 403, 302, 302),
     "POST deals/<int:pk>/close/": (302, 404, 403, 302, 302),
     "POST listings/<int:pk>/submit/": (302, 302, 302, 302, 302),
-    "POST listings/<int:pk>/withdraw/": (302, 403, 403, 302, 403),
+    "POST listings/<int:pk>/withdraw/": (302, 403, 403, 200, 403),  # the owner first sees the confirmation page
     "GET demands/": (200, 200, 200, 200, 200),
     "GET demands/new/": (302, 200, 302, 200, 302),
     "GET demands/<int:pk>/": (200, 200, 200, 200, 200),
     "GET demands/<int:pk>/edit/": (302, 403, 403, 200, 403),
     "POST demands/<int:pk>/submit/": (302, 302, 302, 302, 302),
-    "POST demands/<int:pk>/withdraw/": (302, 403, 403, 302, 403),
+    "POST demands/<int:pk>/withdraw/": (302, 403, 403, 200, 403),  # the owner first sees the confirmation page
     "POST demands/<int:pk>/close/": (302, 403, 403, 302, 403),
     "GET me/listings/": (302, 200, 200, 200, 200),
     "GET me/demands/": (302, 200, 200, 200, 200),
