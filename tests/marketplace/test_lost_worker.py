@@ -20,11 +20,10 @@ from django.conf import settings
 from django.db import connection
 
 from listings.matching.models import DemandMatch
-from marketplace.models import Membership, Notification
+from marketplace.models import Notification
 from search import get_search_backend
 from search.interface import SearchQuery
-from tests.factories import DemandFactory, ListingFactory, MembershipFactory, OrganisationFactory, PatentFactory
-from tests.marketplace.worker_support import pull_database, push_database, wait_for
+from tests.marketplace.worker_support import battery_world, pull_database, push_database, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,24 +70,7 @@ def _unacked_in(client: redis.Redis, queue: str) -> int:
 
 
 def test_a_killed_worker_loses_nothing_and_tells_nobody_twice(redis_url, tmp_path):
-    buyer, seller = OrganisationFactory(name="需求企业"), OrganisationFactory(name="权利人大学")
-    member = MembershipFactory(organisation=buyer, role=Membership.Role.DEMAND).user
-    cathode = PatentFactory(title="锂电池正极材料的包覆方法", abstract="提高锂电池正极材料循环寿命的包覆方法", ipc=["H01M4/36"],
-                            holders=[seller])
-    electrolyte = PatentFactory(title="锂电池电解液添加剂", ipc=["H01M10/0567"], holders=[seller])
-    from search.documents import iter_patent_documents
-
-    get_search_backend().rebuild(iter_patent_documents())
-    unindexed = PatentFactory(title="一种固态电池隔膜", ipc=["H01M50/40"])
-    get_search_backend().delete(unindexed.pk)  # (the suite's eager on-commit indexing added it): the task must
-    wants_cathode = DemandFactory(organisation=buyer, title="锂电池正极材料", problem="正极材料循环寿命短，需要包覆改性技术",
-                                  ipc_codes=["H01M4/00"])
-    wants_electrolyte = DemandFactory(organisation=buyer, title="锂电池电解液添加剂", problem="电解液高温分解",
-                                      ipc_codes=["H01M10/05"], deal_types=["licence"], budget_max=50_000_00)
-    listing = ListingFactory(organisation=seller, patents=[electrolyte], deal_type="licence", price_amount=30_000_00,
-                             title="电解液添加剂专利许可")
-    assert not DemandMatch.objects.exists() and not Notification.objects.exists()
-    assert get_search_backend().count() == 2
+    member, cathode, electrolyte, unindexed, wants_cathode, wants_electrolyte, listing = battery_world()
 
     database_url, sqlite_path = push_database(tmp_path)
     queue = f"lost-worker-{uuid.uuid4().hex[:8]}"

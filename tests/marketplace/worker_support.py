@@ -5,9 +5,14 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
 from django.db import connection
+
+from listings.matching.models import DemandMatch
+from marketplace.models import Membership, Notification
+from tests.factories import DemandFactory, ListingFactory, MembershipFactory, OrganisationFactory, PatentFactory
 
 WAIT = 90.0  # seconds: an upper bound for a busy shared machine, not a measurement
 
@@ -55,3 +60,39 @@ def wait_for(condition, what: str, log: Path) -> None:
             return
         time.sleep(0.2)
     pytest.fail(f"gave up waiting for {what}; worker log:\n{log.read_text()[-6000:]}")
+
+
+class BatteryWorld(NamedTuple):
+    member: Any
+    cathode: Any
+    electrolyte: Any
+    unindexed: Any
+    wants_cathode: Any
+    wants_electrolyte: Any
+    listing: Any
+
+
+def battery_world() -> BatteryWorld:
+    """The world both killed-worker tests start from: two indexed battery patents, one patent the index lacks (its
+    indexing task is the one to lose), two demands whose matches are not computed yet and a licence listing."""
+    from search import get_search_backend
+    from search.documents import iter_patent_documents
+
+    buyer, seller = OrganisationFactory(name="需求企业"), OrganisationFactory(name="权利人大学")
+    member = MembershipFactory(organisation=buyer, role=Membership.Role.DEMAND).user
+    cathode = PatentFactory(title="锂电池正极材料的包覆方法", abstract="提高锂电池正极材料循环寿命的包覆方法", ipc=["H01M4/36"],
+                            holders=[seller])
+    electrolyte = PatentFactory(title="锂电池电解液添加剂", ipc=["H01M10/0567"], holders=[seller])
+
+    get_search_backend().rebuild(iter_patent_documents())
+    unindexed = PatentFactory(title="一种固态电池隔膜", ipc=["H01M50/40"])
+    get_search_backend().delete(unindexed.pk)  # (the suite's eager on-commit indexing added it): the task must
+    wants_cathode = DemandFactory(organisation=buyer, title="锂电池正极材料", problem="正极材料循环寿命短，需要包覆改性技术",
+                                  ipc_codes=["H01M4/00"])
+    wants_electrolyte = DemandFactory(organisation=buyer, title="锂电池电解液添加剂", problem="电解液高温分解",
+                                      ipc_codes=["H01M10/05"], deal_types=["licence"], budget_max=50_000_00)
+    listing = ListingFactory(organisation=seller, patents=[electrolyte], deal_type="licence", price_amount=30_000_00,
+                             title="电解液添加剂专利许可")
+    assert not DemandMatch.objects.exists() and not Notification.objects.exists()
+    assert get_search_backend().count() == 2
+    return BatteryWorld(member, cathode, electrolyte, unindexed, wants_cathode, wants_electrolyte, listing)
