@@ -53,18 +53,23 @@ class InstructionsSerializer(serializers.Serializer):
                                                                             "payment_intent and client_secret")
 
 
-class EscrowMilestoneSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    position = serializers.IntegerField()
-    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
-    status = serializers.CharField()
-    is_final = serializers.BooleanField(help_text="released on the recordal / filing evidence, not on acceptance")
+class SplitSerializer(serializers.Serializer):
+    """How an amount splits (``escrow.settlement.fees.breakdown``): the same six figures for an escrow and a milestone."""
+
     price = serializers.IntegerField(help_text=FEN)
     fee = serializers.IntegerField(help_text=FEN)
     buyer_commission = serializers.IntegerField(help_text=FEN)
     seller_commission = serializers.IntegerField(help_text=FEN)
     buyer_pays = serializers.IntegerField(help_text=FEN)
     seller_receives = serializers.IntegerField(help_text=FEN)
+
+
+class EscrowMilestoneSerializer(SplitSerializer):
+    id = serializers.IntegerField()
+    position = serializers.IntegerField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
+    status = serializers.CharField()
+    is_final = serializers.BooleanField(help_text="released on the recordal / filing evidence, not on acceptance")
     funding_rail = serializers.CharField(allow_blank=True)
     funding_reference = serializers.CharField(allow_blank=True)
     funding_instructions = InstructionsSerializer(allow_null=True, help_text="the buyer side and operators only")
@@ -72,19 +77,13 @@ class EscrowMilestoneSerializer(serializers.Serializer):
     settled_at = serializers.DateTimeField(allow_null=True)
 
 
-class EscrowSerializer(serializers.Serializer):
+class EscrowSerializer(SplitSerializer):
     deal = serializers.IntegerField()
     status = serializers.CharField()
     status_display = serializers.CharField()
     currency = serializers.CharField()
-    price = serializers.IntegerField(help_text=FEN)
-    fee = serializers.IntegerField(help_text=FEN)
     fee_bps = serializers.IntegerField(help_text="the exchange's fee in basis points (100 = 1%)")
-    buyer_commission = serializers.IntegerField(help_text=FEN)
-    seller_commission = serializers.IntegerField(help_text=FEN)
     commission = serializers.IntegerField(help_text=FEN)
-    buyer_pays = serializers.IntegerField(help_text=FEN)
-    seller_receives = serializers.IntegerField(help_text=FEN)
     held = serializers.IntegerField(help_text=FEN)
     funding_deadline = serializers.DateTimeField()
     inspection_days = serializers.IntegerField()
