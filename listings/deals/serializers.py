@@ -43,26 +43,27 @@ class DealReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class EnquirySerializer(serializers.Serializer):
+class OpeningTermsSerializer(serializers.Serializer):
+    """The terms a deal is opened with, from either side: what it has in mind and a message."""
+
+    deal_type = serializers.ChoiceField(choices=DealKind.choices)
+    licence_kind = serializers.CharField(required=False, allow_blank=True, default="")
+    price_amount = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="fen (分)")
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+class EnquirySerializer(OpeningTermsSerializer):
     """An enquiry (意向) on a published listing, sent for one of the caller's buyer organisations."""
 
     listing = serializers.IntegerField()
     organisation = serializers.IntegerField(help_text="the buyer organisation the caller acts for")
-    deal_type = serializers.ChoiceField(choices=DealKind.choices)
-    licence_kind = serializers.CharField(required=False, allow_blank=True, default="")
-    price_amount = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="fen (分)")
-    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
-class MatchDealSerializer(serializers.Serializer):
+class MatchDealSerializer(OpeningTermsSerializer):
     """A holder recommends a matched patent to the demand's firm (推荐给需求方)."""
 
     match = serializers.IntegerField()
     organisation = serializers.IntegerField(help_text="the holder organisation the caller acts for")
-    deal_type = serializers.ChoiceField(choices=DealKind.choices)
-    licence_kind = serializers.CharField(required=False, allow_blank=True, default="")
-    price_amount = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="fen (分)")
-    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
 class MilestoneSerializer(serializers.Serializer):
