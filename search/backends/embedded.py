@@ -33,7 +33,7 @@ import sqlite3
 import threading
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from search.facets import REGISTRY, document_facets, filter_pairs, ipc_levels
 from search.interface import (
     FACETS,
     MAX_PAGE_SIZE,
+    FacetBuckets,
     FacetValue,
     Hit,
     PatentDocument,
@@ -80,6 +81,7 @@ CHANGELOG_KEEP = 50_000
 FILTER_ONLY = tuple(f.name for f in REGISTRY if not f.counted)
 FACET_LIMIT = 200
 FACET_INDEX = {name: i for i, name in enumerate(FACETS)}
+YEAR_INDEX = FACET_INDEX["application_year"]
 #: a query whose rarest term is in more documents than this is "broad": counted and faceted exactly,
 #: ordered by date instead of BM25 (see ``search``)
 BROAD_SHARE = 0.10
@@ -106,7 +108,7 @@ class _FacetCache:
     years: dict[int, int] = field(default_factory=dict)
     columns: Columns | None = None  # the same values packed for numpy (built on first use)
     stale: set[int] = field(default_factory=set)  # docs changed since ``columns`` was packed
-    facet_array: Any = None  # numpy: value id → index in FACETS, value id → rank in string order
+    facet_array: Any = None  # numpy, per value table: counted ids by facet then value, their facet, labels
     df: dict[str, int] = field(default_factory=dict)  # document frequencies read from the vocabulary
 
 
@@ -843,37 +845,40 @@ class Backend(SearchBackend):
         return {name: [] for name in FACETS}
 
     @staticmethod
-    def _facet_arrays(cache: _FacetCache) -> tuple[np.ndarray, np.ndarray]:
-        """value id → facet index, and value id → rank of its value in string order (years: newest first)."""
-        if cache.facet_array is None or len(cache.facet_array[0]) != len(cache.values):
+    def _facet_arrays(cache: _FacetCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per snapshot of the value table (value ids only grow, and an id's value never changes): the
+        counted value ids ordered by facet then value (string order), their facet index, and each value id's
+        label (its value string)."""
+        if cache.facet_array is None or len(cache.facet_array[2]) != len(cache.values):
             values = cache.values
-            order = sorted(range(len(values)), key=lambda vid: values[vid][1])
-            rank = np.empty(len(values), dtype=np.int64)
-            rank[np.array(order, dtype=np.int64)] = np.arange(len(values), dtype=np.int64)
-            cache.facet_array = (np.array(cache.facet_of, dtype=np.int64), rank)
+            facet_of = np.array(cache.facet_of, dtype=np.int64)
+            labels = np.array([v for _, v in values], dtype=object)
+            counted = np.flatnonzero(facet_of >= 0)
+            strings = [values[vid][1] for vid in counted.tolist()]
+            by_value = counted[np.array(sorted(range(len(counted)), key=strings.__getitem__), dtype=np.int64)]
+            ordered = by_value[np.argsort(facet_of[by_value], kind="stable")]
+            cache.facet_array = (ordered, facet_of[ordered], labels)
         return cache.facet_array
 
     @staticmethod
-    def _facet_lists(cache: _FacetCache, counts: np.ndarray) -> dict[str, list[FacetValue]]:
+    def _facet_lists(cache: _FacetCache, counts: np.ndarray) -> dict[str, Sequence[FacetValue]]:
         """Each counted facet's values, most documents first then by value (years newest first), at most
-        ``FACET_LIMIT`` (years all)."""
-        facet_of, rank = Backend._facet_arrays(cache)
-        values = cache.values
-        present = np.flatnonzero(counts)
-        present_facets = facet_of[present]
-        out = {}
+        ``FACET_LIMIT`` (years all); every count exact. One stable sort over the values present; the
+        ``FacetValue`` objects are built when read (``FacetBuckets``)."""
+        ordered, facet_index, labels = Backend._facet_arrays(cache)
+        n = counts[ordered]
+        held = n > 0
+        vids, facet, n = ordered[held], facet_index[held], n[held]
+        # within a facet: most documents first, ties in value order (the static order); years by value only
+        key = facet * (int(n.max(initial=0)) + 1) - np.where(facet == YEAR_INDEX, 0, n)
+        order = np.argsort(key, kind="stable")
+        vids, facet = vids[order], facet[order]
+        bounds = np.searchsorted(facet, np.arange(len(FACETS) + 1)).tolist()
+        out: dict[str, Sequence[FacetValue]] = {}
         for index, name in enumerate(FACETS):
-            chosen = present[present_facets == index]
-            n = counts[chosen]
-            if name == "application_year":
-                chosen = chosen[np.argsort(-rank[chosen], kind="stable")]
-            else:
-                if len(chosen) > FACET_LIMIT:
-                    threshold = n[np.argpartition(-n, FACET_LIMIT - 1)[FACET_LIMIT - 1]]
-                    chosen = chosen[n >= threshold]
-                    n = counts[chosen]
-                chosen = chosen[np.lexsort((rank[chosen], -n))][:FACET_LIMIT]
-            out[name] = [FacetValue(values[vid][1], int(c)) for vid, c in zip(chosen.tolist(), counts[chosen].tolist())]
+            lo, hi = bounds[index], bounds[index + 1]
+            chosen = vids[lo:hi][::-1] if index == YEAR_INDEX else vids[lo : min(hi, lo + FACET_LIMIT)]
+            out[name] = FacetBuckets(labels[chosen].tolist(), counts[chosen].tolist())
         return out
 
     def _hits(self, conn, s: str, ids: list[int], scores: dict[int, float], tokens, *, highlight: bool) -> list[Hit]:
