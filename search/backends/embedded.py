@@ -594,19 +594,23 @@ class Backend(SearchBackend):
         return matches.ids[top_k(primary, matches.ids, upto)].tolist()
 
     @staticmethod
-    def _counts(cache: _FacetCache, columns: Columns, matches: MatchSet, *, everything: bool = False) -> np.ndarray:
-        """value id → how many of the matches hold it (an array over every value id)."""
+    def _counts(cache: _FacetCache, columns: Columns, matches: MatchSet, *, everything: bool = False,
+                extra_ids: Iterable[int] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """The values the matches (and ``extra_ids``) hold, as (value ids ascending, how many hold each):
+        the packed rows counted by ``bincount``, documents changed since packing added from their tuples."""
         packed = matches.rows >= 0
-        counted = columns.count_all() if everything else columns.count(matches.rows[packed])
-        counts = np.zeros(len(cache.values), dtype=np.int64)
-        counts[: len(counted)] += counted
-        loose = matches.ids[~packed]
-        if len(loose):
+        counted = columns.count_all() if everything else columns.count_present(matches.rows[packed])
+        held = np.flatnonzero(counted)
+        vids, n = columns.present[held], counted[held]
+        loose = list(itertools.chain(matches.ids[~packed].tolist(), extra_ids))
+        if loose:
             docvals = cache.docvals
-            extra = list(itertools.chain.from_iterable(docvals.get(d, ()) for d in loose.tolist()))
-            if extra:
-                counts += np.bincount(np.array(extra, dtype=np.int64), minlength=len(counts))[: len(counts)]
-        return counts
+            extra = np.fromiter(itertools.chain.from_iterable(docvals.get(d, ()) for d in loose), dtype=np.int64)
+            if len(extra):
+                vids, inverse = np.unique(np.concatenate([vids, extra]), return_inverse=True)
+                n = np.bincount(inverse, weights=np.concatenate([n, np.ones(len(extra))]),
+                                minlength=len(vids)).astype(np.int64)
+        return vids, n
 
     @staticmethod
     def _fetch_ids(conn, sql: str, params: tuple) -> np.ndarray:
@@ -824,11 +828,9 @@ class Backend(SearchBackend):
             total = len(matches) + len(by_number)
             facets = {}
             if query.facets:
-                counts = self._counts(cache, columns, matches, everything=everything)
-                for d in by_number:
-                    for vid in cache.docvals.get(d, ()):
-                        counts[vid] += 1
-                facets = self._facet_lists(cache, counts)
+                facets = self._facet_lists(
+                    cache, *self._counts(cache, columns, matches, everything=everything, extra_ids=by_number)
+                )
             start = (page - 1) * page_size
             page_ids = order[start : start + page_size]
             if matches.scores is not None and page_ids:
@@ -845,10 +847,10 @@ class Backend(SearchBackend):
         return {name: [] for name in FACETS}
 
     @staticmethod
-    def _facet_arrays(cache: _FacetCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _facet_arrays(cache: _FacetCache) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per snapshot of the value table (value ids only grow, and an id's value never changes): the
-        counted value ids ordered by facet then value (string order), their facet index, and each value id's
-        label (its value string)."""
+        counted value ids ordered by facet then value (string order), their facet index, each value id's
+        label (its value string) and each value id's position in that order."""
         if cache.facet_array is None or len(cache.facet_array[2]) != len(cache.values):
             values = cache.values
             facet_of = np.array(cache.facet_of, dtype=np.int64)
@@ -857,42 +859,51 @@ class Backend(SearchBackend):
             strings = [values[vid][1] for vid in counted.tolist()]
             by_value = counted[np.array(sorted(range(len(counted)), key=strings.__getitem__), dtype=np.int64)]
             ordered = by_value[np.argsort(facet_of[by_value], kind="stable")]
-            cache.facet_array = (ordered, facet_of[ordered], labels)
+            position = np.full(len(values), len(values), dtype=np.int64)  # uncounted values sort last
+            position[ordered] = np.arange(len(ordered), dtype=np.int64)
+            cache.facet_array = (ordered, facet_of[ordered], labels, position)
         return cache.facet_array
 
     @staticmethod
-    def _facet_lists(cache: _FacetCache, counts: np.ndarray) -> dict[str, Sequence[FacetValue]]:
+    def _facet_lists(cache: _FacetCache, held: np.ndarray, held_n: np.ndarray) -> dict[str, Sequence[FacetValue]]:
         """Each counted facet's values, most documents first then by value (years newest first), at most
         ``FACET_LIMIT`` (years all); every count exact. One stable sort over the values present; the
         ``FacetValue`` objects are built when read (``FacetBuckets``)."""
-        ordered, facet_index, labels = Backend._facet_arrays(cache)
-        n = counts[ordered]
-        held = n > 0
-        vids, facet, n = ordered[held], facet_index[held], n[held]
+        ordered, facet_index, labels, position = Backend._facet_arrays(cache)
+        # the values held (usually a few hundred), put in the static order
+        pos = position[held]
+        by_pos = np.argsort(pos, kind="stable")
+        by_pos = by_pos[: np.searchsorted(pos[by_pos], len(ordered))]
+        at = pos[by_pos]
+        vids, facet, n = ordered[at], facet_index[at], held_n[by_pos]
         # within a facet: most documents first, ties in value order (the static order); years by value only
         key = facet * (int(n.max(initial=0)) + 1) - np.where(facet == YEAR_INDEX, 0, n)
         order = np.argsort(key, kind="stable")
-        vids, facet = vids[order], facet[order]
+        vids, facet, n = vids[order], facet[order], n[order]
         bounds = np.searchsorted(facet, np.arange(len(FACETS) + 1)).tolist()
         out: dict[str, Sequence[FacetValue]] = {}
         for index, name in enumerate(FACETS):
             lo, hi = bounds[index], bounds[index + 1]
-            chosen = vids[lo:hi][::-1] if index == YEAR_INDEX else vids[lo : min(hi, lo + FACET_LIMIT)]
-            out[name] = FacetBuckets(labels[chosen].tolist(), counts[chosen].tolist())
+            part = slice(hi - 1, lo - 1 if lo else None, -1) if index == YEAR_INDEX else slice(lo, min(hi, lo + FACET_LIMIT))
+            out[name] = FacetBuckets(labels[vids[part]].tolist(), n[part].tolist())
         return out
 
     def _hits(self, conn, s: str, ids: list[int], scores: dict[int, float], tokens, *, highlight: bool) -> list[Hit]:
+        """The page's hits in ``ids`` order, from one ``SELECT`` of their rows (applicants joined by SQLite);
+        only non-empty fields are highlighted, with the query's pattern compiled once (``analysis``)."""
         if not ids:
             return []
         rows = {
             r[0]: r
             for r in conn.execute(
-                f"SELECT id, publication_number, title, abstract, claims, applicants FROM docs_{s} "
+                f"SELECT id, publication_number, title, abstract, claims, "
+                f"(SELECT group_concat(value, '；') FROM json_each(applicants)) FROM docs_{s} "
                 f"WHERE id IN ({','.join('?' * len(ids))})",
                 ids,
             )
         }
         hits = []
+        mark = highlight and bool(tokens)
         for doc_id in ids:
             row = rows.get(doc_id)
             if row is None:
@@ -900,13 +911,15 @@ class Backend(SearchBackend):
             _, number, title, abstract, claims, applicants = row
             highlights: dict[str, str] = {}
             matched: set[str] = set()
-            if highlight and tokens:
+            if mark:
                 for name, text, fragment in (
                     ("title", title, None),
                     ("abstract", abstract, 160),
                     ("claims", claims, 160),
-                    ("applicants", "；".join(json.loads(applicants)), None),
+                    ("applicants", applicants, None),
                 ):
+                    if not text:
+                        continue
                     snippet, found = analysis.highlight(text, tokens, fragment=fragment)
                     if snippet:
                         highlights[name] = snippet
@@ -918,7 +931,7 @@ class Backend(SearchBackend):
                     title=title,
                     score=-scores[doc_id] if doc_id in scores else 0.0,
                     highlights=highlights,
-                    matched_terms=tuple(t for t in tokens if t in matched),
+                    matched_terms=tuple(t for t in tokens if t in matched) if matched else (),
                 )
             )
         return hits
@@ -996,11 +1009,10 @@ class Backend(SearchBackend):
     @staticmethod
     def _applicant_counts(cache: _FacetCache) -> dict[str, int]:
         columns = Backend._columns(cache)
-        counts = Backend._counts(cache, columns, Backend._everything(cache, columns, FilterSpec()),
-                                 everything=True)
+        vids, counts = Backend._counts(cache, columns, Backend._everything(cache, columns, FilterSpec()),
+                                       everything=True)
         values = cache.values
-        present = np.flatnonzero(counts).tolist()
-        return {values[vid][1]: int(counts[vid]) for vid in present if values[vid][0] == "applicant"}
+        return {values[vid][1]: n for vid, n in zip(vids.tolist(), counts.tolist()) if values[vid][0] == "applicant"}
 
     def more_like_this(
         self,
