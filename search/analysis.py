@@ -221,15 +221,19 @@ def highlight(text: str, tokens: tuple[str, ...], *, fragment: int | None = None
     """
     lowered = text.lower()
     pattern, latin = _matcher(tokens) if text and tokens else (None, frozenset())
+    if latin and not _LATIN_WORD.search(text):
+        latin = frozenset()  # no Latin word in this field: only the CJK words can match
+        if pattern is None:
+            return "", set()
     if pattern is not None and not latin and (fragment is None or len(text) <= fragment):
-        # CJK words only, the whole field: the regex engine marks it in one pass (touching marks merged,
+        # CJK matches only, the whole field: the regex engine marks it in one pass (touching marks merged,
         # as ``_spans_and_terms`` merges touching spans) when lower-casing and escaping change nothing
         hits = pattern.findall(lowered)
         if not hits:
             return "", set()
         if lowered == text and not _HTML_SPECIAL.search(text):
             found = set(hits)
-            matched = found | {tok for tok in tokens if tok not in found and tok in lowered}
+            matched = found | {tok for tok in tokens if tok not in found and is_cjk(tok) and tok in lowered}
             return pattern.sub(r"<mark>\g<0></mark>", text).replace("</mark><mark>", ""), matched
     spans, found = _spans_and_terms(text, tokens, lowered)
     if not spans:

@@ -86,6 +86,9 @@ YEAR_INDEX = FACET_INDEX["application_year"]
 #: ordered by date instead of BM25 (see ``search``)
 BROAD_SHARE = 0.10
 BROAD_MIN_DOCS = 2_000
+#: what a hit shows, read from ``docs_s d`` (applicants joined by SQLite, not parsed per hit in Python)
+HIT_FIELDS = ("d.publication_number, d.title, d.abstract, d.claims, "
+              "(SELECT group_concat(value, '；') FROM json_each(d.applicants))")
 #: the most rows SQLite is asked to rank for a filtered query before every match is scored instead
 BEST_K_LIMIT = 2_000
 
@@ -638,13 +641,23 @@ class Backend(SearchBackend):
         return np.fromstring(ids_text, dtype=np.int64, sep=","), np.fromstring(scores_text, dtype=np.float64, sep=",")
 
     def _best_kept(self, conn, s: str, expression: str, matches: MatchSet, n_all: int,
-                   wanted: int) -> list[tuple[int, float]] | None:
+                   wanted: int, rows: dict[int, tuple] | None = None) -> list[tuple[int, float]] | None:
         """The ``wanted`` best matches by BM25 when SQLite can rank them: the best k of every match, k sized
         by the share the filters keep, then the kept ones in that order. Exact: a kept match outside the best
         k ranks below every one inside. None when k would be large or too few were kept (the caller then
         scores every match)."""
         if len(matches) >= n_all:
-            return self._best_scored(conn, s, expression, wanted)
+            if rows is None:
+                return self._best_scored(conn, s, expression, wanted)
+            # nothing filtered out: the best ``wanted`` are the page, read with their rows in one statement
+            ranked = conn.execute(
+                f"SELECT f.rowid, f.b, {HIT_FIELDS} FROM (SELECT rowid, {self._bm25(s)} AS b FROM fts_{s} "
+                f"WHERE fts_{s} MATCH ? ORDER BY b, rowid LIMIT ?) f JOIN docs_{s} d ON d.id = f.rowid "
+                f"ORDER BY f.b, f.rowid",
+                (expression, wanted),
+            ).fetchall()
+            rows.update((r[0], r[2:]) for r in ranked)
+            return [(r[0], r[1]) for r in ranked]
         k = min(n_all, int(wanted * n_all / len(matches) * 1.5) + 20)
         if k > BEST_K_LIMIT:
             return None
@@ -656,9 +669,13 @@ class Backend(SearchBackend):
         return best[:wanted]
 
     @staticmethod
+    def _bm25(s: str) -> str:
+        return f"bm25(fts_{s}, {', '.join(map(str, WEIGHTS))})"
+
+    @staticmethod
     def _best_scored(conn, s: str, expression: str, limit: int) -> list[tuple[int, float]]:
         """The ``limit`` best (rowid, BM25) by score then rowid: SQLite ranks inside its own loop."""
-        bm25 = f"bm25(fts_{s}, {', '.join(map(str, WEIGHTS))})"
+        bm25 = Backend._bm25(s)
         return conn.execute(
             f"SELECT rowid, {bm25} FROM fts_{s} WHERE fts_{s} MATCH ? ORDER BY {bm25}, rowid LIMIT ?",
             (expression, limit),
@@ -771,6 +788,7 @@ class Backend(SearchBackend):
             everything = False
             order: list[int] | None = None
             by_number: list[int] = []
+            prefetched: dict[int, tuple] = {}  # doc id → its hit fields, when ranking read them already
             if u is not None and u.numbers:
                 keep = self._predicate(cache, spec)
                 by_number = [d for d in self._number_matches(conn, s, u.numbers) if keep(d)]
@@ -797,7 +815,7 @@ class Backend(SearchBackend):
                         partial = bool(len(pos)) and not bool(full[pos].all())
                     elif query.sort == "relevance" and len(matches):
                         wanted = upto + len(by_number)
-                        best = self._best_kept(conn, s, expression, matches, len(ids), wanted)
+                        best = self._best_kept(conn, s, expression, matches, len(ids), wanted, prefetched)
                         if best is not None:
                             scores = dict(best)
                             order = [d for d, _ in best]
@@ -837,7 +855,7 @@ class Backend(SearchBackend):
                 on_page = np.isin(matches.ids, np.array(page_ids, dtype=np.int64))
                 for d, score in zip(matches.ids[on_page].tolist(), matches.scores[on_page].tolist()):
                     scores.setdefault(d, score)
-            hits = self._hits(conn, s, page_ids, scores, tokens, highlight=query.highlight)
+            hits = self._hits(conn, s, page_ids, scores, tokens, highlight=query.highlight, rows=prefetched)
         return SearchResult(total=total, hits=hits, facets=facets, page=page, page_size=page_size, partial=partial,
                             words=words, dropped_words=dropped_words, ipc_from_query=ipc_from_query,
                             numbers_found=tuple(by_number))
@@ -888,27 +906,30 @@ class Backend(SearchBackend):
             out[name] = FacetBuckets(labels[vids[part]].tolist(), n[part].tolist())
         return out
 
-    def _hits(self, conn, s: str, ids: list[int], scores: dict[int, float], tokens, *, highlight: bool) -> list[Hit]:
-        """The page's hits in ``ids`` order, from one ``SELECT`` of their rows (applicants joined by SQLite);
-        only non-empty fields are highlighted, with the query's pattern compiled once (``analysis``)."""
+    def _hits(self, conn, s: str, ids: list[int], scores: dict[int, float], tokens, *, highlight: bool,
+              rows: dict[int, tuple] | None = None) -> list[Hit]:
+        """The page's hits in ``ids`` order, from one ``SELECT`` of their rows (applicants joined by SQLite)
+        unless ranking read them already (``rows``); only non-empty fields are highlighted, with the query's
+        pattern compiled once (``analysis``)."""
         if not ids:
             return []
-        rows = {
-            r[0]: r
-            for r in conn.execute(
-                f"SELECT id, publication_number, title, abstract, claims, "
-                f"(SELECT group_concat(value, '；') FROM json_each(applicants)) FROM docs_{s} "
-                f"WHERE id IN ({','.join('?' * len(ids))})",
-                ids,
+        rows = dict(rows or {})
+        missing = [d for d in ids if d not in rows]
+        if missing:
+            rows.update(
+                (r[0], r[1:])
+                for r in conn.execute(
+                    f"SELECT d.id, {HIT_FIELDS} FROM docs_{s} d WHERE d.id IN ({','.join('?' * len(missing))})",
+                    missing,
+                )
             )
-        }
         hits = []
         mark = highlight and bool(tokens)
         for doc_id in ids:
             row = rows.get(doc_id)
             if row is None:
                 continue
-            _, number, title, abstract, claims, applicants = row
+            number, title, abstract, claims, applicants = row
             highlights: dict[str, str] = {}
             matched: set[str] = set()
             if mark:
