@@ -861,7 +861,7 @@ class Backend(SearchBackend):
                             numbers_found=tuple(by_number))
 
     @staticmethod
-    def _empty_facets() -> dict[str, list[FacetValue]]:
+    def _empty_facets() -> dict[str, Sequence[FacetValue]]:
         return {name: [] for name in FACETS}
 
     @staticmethod
