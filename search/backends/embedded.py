@@ -21,6 +21,10 @@ CSR array (numpy: ``indptr`` per document row, ``vals`` the value ids): a query'
 over the value ids of its matching rows, gathered without a Python loop. Documents changed since the array
 was packed are counted from their tuples and added (the array is repacked once they are 5 % of the corpus),
 so a facet count is by construction what filtering by that value returns. See docs/search.md for the figures.
+
+The class is split by responsibility: ``embedded_write`` (schema, indexing, rebuild), ``columns`` (the packed
+facet columns), ``embedded_results`` (facet buckets and the page's hits); this module reads: snapshots, the
+match set, ranking and the query methods.
 """
 from __future__ import annotations
 
@@ -33,7 +37,7 @@ import sqlite3
 import threading
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,15 +46,25 @@ import numpy as np
 
 from search import analysis
 from search.backends.columns import Columns, FilterSpec, MatchSet, top_k
-from search.facets import REGISTRY, document_facets, filter_pairs, ipc_levels
+from search.backends.embedded_results import (  # noqa: F401 (FACET_LIMIT, YEAR_INDEX: kept importable from here)
+    FACET_INDEX,
+    FACET_LIMIT,
+    HIT_FIELDS,
+    YEAR_INDEX,
+    ResultBuilder,
+)
+from search.backends.embedded_write import (  # noqa: F401 (BATCH, CHANGELOG_KEEP, COLUMNS: kept importable)
+    BATCH,
+    CHANGELOG_KEEP,
+    COLUMNS,
+    IndexWriter,
+    _batches,
+)
+from search.facets import REGISTRY, filter_pairs, ipc_levels
 from search.interface import (
-    FACETS,
     MAX_PAGE_SIZE,
-    FacetBuckets,
-    FacetValue,
     Hit,
     PatentDocument,
-    ProgressCallback,
     SearchBackend,
     SearchFilters,
     SearchQuery,
@@ -61,13 +75,11 @@ from search.understanding import (
     PARTIAL_BELOW,
     Understanding,
     apply_ipc,
-    document_number_keys,
     informative_groups,
     understand,
 )
 
 #: BM25 weights in FTS5 column order: title, abstract, claims, applicants
-COLUMNS = ("title", "abstract", "claims", "applicants")
 WEIGHTS = (10.0, 4.0, 1.0, 2.0)
 #: a query term found in more than this share of documents is dropped when the query has other terms
 MAX_DF_SHARE = 0.25
@@ -75,20 +87,12 @@ IDF_MIN_DOCS = 1_000  # below this the shares say nothing
 #: more-like-this keeps the best terms, each in at most this share of documents
 MLT_TERMS = 12
 MLT_MAX_DF_SHARE = 0.05
-BATCH = 500
-CHANGELOG_KEEP = 50_000
 #: facets that are filters only (not reported), so that a full subgroup code can filter
 FILTER_ONLY = tuple(f.name for f in REGISTRY if not f.counted)
-FACET_LIMIT = 200
-FACET_INDEX = {name: i for i, name in enumerate(FACETS)}
-YEAR_INDEX = FACET_INDEX["application_year"]
 #: a query whose rarest term is in more documents than this is "broad": counted and faceted exactly,
 #: ordered by date instead of BM25 (see ``search``)
 BROAD_SHARE = 0.10
 BROAD_MIN_DOCS = 2_000
-#: what a hit shows, read from ``docs_s d`` (applicants joined by SQLite, not parsed per hit in Python)
-HIT_FIELDS = ("d.publication_number, d.title, d.abstract, d.claims, "
-              "(SELECT group_concat(value, '；') FROM json_each(d.applicants))")
 #: the most rows SQLite is asked to rank for a filtered query before every match is scored instead
 BEST_K_LIMIT = 2_000
 
@@ -115,7 +119,7 @@ class _FacetCache:
     df: dict[str, int] = field(default_factory=dict)  # document frequencies read from the vocabulary
 
 
-class Backend(SearchBackend):
+class Backend(IndexWriter, ResultBuilder, SearchBackend):
     name = "embedded"
 
     def __init__(self, path: str | Path):
@@ -180,226 +184,6 @@ class Backend(SearchBackend):
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-
-    @staticmethod
-    def _create_tables(conn: sqlite3.Connection, s: str) -> None:
-        conn.execute(
-            f"""CREATE TABLE IF NOT EXISTS docs_{s} (
-                id INTEGER PRIMARY KEY, publication_number TEXT NOT NULL, title TEXT NOT NULL,
-                abstract TEXT NOT NULL, claims TEXT NOT NULL, applicants TEXT NOT NULL, inventors TEXT NOT NULL,
-                ipc_codes TEXT NOT NULL, zones TEXT NOT NULL, industries TEXT NOT NULL, legal_status TEXT NOT NULL,
-                kind TEXT NOT NULL, application_date TEXT, listed INTEGER NOT NULL)"""
-        )
-        conn.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS fts_{s} USING fts5("
-            f"{', '.join(COLUMNS)}, tokenize='unicode61 remove_diacritics 0')"
-        )
-        conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS vocab_{s} USING fts5vocab(fts_{s}, 'row')")
-        conn.execute(
-            f"CREATE TABLE IF NOT EXISTS facet_{s} (doc_id INTEGER PRIMARY KEY, day INTEGER NOT NULL, "
-            "vals BLOB NOT NULL)"
-        )
-        conn.execute(
-            f"CREATE TABLE IF NOT EXISTS numbers_{s} (key TEXT NOT NULL, doc_id INTEGER NOT NULL, "
-            "PRIMARY KEY (key, doc_id)) WITHOUT ROWID"
-        )
-        conn.execute(f"CREATE INDEX IF NOT EXISTS numbers_{s}_doc ON numbers_{s} (doc_id)")
-
-    @staticmethod
-    def _drop_tables(conn: sqlite3.Connection, s: str) -> None:
-        for table in (f"vocab_{s}", f"fts_{s}", f"docs_{s}", f"facet_{s}", f"numbers_{s}"):
-            conn.execute(f"DROP TABLE IF EXISTS {table}")
-
-    @staticmethod
-    def _state(conn: sqlite3.Connection) -> tuple[str, int, int, int]:
-        active, epoch, max_seq, min_seq = conn.execute(
-            "SELECT (SELECT value FROM meta WHERE key='active'), (SELECT value FROM meta WHERE key='epoch'), "
-            "(SELECT coalesce(max(seq), 0) FROM changelog), (SELECT coalesce(min(seq), 0) FROM changelog)"
-        ).fetchone()
-        return active, int(epoch), max_seq, min_seq
-
-    # ------------------------------------------------------------------------------------------------
-    # writing
-    # ------------------------------------------------------------------------------------------------
-    def _value_ids(self, conn: sqlite3.Connection, pairs: list[tuple[str, str]]) -> list[int]:
-        """Integer ids of facet values (the writer's own memo; ids are never reused or changed)."""
-        known = self._writer_ids
-        missing = [p for p in pairs if p not in known]
-        if missing:
-            conn.executemany("INSERT OR IGNORE INTO facet_values (facet, value) VALUES (?, ?)", missing)
-            for facet, value in missing:
-                (vid,) = conn.execute(
-                    "SELECT id FROM facet_values WHERE facet=? AND value=?", (facet, value)
-                ).fetchone()
-                known[(facet, value)] = vid
-        return [known[p] for p in pairs]
-
-    @staticmethod
-    def _prepare(doc: PatentDocument) -> tuple:
-        """The rows of one document, tokenised outside any transaction."""
-        # the date sort and the year filter use the filing year when only the year is known (1 January)
-        sort_date = doc.filing_sort_date
-        day = sort_date.toordinal() if sort_date else 0
-        return (
-            (
-                doc.id,
-                doc.publication_number,
-                doc.title,
-                doc.abstract or "",
-                doc.claims or "",
-                json.dumps(list(doc.applicants), ensure_ascii=False),
-                json.dumps(list(doc.inventors), ensure_ascii=False),
-                json.dumps(list(doc.ipc_codes)),
-                json.dumps(list(doc.zones)),
-                json.dumps(list(doc.industries)),
-                doc.legal_status or "",
-                doc.kind or "",
-                doc.application_date.isoformat() if doc.application_date else None,
-                int(bool(doc.listed)),
-            ),
-            (
-                doc.id,
-                analysis.index_text(doc.title),
-                analysis.index_text(doc.abstract),
-                analysis.index_text(doc.claims),
-                analysis.index_text(" ".join(doc.applicants)),
-            ),
-            day,
-            document_facets(doc),
-            document_number_keys(doc.publication_number, doc.application_number),
-        )
-
-    def _write(self, conn: sqlite3.Connection, s: str, prepared: list[tuple], *, log: bool) -> None:
-        prepared = list({p[0][0]: p for p in prepared}.values())  # the same id twice in a batch: the last wins
-        ids = [(p[0][0],) for p in prepared]
-        conn.executemany(f"DELETE FROM fts_{s} WHERE rowid=?", ids)
-        conn.executemany(f"INSERT OR REPLACE INTO docs_{s} VALUES ({', '.join('?' * 14)})", [p[0] for p in prepared])
-        conn.executemany(
-            f"INSERT INTO fts_{s} (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?)", [p[1] for p in prepared]
-        )
-        facet_rows = []
-        number_rows: list[tuple[str, int]] = []
-        for doc_row, _, day, pairs, keys in prepared:
-            vals = array("i", self._value_ids(conn, pairs))
-            facet_rows.append((doc_row[0], day, vals.tobytes()))
-            number_rows.extend((key, doc_row[0]) for key in keys)
-        conn.executemany(f"INSERT OR REPLACE INTO facet_{s} VALUES (?, ?, ?)", facet_rows)
-        conn.executemany(f"DELETE FROM numbers_{s} WHERE doc_id=?", ids)
-        conn.executemany(f"INSERT OR IGNORE INTO numbers_{s} VALUES (?, ?)", number_rows)
-        if log:
-            conn.executemany("INSERT INTO changelog (doc_id) VALUES (?)", ids)
-
-    def _trim_changelog(self, conn: sqlite3.Connection) -> None:
-        conn.execute(
-            "DELETE FROM changelog WHERE seq < (SELECT max(seq) FROM changelog) - ?", (CHANGELOG_KEEP,)
-        )
-
-    def index_one(self, document: PatentDocument) -> None:
-        self.index_many([document])
-
-    def index_many(self, documents: Iterable[PatentDocument], *, progress: ProgressCallback | None = None) -> int:
-        total = 0
-        for batch in _batches(documents, BATCH):
-            prepared = [self._prepare(doc) for doc in batch]
-            conn = self._conn()
-            with self._write_lock:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    active = self._state(conn)[0]
-                    self._write(conn, active, prepared, log=True)
-                    self._trim_changelog(conn)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-            total += len(batch)
-            if progress:
-                progress(len(batch))
-        return total
-
-    def delete(self, patent_id: int) -> None:
-        conn = self._conn()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                s = self._state(conn)[0]
-                for table in (f"fts_{s} WHERE rowid=?", f"docs_{s} WHERE id=?", f"facet_{s} WHERE doc_id=?",
-                              f"numbers_{s} WHERE doc_id=?"):
-                    conn.execute(f"DELETE FROM {table}", (patent_id,))
-                conn.execute("INSERT INTO changelog (doc_id) VALUES (?)", (patent_id,))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-
-    def rebuild(self, documents: Iterable[PatentDocument], *, progress: ProgressCallback | None = None) -> int:
-        """Fill the idle table set, carry over writes made meanwhile, then flip ``meta.active``."""
-        conn = self._conn()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                old, _, start_seq, _ = self._state(conn)
-                new = "b" if old == "a" else "a"
-                self._drop_tables(conn, new)
-                self._create_tables(conn, new)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        total = 0
-        for batch in _batches(documents, BATCH):
-            prepared = [self._prepare(doc) for doc in batch]
-            with self._write_lock:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    self._write(conn, new, prepared, log=False)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-            total += len(batch)
-            if progress:
-                progress(len(batch))
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                changed = [
-                    r[0]
-                    for r in conn.execute("SELECT DISTINCT doc_id FROM changelog WHERE seq > ?", (start_seq,))
-                ]
-                for chunk in _batches(changed, 500):
-                    marks = ",".join("?" * len(chunk))
-                    for table, key in ((f"fts_{new}", "rowid"), (f"docs_{new}", "id"), (f"facet_{new}", "doc_id"),
-                                       (f"numbers_{new}", "doc_id")):
-                        conn.execute(f"DELETE FROM {table} WHERE {key} IN ({marks})", chunk)
-                    conn.execute(
-                        f"INSERT INTO fts_{new} (rowid, {', '.join(COLUMNS)}) "
-                        f"SELECT rowid, {', '.join(COLUMNS)} FROM fts_{old} WHERE rowid IN ({marks})",
-                        chunk,
-                    )
-                    conn.execute(f"INSERT INTO docs_{new} SELECT * FROM docs_{old} WHERE id IN ({marks})", chunk)
-                    conn.execute(f"INSERT INTO facet_{new} SELECT * FROM facet_{old} WHERE doc_id IN ({marks})", chunk)
-                    conn.execute(
-                        f"INSERT OR IGNORE INTO numbers_{new} SELECT * FROM numbers_{old} WHERE doc_id IN ({marks})", chunk
-                    )
-                conn.execute(f"INSERT INTO fts_{new} (fts_{new}) VALUES ('optimize')")
-                conn.execute("UPDATE meta SET value=? WHERE key='active'", (new,))
-                conn.execute("UPDATE meta SET value=CAST(value AS INTEGER) + 1 WHERE key='epoch'")
-                conn.execute("DELETE FROM changelog")
-                self._drop_tables(conn, old)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return total
-
-    def optimize(self) -> None:
-        conn = self._conn()
-        with self._write_lock:
-            s = self._state(conn)[0]
-            conn.execute(f"INSERT INTO fts_{s} (fts_{s}) VALUES ('optimize')")
-            conn.execute("VACUUM")
 
     # ------------------------------------------------------------------------------------------------
     # the in-memory facet arrays
@@ -860,103 +644,6 @@ class Backend(SearchBackend):
                             words=words, dropped_words=dropped_words, ipc_from_query=ipc_from_query,
                             numbers_found=tuple(by_number))
 
-    @staticmethod
-    def _empty_facets() -> dict[str, Sequence[FacetValue]]:
-        return {name: [] for name in FACETS}
-
-    @staticmethod
-    def _facet_arrays(cache: _FacetCache) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Per snapshot of the value table (value ids only grow, and an id's value never changes): the
-        counted value ids ordered by facet then value (string order), their facet index, each value id's
-        label (its value string) and each value id's position in that order."""
-        if cache.facet_array is None or len(cache.facet_array[2]) != len(cache.values):
-            values = cache.values
-            facet_of = np.array(cache.facet_of, dtype=np.int64)
-            labels = np.array([v for _, v in values], dtype=object)
-            counted = np.flatnonzero(facet_of >= 0)
-            strings = [values[vid][1] for vid in counted.tolist()]
-            by_value = counted[np.array(sorted(range(len(counted)), key=strings.__getitem__), dtype=np.int64)]
-            ordered = by_value[np.argsort(facet_of[by_value], kind="stable")]
-            position = np.full(len(values), len(values), dtype=np.int64)  # uncounted values sort last
-            position[ordered] = np.arange(len(ordered), dtype=np.int64)
-            cache.facet_array = (ordered, facet_of[ordered], labels, position)
-        return cache.facet_array
-
-    @staticmethod
-    def _facet_lists(cache: _FacetCache, held: np.ndarray, held_n: np.ndarray) -> dict[str, Sequence[FacetValue]]:
-        """Each counted facet's values, most documents first then by value (years newest first), at most
-        ``FACET_LIMIT`` (years all); every count exact. One stable sort over the values present; the
-        ``FacetValue`` objects are built when read (``FacetBuckets``)."""
-        ordered, facet_index, labels, position = Backend._facet_arrays(cache)
-        # the values held (usually a few hundred), put in the static order
-        pos = position[held]
-        by_pos = np.argsort(pos, kind="stable")
-        by_pos = by_pos[: np.searchsorted(pos[by_pos], len(ordered))]
-        at = pos[by_pos]
-        vids, facet, n = ordered[at], facet_index[at], held_n[by_pos]
-        # within a facet: most documents first, ties in value order (the static order); years by value only
-        key = facet * (int(n.max(initial=0)) + 1) - np.where(facet == YEAR_INDEX, 0, n)
-        order = np.argsort(key, kind="stable")
-        vids, facet, n = vids[order], facet[order], n[order]
-        bounds = np.searchsorted(facet, np.arange(len(FACETS) + 1)).tolist()
-        out: dict[str, Sequence[FacetValue]] = {}
-        for index, name in enumerate(FACETS):
-            lo, hi = bounds[index], bounds[index + 1]
-            part = slice(hi - 1, lo - 1 if lo else None, -1) if index == YEAR_INDEX else slice(lo, min(hi, lo + FACET_LIMIT))
-            out[name] = FacetBuckets(labels[vids[part]].tolist(), n[part].tolist())
-        return out
-
-    def _hits(self, conn, s: str, ids: list[int], scores: dict[int, float], tokens, *, highlight: bool,
-              rows: dict[int, tuple] | None = None) -> list[Hit]:
-        """The page's hits in ``ids`` order, from one ``SELECT`` of their rows (applicants joined by SQLite)
-        unless ranking read them already (``rows``); only non-empty fields are highlighted, with the query's
-        pattern compiled once (``analysis``)."""
-        if not ids:
-            return []
-        rows = dict(rows or {})
-        missing = [d for d in ids if d not in rows]
-        if missing:
-            rows.update(
-                (r[0], r[1:])
-                for r in conn.execute(
-                    f"SELECT d.id, {HIT_FIELDS} FROM docs_{s} d WHERE d.id IN ({','.join('?' * len(missing))})",
-                    missing,
-                )
-            )
-        hits = []
-        mark = highlight and bool(tokens)
-        for doc_id in ids:
-            row = rows.get(doc_id)
-            if row is None:
-                continue
-            number, title, abstract, claims, applicants = row
-            highlights: dict[str, str] = {}
-            matched: set[str] = set()
-            if mark:
-                for name, text, fragment in (
-                    ("title", title, None),
-                    ("abstract", abstract, 160),
-                    ("claims", claims, 160),
-                    ("applicants", applicants, None),
-                ):
-                    if not text:
-                        continue
-                    snippet, found = analysis.highlight(text, tokens, fragment=fragment)
-                    if snippet:
-                        highlights[name] = snippet
-                        matched |= found
-            hits.append(
-                Hit(
-                    id=doc_id,
-                    publication_number=number,
-                    title=title,
-                    score=-scores[doc_id] if doc_id in scores else 0.0,
-                    highlights=highlights,
-                    matched_terms=tuple(t for t in tokens if t in matched) if matched else (),
-                )
-            )
-        return hits
-
     def document(self, patent_id: int) -> PatentDocument | None:
         """The stored document (used by more-like-this and by tests)."""
         with self._read() as conn:
@@ -1136,12 +823,3 @@ class _ReadTxn:
     def __exit__(self, *exc) -> None:
         if not self.nested and self.conn.in_transaction:
             self.conn.execute("COMMIT")
-
-
-def _batches(items: Iterable, size: int):
-    iterator = iter(items)
-    while True:
-        chunk = list(itertools.islice(iterator, size))
-        if not chunk:
-            return
-        yield chunk
