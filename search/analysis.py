@@ -163,9 +163,10 @@ def _matcher(tokens: tuple[str, ...]) -> tuple[re.Pattern | None, frozenset[str]
     return pattern, latin
 
 
-def _spans_and_terms(text: str, tokens: tuple[str, ...]) -> tuple[list[tuple[int, int]], set[str]]:
+def _spans_and_terms(text: str, tokens: tuple[str, ...], lowered: str | None = None
+                     ) -> tuple[list[tuple[int, int]], set[str]]:
     """Character spans of ``text`` that match a query token (CJK by substring, Latin by stem), merged,
-    and the tokens found."""
+    and the tokens found (``lowered``: ``text.lower()`` when the caller has it)."""
     if not text or not tokens:
         return [], set()
     pattern, latin = _matcher(tokens)
@@ -173,7 +174,7 @@ def _spans_and_terms(text: str, tokens: tuple[str, ...]) -> tuple[list[tuple[int
     found: set[str] = set()
     if pattern is not None:
         # NFKC rarely changes CJK characters; matching on the lower-cased original keeps offsets exact.
-        for m in pattern.finditer(text.lower()):
+        for m in pattern.finditer(text.lower() if lowered is None else lowered):
             spans.append(m.span())
             found.add(m.group())
     if latin:
@@ -194,17 +195,22 @@ def _spans_and_terms(text: str, tokens: tuple[str, ...]) -> tuple[list[tuple[int
     return merged, found
 
 
+_HTML_SPECIAL = re.compile(r"""[&<>"']""")
+
+
 def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
     out = []
     pos = start
+    # most patent text holds no HTML-special character: escaping is then the identity
+    escape = html.escape if _HTML_SPECIAL.search(text, start, end) else str
     for s, e in spans:
         if e <= start or s >= end:
             continue
         s, e = max(s, start), min(e, end)
-        out.append(html.escape(text[pos:s]))
-        out.append("<mark>" + html.escape(text[s:e]) + "</mark>")
+        out.append(escape(text[pos:s]))
+        out.append("<mark>" + escape(text[s:e]) + "</mark>")
         pos = e
-    out.append(html.escape(text[pos:end]))
+    out.append(escape(text[pos:end]))
     return "".join(out)
 
 
@@ -213,12 +219,27 @@ def highlight(text: str, tokens: tuple[str, ...], *, fragment: int | None = None
 
     Returns the snippet ("" when nothing matched) and the tokens that matched.
     """
-    spans, found = _spans_and_terms(text, tokens)
+    lowered = text.lower()
+    pattern, latin = _matcher(tokens) if text and tokens else (None, frozenset())
+    if latin and not _LATIN_WORD.search(text):
+        latin = frozenset()  # no Latin word in this field: only the CJK words can match
+        if pattern is None:
+            return "", set()
+    if pattern is not None and not latin and (fragment is None or len(text) <= fragment):
+        # CJK matches only, the whole field: the regex engine marks it in one pass (touching marks merged,
+        # as ``_spans_and_terms`` merges touching spans) when lower-casing and escaping change nothing
+        hits = pattern.findall(lowered)
+        if not hits:
+            return "", set()
+        if lowered == text and not _HTML_SPECIAL.search(text):
+            found = set(hits)
+            matched = found | {tok for tok in tokens if tok not in found and is_cjk(tok) and tok in lowered}
+            return pattern.sub(r"<mark>\g<0></mark>", text).replace("</mark><mark>", ""), matched
+    spans, found = _spans_and_terms(text, tokens, lowered)
     if not spans:
         return "", set()
     # a shorter token inside a longer match (传感 in 传感器) still counts as matched
-    lowered = text.lower()
-    matched = found | {tok for tok in tokens if is_cjk(tok) and tok not in found and tok in lowered}
+    matched = found | {tok for tok in tokens if tok not in found and is_cjk(tok) and tok in lowered}
     if fragment is None or len(text) <= fragment:
         return _render(text, spans, 0, len(text)), matched
     first = spans[0][0]

@@ -9,8 +9,9 @@ import abc
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from search.facets import COUNTED_NAMES
 
@@ -96,6 +97,56 @@ class FacetValue:
     count: int
 
 
+class FacetBuckets(Sequence[FacetValue]):
+    """One facet's buckets, best first: the values and their exact counts, with a ``FacetValue`` built only
+    for the buckets read (a page shows about a dozen of up to 200). Equal to a list of the same values."""
+
+    __slots__ = ("_values", "_counts", "_built")
+
+    def __init__(self, values: list[str], counts: list[int]):
+        if len(values) != len(counts):
+            raise ValueError("a facet needs one count per value")
+        self._values, self._counts = values, counts
+        self._built: dict[int, FacetValue] = {}
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def _at(self, index: int) -> FacetValue:
+        built = self._built.get(index)
+        if built is None:
+            built = self._built[index] = FacetValue(self._values[index], self._counts[index])
+        return built
+
+    @overload
+    def __getitem__(self, index: int) -> FacetValue: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[FacetValue]: ...
+    def __getitem__(self, index: int | slice) -> FacetValue | list[FacetValue]:
+        if isinstance(index, slice):
+            return [self._at(i) for i in range(*index.indices(len(self._values)))]
+        if index < 0:
+            index += len(self._values)
+        if not 0 <= index < len(self._values):
+            raise IndexError("facet bucket index out of range")
+        return self._at(index)
+
+    def __iter__(self) -> Iterator[FacetValue]:
+        return (self._at(i) for i in range(len(self._values)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FacetBuckets):
+            return self._values == other._values and self._counts == other._counts
+        if isinstance(other, (list, tuple)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking, like the list it stands for
+
+    def __repr__(self) -> str:
+        return f"FacetBuckets({list(self)!r})"
+
+
 @dataclass(frozen=True)
 class Suggestion:
     """Another search worth trying when the result is empty or thin.
@@ -124,7 +175,7 @@ class FieldSuggestion:
 class SearchResult:
     total: int
     hits: list[Hit]
-    facets: dict[str, list[FacetValue]] = field(default_factory=dict)  # counts over the results shown
+    facets: dict[str, Sequence[FacetValue]] = field(default_factory=dict)  # counts over the results shown
     page: int = 1
     page_size: int = 20
     partial: bool = False  # some results hold only part of the words (部分匹配)

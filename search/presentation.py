@@ -4,6 +4,8 @@ Used by the API and the search page alike.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language
 
@@ -15,7 +17,7 @@ def _english() -> bool:
     return (get_language() or "zh-hans").lower().startswith("en")
 
 
-def facet_labels(facets: dict[str, list[FacetValue]]) -> dict[str, dict[str, str]]:
+def facet_labels(facets: Mapping[str, Sequence[FacetValue]]) -> dict[str, dict[str, str]]:
     from listings.catalogue.models import Industry, IpcEntry, Zone
 
     labels: dict[str, dict[str, str]] = {name: {} for name in facets}

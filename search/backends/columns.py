@@ -85,6 +85,10 @@ class Columns:
         self.day = np.fromiter((dates.get(d, 0) for d in ids), dtype=np.int32, count=n)
         self.year = np.fromiter((years.get(d, 0) for d in ids), dtype=np.int32, count=n)
         self.indptr, self.vals, self.val_rows = _csr([docvals[d] for d in ids])
+        # the counted value ids present, and every entry as an index into them: a query's counts are then a
+        # bincount over a few thousand slots, not over every value id ever seen (IPC subgroups included)
+        self.present = np.unique(self.vals).astype(np.int64)
+        self.cvals = np.searchsorted(self.present, self.vals).astype(np.int32)
         _, self.x_vals, self.x_val_rows = _csr([filter_only.get(d, ()) for d in ids])
         top = int(self.doc_ids[-1]) if n else 0
         self.row_of: np.ndarray | None = None
@@ -180,27 +184,34 @@ class Columns:
     # -- counting ---------------------------------------------------------------------------------------
     def count(self, rows: np.ndarray) -> np.ndarray:
         """How many of ``rows`` hold each value id (an array indexed by value id)."""
+        counts = np.zeros(self.n_values, dtype=np.int64)
+        counts[self.present] = self.count_present(rows)
+        return counts
+
+    def count_present(self, rows: np.ndarray) -> np.ndarray:
+        """How many of ``rows`` hold each value of ``present`` (aligned with it)."""
+        slots = len(self.present)
         if not len(rows):
-            return np.zeros(self.n_values, dtype=np.int64)
+            return np.zeros(slots, dtype=np.int64)
         if len(rows) * 4 > len(self.doc_ids):
             # a large share of the corpus: one pass over every entry is cheaper than gathering
             take = np.zeros(len(self.doc_ids), dtype=bool)
             take[rows] = True
-            return np.bincount(self.vals[take[self.val_rows]], minlength=self.n_values)
+            return np.bincount(self.cvals[take[self.val_rows]], minlength=slots)
         starts = self.indptr[rows]
         lengths = self.indptr[rows + 1] - starts
         total = int(lengths.sum())
         if not total:
-            return np.zeros(self.n_values, dtype=np.int64)
+            return np.zeros(slots, dtype=np.int64)
         # the position of every value of every row, without a loop: each row's start repeated per value,
         # plus the running offset inside the row
         offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total, dtype=np.int64)
-        return np.bincount(self.vals[offsets], minlength=self.n_values)
+        return np.bincount(self.cvals[offsets], minlength=slots)
 
     def count_all(self) -> np.ndarray:
-        """The counts over every live row (cached until a document changes)."""
+        """The counts over every live row, aligned with ``present`` (cached until a document changes)."""
         if self._all_counts is None:
-            self._all_counts = self.count(self.live_rows())
+            self._all_counts = self.count_present(self.live_rows())
         return self._all_counts
 
     # -- order ------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ The request builders (``build_search``, ``build_more_like_this``, ``build_autoco
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from elasticsearch import Elasticsearch, NotFoundError
@@ -457,7 +457,7 @@ class Backend(SearchBackend):
             counted = self.client.count(index=self.alias, query=self.build_full_count(query.text)["query"])
             partial = int(counted["count"]) < PARTIAL_BELOW
         response = self._execute(self.build_search(query, partial=partial))
-        facets = {}
+        facets: dict[str, Sequence[FacetValue]] = {}
         if query.facets:
             for name in FACETS:
                 buckets = getattr(response.aggregations, name).buckets

@@ -21,6 +21,11 @@ CSR array (numpy: ``indptr`` per document row, ``vals`` the value ids): a query'
 over the value ids of its matching rows, gathered without a Python loop. Documents changed since the array
 was packed are counted from their tuples and added (the array is repacked once they are 5 % of the corpus),
 so a facet count is by construction what filtering by that value returns. See docs/search.md for the figures.
+
+The class is split by responsibility: ``embedded_write`` (schema, indexing, rebuild), ``columns`` (the packed
+facet columns), ``embedded_query`` (the FTS5 statements), ``embedded_results`` (facet buckets and the page's hits); this
+module reads: snapshots, the
+match set, ranking and the query methods.
 """
 from __future__ import annotations
 
@@ -42,14 +47,32 @@ import numpy as np
 
 from search import analysis
 from search.backends.columns import Columns, FilterSpec, MatchSet, top_k
-from search.facets import REGISTRY, document_facets, filter_pairs, ipc_levels
+from search.backends.embedded_query import (  # noqa: F401 (BEST_K_LIMIT, IDF_MIN_DOCS: kept importable)
+    BEST_K_LIMIT,
+    IDF_MIN_DOCS,
+    MAX_DF_SHARE,
+    WEIGHTS,
+    MatchQueries,
+)
+from search.backends.embedded_results import (  # noqa: F401 (FACET_LIMIT, YEAR_INDEX: kept importable from here)
+    FACET_INDEX,
+    FACET_LIMIT,
+    HIT_FIELDS,
+    YEAR_INDEX,
+    ResultBuilder,
+)
+from search.backends.embedded_write import (  # noqa: F401 (BATCH, CHANGELOG_KEEP, COLUMNS: kept importable)
+    BATCH,
+    CHANGELOG_KEEP,
+    COLUMNS,
+    IndexWriter,
+    _batches,
+)
+from search.facets import REGISTRY, filter_pairs, ipc_levels
 from search.interface import (
-    FACETS,
     MAX_PAGE_SIZE,
-    FacetValue,
     Hit,
     PatentDocument,
-    ProgressCallback,
     SearchBackend,
     SearchFilters,
     SearchQuery,
@@ -60,32 +83,19 @@ from search.understanding import (
     PARTIAL_BELOW,
     Understanding,
     apply_ipc,
-    document_number_keys,
     informative_groups,
     understand,
 )
 
-#: BM25 weights in FTS5 column order: title, abstract, claims, applicants
-COLUMNS = ("title", "abstract", "claims", "applicants")
-WEIGHTS = (10.0, 4.0, 1.0, 2.0)
-#: a query term found in more than this share of documents is dropped when the query has other terms
-MAX_DF_SHARE = 0.25
-IDF_MIN_DOCS = 1_000  # below this the shares say nothing
 #: more-like-this keeps the best terms, each in at most this share of documents
 MLT_TERMS = 12
 MLT_MAX_DF_SHARE = 0.05
-BATCH = 500
-CHANGELOG_KEEP = 50_000
 #: facets that are filters only (not reported), so that a full subgroup code can filter
 FILTER_ONLY = tuple(f.name for f in REGISTRY if not f.counted)
-FACET_LIMIT = 200
-FACET_INDEX = {name: i for i, name in enumerate(FACETS)}
 #: a query whose rarest term is in more documents than this is "broad": counted and faceted exactly,
 #: ordered by date instead of BM25 (see ``search``)
 BROAD_SHARE = 0.10
 BROAD_MIN_DOCS = 2_000
-#: the most rows SQLite is asked to rank for a filtered query before every match is scored instead
-BEST_K_LIMIT = 2_000
 
 
 _ipc_levels = ipc_levels  # kept for importers of the old name
@@ -106,11 +116,11 @@ class _FacetCache:
     years: dict[int, int] = field(default_factory=dict)
     columns: Columns | None = None  # the same values packed for numpy (built on first use)
     stale: set[int] = field(default_factory=set)  # docs changed since ``columns`` was packed
-    facet_array: Any = None  # numpy: value id → index in FACETS, value id → rank in string order
+    facet_array: Any = None  # numpy, per value table: counted ids by facet then value, their facet, labels
     df: dict[str, int] = field(default_factory=dict)  # document frequencies read from the vocabulary
 
 
-class Backend(SearchBackend):
+class Backend(IndexWriter, MatchQueries, ResultBuilder, SearchBackend):
     name = "embedded"
 
     def __init__(self, path: str | Path):
@@ -175,226 +185,6 @@ class Backend(SearchBackend):
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-
-    @staticmethod
-    def _create_tables(conn: sqlite3.Connection, s: str) -> None:
-        conn.execute(
-            f"""CREATE TABLE IF NOT EXISTS docs_{s} (
-                id INTEGER PRIMARY KEY, publication_number TEXT NOT NULL, title TEXT NOT NULL,
-                abstract TEXT NOT NULL, claims TEXT NOT NULL, applicants TEXT NOT NULL, inventors TEXT NOT NULL,
-                ipc_codes TEXT NOT NULL, zones TEXT NOT NULL, industries TEXT NOT NULL, legal_status TEXT NOT NULL,
-                kind TEXT NOT NULL, application_date TEXT, listed INTEGER NOT NULL)"""
-        )
-        conn.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS fts_{s} USING fts5("
-            f"{', '.join(COLUMNS)}, tokenize='unicode61 remove_diacritics 0')"
-        )
-        conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS vocab_{s} USING fts5vocab(fts_{s}, 'row')")
-        conn.execute(
-            f"CREATE TABLE IF NOT EXISTS facet_{s} (doc_id INTEGER PRIMARY KEY, day INTEGER NOT NULL, "
-            "vals BLOB NOT NULL)"
-        )
-        conn.execute(
-            f"CREATE TABLE IF NOT EXISTS numbers_{s} (key TEXT NOT NULL, doc_id INTEGER NOT NULL, "
-            "PRIMARY KEY (key, doc_id)) WITHOUT ROWID"
-        )
-        conn.execute(f"CREATE INDEX IF NOT EXISTS numbers_{s}_doc ON numbers_{s} (doc_id)")
-
-    @staticmethod
-    def _drop_tables(conn: sqlite3.Connection, s: str) -> None:
-        for table in (f"vocab_{s}", f"fts_{s}", f"docs_{s}", f"facet_{s}", f"numbers_{s}"):
-            conn.execute(f"DROP TABLE IF EXISTS {table}")
-
-    @staticmethod
-    def _state(conn: sqlite3.Connection) -> tuple[str, int, int, int]:
-        active, epoch, max_seq, min_seq = conn.execute(
-            "SELECT (SELECT value FROM meta WHERE key='active'), (SELECT value FROM meta WHERE key='epoch'), "
-            "(SELECT coalesce(max(seq), 0) FROM changelog), (SELECT coalesce(min(seq), 0) FROM changelog)"
-        ).fetchone()
-        return active, int(epoch), max_seq, min_seq
-
-    # ------------------------------------------------------------------------------------------------
-    # writing
-    # ------------------------------------------------------------------------------------------------
-    def _value_ids(self, conn: sqlite3.Connection, pairs: list[tuple[str, str]]) -> list[int]:
-        """Integer ids of facet values (the writer's own memo; ids are never reused or changed)."""
-        known = self._writer_ids
-        missing = [p for p in pairs if p not in known]
-        if missing:
-            conn.executemany("INSERT OR IGNORE INTO facet_values (facet, value) VALUES (?, ?)", missing)
-            for facet, value in missing:
-                (vid,) = conn.execute(
-                    "SELECT id FROM facet_values WHERE facet=? AND value=?", (facet, value)
-                ).fetchone()
-                known[(facet, value)] = vid
-        return [known[p] for p in pairs]
-
-    @staticmethod
-    def _prepare(doc: PatentDocument) -> tuple:
-        """The rows of one document, tokenised outside any transaction."""
-        # the date sort and the year filter use the filing year when only the year is known (1 January)
-        sort_date = doc.filing_sort_date
-        day = sort_date.toordinal() if sort_date else 0
-        return (
-            (
-                doc.id,
-                doc.publication_number,
-                doc.title,
-                doc.abstract or "",
-                doc.claims or "",
-                json.dumps(list(doc.applicants), ensure_ascii=False),
-                json.dumps(list(doc.inventors), ensure_ascii=False),
-                json.dumps(list(doc.ipc_codes)),
-                json.dumps(list(doc.zones)),
-                json.dumps(list(doc.industries)),
-                doc.legal_status or "",
-                doc.kind or "",
-                doc.application_date.isoformat() if doc.application_date else None,
-                int(bool(doc.listed)),
-            ),
-            (
-                doc.id,
-                analysis.index_text(doc.title),
-                analysis.index_text(doc.abstract),
-                analysis.index_text(doc.claims),
-                analysis.index_text(" ".join(doc.applicants)),
-            ),
-            day,
-            document_facets(doc),
-            document_number_keys(doc.publication_number, doc.application_number),
-        )
-
-    def _write(self, conn: sqlite3.Connection, s: str, prepared: list[tuple], *, log: bool) -> None:
-        prepared = list({p[0][0]: p for p in prepared}.values())  # the same id twice in a batch: the last wins
-        ids = [(p[0][0],) for p in prepared]
-        conn.executemany(f"DELETE FROM fts_{s} WHERE rowid=?", ids)
-        conn.executemany(f"INSERT OR REPLACE INTO docs_{s} VALUES ({', '.join('?' * 14)})", [p[0] for p in prepared])
-        conn.executemany(
-            f"INSERT INTO fts_{s} (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?)", [p[1] for p in prepared]
-        )
-        facet_rows = []
-        number_rows: list[tuple[str, int]] = []
-        for doc_row, _, day, pairs, keys in prepared:
-            vals = array("i", self._value_ids(conn, pairs))
-            facet_rows.append((doc_row[0], day, vals.tobytes()))
-            number_rows.extend((key, doc_row[0]) for key in keys)
-        conn.executemany(f"INSERT OR REPLACE INTO facet_{s} VALUES (?, ?, ?)", facet_rows)
-        conn.executemany(f"DELETE FROM numbers_{s} WHERE doc_id=?", ids)
-        conn.executemany(f"INSERT OR IGNORE INTO numbers_{s} VALUES (?, ?)", number_rows)
-        if log:
-            conn.executemany("INSERT INTO changelog (doc_id) VALUES (?)", ids)
-
-    def _trim_changelog(self, conn: sqlite3.Connection) -> None:
-        conn.execute(
-            "DELETE FROM changelog WHERE seq < (SELECT max(seq) FROM changelog) - ?", (CHANGELOG_KEEP,)
-        )
-
-    def index_one(self, document: PatentDocument) -> None:
-        self.index_many([document])
-
-    def index_many(self, documents: Iterable[PatentDocument], *, progress: ProgressCallback | None = None) -> int:
-        total = 0
-        for batch in _batches(documents, BATCH):
-            prepared = [self._prepare(doc) for doc in batch]
-            conn = self._conn()
-            with self._write_lock:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    active = self._state(conn)[0]
-                    self._write(conn, active, prepared, log=True)
-                    self._trim_changelog(conn)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-            total += len(batch)
-            if progress:
-                progress(len(batch))
-        return total
-
-    def delete(self, patent_id: int) -> None:
-        conn = self._conn()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                s = self._state(conn)[0]
-                for table in (f"fts_{s} WHERE rowid=?", f"docs_{s} WHERE id=?", f"facet_{s} WHERE doc_id=?",
-                              f"numbers_{s} WHERE doc_id=?"):
-                    conn.execute(f"DELETE FROM {table}", (patent_id,))
-                conn.execute("INSERT INTO changelog (doc_id) VALUES (?)", (patent_id,))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-
-    def rebuild(self, documents: Iterable[PatentDocument], *, progress: ProgressCallback | None = None) -> int:
-        """Fill the idle table set, carry over writes made meanwhile, then flip ``meta.active``."""
-        conn = self._conn()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                old, _, start_seq, _ = self._state(conn)
-                new = "b" if old == "a" else "a"
-                self._drop_tables(conn, new)
-                self._create_tables(conn, new)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        total = 0
-        for batch in _batches(documents, BATCH):
-            prepared = [self._prepare(doc) for doc in batch]
-            with self._write_lock:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    self._write(conn, new, prepared, log=False)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-            total += len(batch)
-            if progress:
-                progress(len(batch))
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                changed = [
-                    r[0]
-                    for r in conn.execute("SELECT DISTINCT doc_id FROM changelog WHERE seq > ?", (start_seq,))
-                ]
-                for chunk in _batches(changed, 500):
-                    marks = ",".join("?" * len(chunk))
-                    for table, key in ((f"fts_{new}", "rowid"), (f"docs_{new}", "id"), (f"facet_{new}", "doc_id"),
-                                       (f"numbers_{new}", "doc_id")):
-                        conn.execute(f"DELETE FROM {table} WHERE {key} IN ({marks})", chunk)
-                    conn.execute(
-                        f"INSERT INTO fts_{new} (rowid, {', '.join(COLUMNS)}) "
-                        f"SELECT rowid, {', '.join(COLUMNS)} FROM fts_{old} WHERE rowid IN ({marks})",
-                        chunk,
-                    )
-                    conn.execute(f"INSERT INTO docs_{new} SELECT * FROM docs_{old} WHERE id IN ({marks})", chunk)
-                    conn.execute(f"INSERT INTO facet_{new} SELECT * FROM facet_{old} WHERE doc_id IN ({marks})", chunk)
-                    conn.execute(
-                        f"INSERT OR IGNORE INTO numbers_{new} SELECT * FROM numbers_{old} WHERE doc_id IN ({marks})", chunk
-                    )
-                conn.execute(f"INSERT INTO fts_{new} (fts_{new}) VALUES ('optimize')")
-                conn.execute("UPDATE meta SET value=? WHERE key='active'", (new,))
-                conn.execute("UPDATE meta SET value=CAST(value AS INTEGER) + 1 WHERE key='epoch'")
-                conn.execute("DELETE FROM changelog")
-                self._drop_tables(conn, old)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return total
-
-    def optimize(self) -> None:
-        conn = self._conn()
-        with self._write_lock:
-            s = self._state(conn)[0]
-            conn.execute(f"INSERT INTO fts_{s} (fts_{s}) VALUES ('optimize')")
-            conn.execute("VACUUM")
 
     # ------------------------------------------------------------------------------------------------
     # the in-memory facet arrays
@@ -592,148 +382,23 @@ class Backend(SearchBackend):
         return matches.ids[top_k(primary, matches.ids, upto)].tolist()
 
     @staticmethod
-    def _counts(cache: _FacetCache, columns: Columns, matches: MatchSet, *, everything: bool = False) -> np.ndarray:
-        """value id → how many of the matches hold it (an array over every value id)."""
+    def _counts(cache: _FacetCache, columns: Columns, matches: MatchSet, *, everything: bool = False,
+                extra_ids: Iterable[int] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """The values the matches (and ``extra_ids``) hold, as (value ids ascending, how many hold each):
+        the packed rows counted by ``bincount``, documents changed since packing added from their tuples."""
         packed = matches.rows >= 0
-        counted = columns.count_all() if everything else columns.count(matches.rows[packed])
-        counts = np.zeros(len(cache.values), dtype=np.int64)
-        counts[: len(counted)] += counted
-        loose = matches.ids[~packed]
-        if len(loose):
+        counted = columns.count_all() if everything else columns.count_present(matches.rows[packed])
+        held = np.flatnonzero(counted)
+        vids, n = columns.present[held], counted[held]
+        loose = list(itertools.chain(matches.ids[~packed].tolist(), extra_ids))
+        if loose:
             docvals = cache.docvals
-            extra = list(itertools.chain.from_iterable(docvals.get(d, ()) for d in loose.tolist()))
-            if extra:
-                counts += np.bincount(np.array(extra, dtype=np.int64), minlength=len(counts))[: len(counts)]
-        return counts
-
-    @staticmethod
-    def _fetch_ids(conn, sql: str, params: tuple) -> np.ndarray:
-        """One column of integers as one string from SQLite, parsed by numpy (no Python object per row)."""
-        (text,) = conn.execute(sql, params).fetchone()
-        if not text:
-            return np.zeros(0, dtype=np.int64)
-        return np.fromstring(text, dtype=np.int64, sep=",")
-
-    def _match_ids(self, conn, s: str, expression: str) -> np.ndarray:
-        return self._fetch_ids(conn, f"SELECT group_concat(rowid) FROM fts_{s} WHERE fts_{s} MATCH ?", (expression,))
-
-    @staticmethod
-    def _match_scored(conn, s: str, expression: str) -> tuple[np.ndarray, np.ndarray]:
-        """Every matching rowid and its BM25 score (FTS5's order, ascending rowid), as two numpy arrays.
-
-        (The LIMIT keeps SQLite from flattening the subquery: bm25() may not run inside an aggregate.)"""
-        ids_text, scores_text = conn.execute(
-            f"SELECT group_concat(r), group_concat(b) FROM (SELECT rowid AS r, "
-            f"bm25(fts_{s}, {', '.join(map(str, WEIGHTS))}) AS b FROM fts_{s} WHERE fts_{s} MATCH ? LIMIT -1)",
-            (expression,),
-        ).fetchone()
-        if not ids_text:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        return np.fromstring(ids_text, dtype=np.int64, sep=","), np.fromstring(scores_text, dtype=np.float64, sep=",")
-
-    def _best_kept(self, conn, s: str, expression: str, matches: MatchSet, n_all: int,
-                   wanted: int) -> list[tuple[int, float]] | None:
-        """The ``wanted`` best matches by BM25 when SQLite can rank them: the best k of every match, k sized
-        by the share the filters keep, then the kept ones in that order. Exact: a kept match outside the best
-        k ranks below every one inside. None when k would be large or too few were kept (the caller then
-        scores every match)."""
-        if len(matches) >= n_all:
-            return self._best_scored(conn, s, expression, wanted)
-        k = min(n_all, int(wanted * n_all / len(matches) * 1.5) + 20)
-        if k > BEST_K_LIMIT:
-            return None
-        best = self._best_scored(conn, s, expression, k)
-        held = np.isin(np.array([d for d, _ in best], dtype=np.int64), matches.ids).tolist()
-        best = [row for row, ok in zip(best, held) if ok]
-        if len(best) < wanted and k < n_all:
-            return None
-        return best[:wanted]
-
-    @staticmethod
-    def _best_scored(conn, s: str, expression: str, limit: int) -> list[tuple[int, float]]:
-        """The ``limit`` best (rowid, BM25) by score then rowid: SQLite ranks inside its own loop."""
-        bm25 = f"bm25(fts_{s}, {', '.join(map(str, WEIGHTS))})"
-        return conn.execute(
-            f"SELECT rowid, {bm25} FROM fts_{s} WHERE fts_{s} MATCH ? ORDER BY {bm25}, rowid LIMIT ?",
-            (expression, limit),
-        ).fetchall()
-
-    def _group_df(self, conn, s: str, groups) -> dict[str, int]:
-        """Document frequencies of the groups' tokens (kept per snapshot: the vocabulary counts a term by
-        walking its whole posting list)."""
-        return self._df(conn, s, sorted({t for g in groups for t in g.tokens}))
-
-    def _df(self, conn, s: str, tokens) -> dict[str, int]:
-        """Document frequency of each token found in the index (kept per snapshot, see ``_group_df``)."""
-        known = self._cache.df
-        missing = [t for t in dict.fromkeys(tokens) if t not in known]
-        for chunk in _batches(missing, 400):
-            marks = ",".join("?" * len(chunk))
-            found = dict(conn.execute(f"SELECT term, doc FROM vocab_{s} WHERE term IN ({marks})", chunk).fetchall())
-            if len(known) > 100_000:
-                known.clear()
-            known.update((t, found.get(t, 0)) for t in chunk)
-        return {t: n for t in tokens if (n := known.get(t, 0))}
-
-    @staticmethod
-    def _estimate(group, df: dict[str, int]) -> int:
-        """Documents a group can match at most (the sum over its alternatives of their rarest token)."""
-        return sum(min(df.get(t, 0) for t in alt) for alt in group.alternatives)
-
-    def _terms(self, conn, s: str, groups, total_docs: int):
-        """The groups worth matching and the estimated document frequency of the rarest.
-
-        A single-word group found in more than ``MAX_DF_SHARE`` of the documents is dropped when the query has
-        other words (an AND with it changes almost nothing, and its long posting list costs time).
-        """
-        df = self._group_df(conn, s, groups)
-        estimates = {g.word: self._estimate(g, df) for g in groups}
-        kept = groups
-        if len(groups) >= 2 and total_docs >= IDF_MIN_DOCS:
-            kept = tuple(g for g in groups if estimates[g.word] <= MAX_DF_SHARE * total_docs)
-            if not kept:
-                kept = (min(groups, key=lambda g: estimates[g.word]),)
-        return kept, min(estimates[g.word] for g in kept)
-
-    @staticmethod
-    def _group_expression(group) -> str:
-        alts = []
-        for alt in group.alternatives:
-            body = analysis.match_expression(alt)
-            if body:
-                alts.append(f"({body})" if len(alt) > 1 else body)
-        if not alts:
-            return ""
-        return alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")"
-
-    def _expression(self, groups) -> str:
-        return " AND ".join(e for e in (self._group_expression(g) for g in groups) if e)
-
-    def _number_matches(self, conn, s: str, keys) -> list[int]:
-        if not keys:
-            return []
-        marks = ",".join("?" * len(keys))
-        rows = conn.execute(f"SELECT DISTINCT doc_id FROM numbers_{s} WHERE key IN ({marks})", list(keys))
-        return sorted(r[0] for r in rows)
-
-    def _partial(self, conn, s: str, groups, min_cov: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Documents holding at least ``min_cov`` of the groups: their ids, their key (coverage first, then
-        summed BM25; lower is better) and whether they hold every group."""
-        id_parts, score_parts = [], []
-        for group in groups:
-            expression = self._group_expression(group)
-            if expression:
-                ids, scores = self._match_scored(conn, s, expression)
-                id_parts.append(ids)
-                score_parts.append(scores)
-        if not id_parts:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, np.zeros(0, dtype=np.float64), np.zeros(0, dtype=bool)
-        unique, inverse = np.unique(np.concatenate(id_parts), return_inverse=True)
-        coverage = np.bincount(inverse, minlength=len(unique))
-        summed = np.bincount(inverse, weights=np.concatenate(score_parts), minlength=len(unique))
-        chosen = coverage >= min_cov
-        return unique[chosen], summed[chosen] - 1_000.0 * coverage[chosen], coverage[chosen] == len(groups)
+            extra = np.fromiter(itertools.chain.from_iterable(docvals.get(d, ()) for d in loose), dtype=np.int64)
+            if len(extra):
+                vids, inverse = np.unique(np.concatenate([vids, extra]), return_inverse=True)
+                n = np.bincount(inverse, weights=np.concatenate([n, np.ones(len(extra))]),
+                                minlength=len(vids)).astype(np.int64)
+        return vids, n
 
     def search(self, query: SearchQuery) -> SearchResult:
         page_size = max(1, min(int(query.page_size), MAX_PAGE_SIZE))
@@ -765,6 +430,7 @@ class Backend(SearchBackend):
             everything = False
             order: list[int] | None = None
             by_number: list[int] = []
+            prefetched: dict[int, tuple] = {}  # doc id → its hit fields, when ranking read them already
             if u is not None and u.numbers:
                 keep = self._predicate(cache, spec)
                 by_number = [d for d in self._number_matches(conn, s, u.numbers) if keep(d)]
@@ -791,7 +457,7 @@ class Backend(SearchBackend):
                         partial = bool(len(pos)) and not bool(full[pos].all())
                     elif query.sort == "relevance" and len(matches):
                         wanted = upto + len(by_number)
-                        best = self._best_kept(conn, s, expression, matches, len(ids), wanted)
+                        best = self._best_kept(conn, s, expression, matches, len(ids), wanted, prefetched)
                         if best is not None:
                             scores = dict(best)
                             order = [d for d, _ in best]
@@ -822,101 +488,19 @@ class Backend(SearchBackend):
             total = len(matches) + len(by_number)
             facets = {}
             if query.facets:
-                counts = self._counts(cache, columns, matches, everything=everything)
-                for d in by_number:
-                    for vid in cache.docvals.get(d, ()):
-                        counts[vid] += 1
-                facets = self._facet_lists(cache, counts)
+                facets = self._facet_lists(
+                    cache, *self._counts(cache, columns, matches, everything=everything, extra_ids=by_number)
+                )
             start = (page - 1) * page_size
             page_ids = order[start : start + page_size]
             if matches.scores is not None and page_ids:
                 on_page = np.isin(matches.ids, np.array(page_ids, dtype=np.int64))
                 for d, score in zip(matches.ids[on_page].tolist(), matches.scores[on_page].tolist()):
                     scores.setdefault(d, score)
-            hits = self._hits(conn, s, page_ids, scores, tokens, highlight=query.highlight)
+            hits = self._hits(conn, s, page_ids, scores, tokens, highlight=query.highlight, rows=prefetched)
         return SearchResult(total=total, hits=hits, facets=facets, page=page, page_size=page_size, partial=partial,
                             words=words, dropped_words=dropped_words, ipc_from_query=ipc_from_query,
                             numbers_found=tuple(by_number))
-
-    @staticmethod
-    def _empty_facets() -> dict[str, list[FacetValue]]:
-        return {name: [] for name in FACETS}
-
-    @staticmethod
-    def _facet_arrays(cache: _FacetCache) -> tuple[np.ndarray, np.ndarray]:
-        """value id → facet index, and value id → rank of its value in string order (years: newest first)."""
-        if cache.facet_array is None or len(cache.facet_array[0]) != len(cache.values):
-            values = cache.values
-            order = sorted(range(len(values)), key=lambda vid: values[vid][1])
-            rank = np.empty(len(values), dtype=np.int64)
-            rank[np.array(order, dtype=np.int64)] = np.arange(len(values), dtype=np.int64)
-            cache.facet_array = (np.array(cache.facet_of, dtype=np.int64), rank)
-        return cache.facet_array
-
-    @staticmethod
-    def _facet_lists(cache: _FacetCache, counts: np.ndarray) -> dict[str, list[FacetValue]]:
-        """Each counted facet's values, most documents first then by value (years newest first), at most
-        ``FACET_LIMIT`` (years all)."""
-        facet_of, rank = Backend._facet_arrays(cache)
-        values = cache.values
-        present = np.flatnonzero(counts)
-        present_facets = facet_of[present]
-        out = {}
-        for index, name in enumerate(FACETS):
-            chosen = present[present_facets == index]
-            n = counts[chosen]
-            if name == "application_year":
-                chosen = chosen[np.argsort(-rank[chosen], kind="stable")]
-            else:
-                if len(chosen) > FACET_LIMIT:
-                    threshold = n[np.argpartition(-n, FACET_LIMIT - 1)[FACET_LIMIT - 1]]
-                    chosen = chosen[n >= threshold]
-                    n = counts[chosen]
-                chosen = chosen[np.lexsort((rank[chosen], -n))][:FACET_LIMIT]
-            out[name] = [FacetValue(values[vid][1], int(c)) for vid, c in zip(chosen.tolist(), counts[chosen].tolist())]
-        return out
-
-    def _hits(self, conn, s: str, ids: list[int], scores: dict[int, float], tokens, *, highlight: bool) -> list[Hit]:
-        if not ids:
-            return []
-        rows = {
-            r[0]: r
-            for r in conn.execute(
-                f"SELECT id, publication_number, title, abstract, claims, applicants FROM docs_{s} "
-                f"WHERE id IN ({','.join('?' * len(ids))})",
-                ids,
-            )
-        }
-        hits = []
-        for doc_id in ids:
-            row = rows.get(doc_id)
-            if row is None:
-                continue
-            _, number, title, abstract, claims, applicants = row
-            highlights: dict[str, str] = {}
-            matched: set[str] = set()
-            if highlight and tokens:
-                for name, text, fragment in (
-                    ("title", title, None),
-                    ("abstract", abstract, 160),
-                    ("claims", claims, 160),
-                    ("applicants", "；".join(json.loads(applicants)), None),
-                ):
-                    snippet, found = analysis.highlight(text, tokens, fragment=fragment)
-                    if snippet:
-                        highlights[name] = snippet
-                        matched |= found
-            hits.append(
-                Hit(
-                    id=doc_id,
-                    publication_number=number,
-                    title=title,
-                    score=-scores[doc_id] if doc_id in scores else 0.0,
-                    highlights=highlights,
-                    matched_terms=tuple(t for t in tokens if t in matched),
-                )
-            )
-        return hits
 
     def document(self, patent_id: int) -> PatentDocument | None:
         """The stored document (used by more-like-this and by tests)."""
@@ -991,11 +575,10 @@ class Backend(SearchBackend):
     @staticmethod
     def _applicant_counts(cache: _FacetCache) -> dict[str, int]:
         columns = Backend._columns(cache)
-        counts = Backend._counts(cache, columns, Backend._everything(cache, columns, FilterSpec()),
-                                 everything=True)
+        vids, counts = Backend._counts(cache, columns, Backend._everything(cache, columns, FilterSpec()),
+                                       everything=True)
         values = cache.values
-        present = np.flatnonzero(counts).tolist()
-        return {values[vid][1]: int(counts[vid]) for vid in present if values[vid][0] == "applicant"}
+        return {values[vid][1]: n for vid, n in zip(vids.tolist(), counts.tolist()) if values[vid][0] == "applicant"}
 
     def more_like_this(
         self,
@@ -1098,12 +681,3 @@ class _ReadTxn:
     def __exit__(self, *exc) -> None:
         if not self.nested and self.conn.in_transaction:
             self.conn.execute("COMMIT")
-
-
-def _batches(items: Iterable, size: int):
-    iterator = iter(items)
-    while True:
-        chunk = list(itertools.islice(iterator, size))
-        if not chunk:
-            return
-        yield chunk

@@ -1,0 +1,259 @@
+"""The embedded engine's writing side: the table schema, interning facet values, indexing, deleting and the
+rebuild into the idle table set (a part of ``search.backends.embedded.Backend``; see its docstring)."""
+from __future__ import annotations
+
+import itertools
+import json
+import sqlite3
+import threading
+from array import array
+from collections.abc import Iterable
+
+from search import analysis
+from search.facets import document_facets
+from search.interface import PatentDocument, ProgressCallback
+from search.understanding import document_number_keys
+
+#: FTS5 column order (BM25 weights in ``embedded.WEIGHTS``)
+COLUMNS = ("title", "abstract", "claims", "applicants")
+BATCH = 500
+CHANGELOG_KEEP = 50_000
+
+
+class IndexWriter:
+    """Schema and writes; the reading side (``Backend``) supplies the connection."""
+
+    _write_lock: threading.Lock
+    _writer_ids: dict[tuple[str, str], int]
+
+    def _conn(self) -> sqlite3.Connection:
+        raise NotImplementedError
+
+    @staticmethod
+    def _create_tables(conn: sqlite3.Connection, s: str) -> None:
+        conn.execute(
+            f"""CREATE TABLE IF NOT EXISTS docs_{s} (
+                id INTEGER PRIMARY KEY, publication_number TEXT NOT NULL, title TEXT NOT NULL,
+                abstract TEXT NOT NULL, claims TEXT NOT NULL, applicants TEXT NOT NULL, inventors TEXT NOT NULL,
+                ipc_codes TEXT NOT NULL, zones TEXT NOT NULL, industries TEXT NOT NULL, legal_status TEXT NOT NULL,
+                kind TEXT NOT NULL, application_date TEXT, listed INTEGER NOT NULL)"""
+        )
+        conn.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS fts_{s} USING fts5("
+            f"{', '.join(COLUMNS)}, tokenize='unicode61 remove_diacritics 0')"
+        )
+        conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS vocab_{s} USING fts5vocab(fts_{s}, 'row')")
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS facet_{s} (doc_id INTEGER PRIMARY KEY, day INTEGER NOT NULL, "
+            "vals BLOB NOT NULL)"
+        )
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS numbers_{s} (key TEXT NOT NULL, doc_id INTEGER NOT NULL, "
+            "PRIMARY KEY (key, doc_id)) WITHOUT ROWID"
+        )
+        conn.execute(f"CREATE INDEX IF NOT EXISTS numbers_{s}_doc ON numbers_{s} (doc_id)")
+
+    @staticmethod
+    def _drop_tables(conn: sqlite3.Connection, s: str) -> None:
+        for table in (f"vocab_{s}", f"fts_{s}", f"docs_{s}", f"facet_{s}", f"numbers_{s}"):
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+
+    @staticmethod
+    def _state(conn: sqlite3.Connection) -> tuple[str, int, int, int]:
+        active, epoch, max_seq, min_seq = conn.execute(
+            "SELECT (SELECT value FROM meta WHERE key='active'), (SELECT value FROM meta WHERE key='epoch'), "
+            "(SELECT coalesce(max(seq), 0) FROM changelog), (SELECT coalesce(min(seq), 0) FROM changelog)"
+        ).fetchone()
+        return active, int(epoch), max_seq, min_seq
+
+    # ------------------------------------------------------------------------------------------------
+    # writing
+    # ------------------------------------------------------------------------------------------------
+    def _value_ids(self, conn: sqlite3.Connection, pairs: list[tuple[str, str]]) -> list[int]:
+        """Integer ids of facet values (the writer's own memo; ids are never reused or changed)."""
+        known = self._writer_ids
+        missing = [p for p in pairs if p not in known]
+        if missing:
+            conn.executemany("INSERT OR IGNORE INTO facet_values (facet, value) VALUES (?, ?)", missing)
+            for facet, value in missing:
+                (vid,) = conn.execute(
+                    "SELECT id FROM facet_values WHERE facet=? AND value=?", (facet, value)
+                ).fetchone()
+                known[(facet, value)] = vid
+        return [known[p] for p in pairs]
+
+    @staticmethod
+    def _prepare(doc: PatentDocument) -> tuple:
+        """The rows of one document, tokenised outside any transaction."""
+        # the date sort and the year filter use the filing year when only the year is known (1 January)
+        sort_date = doc.filing_sort_date
+        day = sort_date.toordinal() if sort_date else 0
+        return (
+            (
+                doc.id,
+                doc.publication_number,
+                doc.title,
+                doc.abstract or "",
+                doc.claims or "",
+                json.dumps(list(doc.applicants), ensure_ascii=False),
+                json.dumps(list(doc.inventors), ensure_ascii=False),
+                json.dumps(list(doc.ipc_codes)),
+                json.dumps(list(doc.zones)),
+                json.dumps(list(doc.industries)),
+                doc.legal_status or "",
+                doc.kind or "",
+                doc.application_date.isoformat() if doc.application_date else None,
+                int(bool(doc.listed)),
+            ),
+            (
+                doc.id,
+                analysis.index_text(doc.title),
+                analysis.index_text(doc.abstract),
+                analysis.index_text(doc.claims),
+                analysis.index_text(" ".join(doc.applicants)),
+            ),
+            day,
+            document_facets(doc),
+            document_number_keys(doc.publication_number, doc.application_number),
+        )
+
+    def _write(self, conn: sqlite3.Connection, s: str, prepared: list[tuple], *, log: bool) -> None:
+        prepared = list({p[0][0]: p for p in prepared}.values())  # the same id twice in a batch: the last wins
+        ids = [(p[0][0],) for p in prepared]
+        conn.executemany(f"DELETE FROM fts_{s} WHERE rowid=?", ids)
+        conn.executemany(f"INSERT OR REPLACE INTO docs_{s} VALUES ({', '.join('?' * 14)})", [p[0] for p in prepared])
+        conn.executemany(
+            f"INSERT INTO fts_{s} (rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?)", [p[1] for p in prepared]
+        )
+        facet_rows = []
+        number_rows: list[tuple[str, int]] = []
+        for doc_row, _, day, pairs, keys in prepared:
+            vals = array("i", self._value_ids(conn, pairs))
+            facet_rows.append((doc_row[0], day, vals.tobytes()))
+            number_rows.extend((key, doc_row[0]) for key in keys)
+        conn.executemany(f"INSERT OR REPLACE INTO facet_{s} VALUES (?, ?, ?)", facet_rows)
+        conn.executemany(f"DELETE FROM numbers_{s} WHERE doc_id=?", ids)
+        conn.executemany(f"INSERT OR IGNORE INTO numbers_{s} VALUES (?, ?)", number_rows)
+        if log:
+            conn.executemany("INSERT INTO changelog (doc_id) VALUES (?)", ids)
+
+    def _trim_changelog(self, conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "DELETE FROM changelog WHERE seq < (SELECT max(seq) FROM changelog) - ?", (CHANGELOG_KEEP,)
+        )
+
+    def index_one(self, document: PatentDocument) -> None:
+        self.index_many([document])
+
+    def index_many(self, documents: Iterable[PatentDocument], *, progress: ProgressCallback | None = None) -> int:
+        total = 0
+        for batch in _batches(documents, BATCH):
+            prepared = [self._prepare(doc) for doc in batch]
+            conn = self._conn()
+            with self._write_lock:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    active = self._state(conn)[0]
+                    self._write(conn, active, prepared, log=True)
+                    self._trim_changelog(conn)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            total += len(batch)
+            if progress:
+                progress(len(batch))
+        return total
+
+    def delete(self, patent_id: int) -> None:
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                s = self._state(conn)[0]
+                for table in (f"fts_{s} WHERE rowid=?", f"docs_{s} WHERE id=?", f"facet_{s} WHERE doc_id=?",
+                              f"numbers_{s} WHERE doc_id=?"):
+                    conn.execute(f"DELETE FROM {table}", (patent_id,))
+                conn.execute("INSERT INTO changelog (doc_id) VALUES (?)", (patent_id,))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def rebuild(self, documents: Iterable[PatentDocument], *, progress: ProgressCallback | None = None) -> int:
+        """Fill the idle table set, carry over writes made meanwhile, then flip ``meta.active``."""
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                old, _, start_seq, _ = self._state(conn)
+                new = "b" if old == "a" else "a"
+                self._drop_tables(conn, new)
+                self._create_tables(conn, new)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        total = 0
+        for batch in _batches(documents, BATCH):
+            prepared = [self._prepare(doc) for doc in batch]
+            with self._write_lock:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    self._write(conn, new, prepared, log=False)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            total += len(batch)
+            if progress:
+                progress(len(batch))
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                changed = [
+                    r[0]
+                    for r in conn.execute("SELECT DISTINCT doc_id FROM changelog WHERE seq > ?", (start_seq,))
+                ]
+                for chunk in _batches(changed, 500):
+                    marks = ",".join("?" * len(chunk))
+                    for table, key in ((f"fts_{new}", "rowid"), (f"docs_{new}", "id"), (f"facet_{new}", "doc_id"),
+                                       (f"numbers_{new}", "doc_id")):
+                        conn.execute(f"DELETE FROM {table} WHERE {key} IN ({marks})", chunk)
+                    conn.execute(
+                        f"INSERT INTO fts_{new} (rowid, {', '.join(COLUMNS)}) "
+                        f"SELECT rowid, {', '.join(COLUMNS)} FROM fts_{old} WHERE rowid IN ({marks})",
+                        chunk,
+                    )
+                    conn.execute(f"INSERT INTO docs_{new} SELECT * FROM docs_{old} WHERE id IN ({marks})", chunk)
+                    conn.execute(f"INSERT INTO facet_{new} SELECT * FROM facet_{old} WHERE doc_id IN ({marks})", chunk)
+                    conn.execute(
+                        f"INSERT OR IGNORE INTO numbers_{new} SELECT * FROM numbers_{old} WHERE doc_id IN ({marks})", chunk
+                    )
+                conn.execute(f"INSERT INTO fts_{new} (fts_{new}) VALUES ('optimize')")
+                conn.execute("UPDATE meta SET value=? WHERE key='active'", (new,))
+                conn.execute("UPDATE meta SET value=CAST(value AS INTEGER) + 1 WHERE key='epoch'")
+                conn.execute("DELETE FROM changelog")
+                self._drop_tables(conn, old)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return total
+
+    def optimize(self) -> None:
+        conn = self._conn()
+        with self._write_lock:
+            s = self._state(conn)[0]
+            conn.execute(f"INSERT INTO fts_{s} (fts_{s}) VALUES ('optimize')")
+            conn.execute("VACUUM")
+
+
+def _batches(items: Iterable, size: int):
+    iterator = iter(items)
+    while True:
+        chunk = list(itertools.islice(iterator, size))
+        if not chunk:
+            return
+        yield chunk
