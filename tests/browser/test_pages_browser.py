@@ -84,8 +84,9 @@ def pages_data(transactional_db):
     demand_services.demand_submit(demand=demand, by=user)
     demand_services.demand_review_start(demand=demand, by=user)
     demand_services.demand_approve(demand=demand, by=user)
+    long_title_en = "Your listing " + "“Location-based push service patent portfolio” " * 3 + "is published"
     Notification.objects.create(recipient=user, verb="listing.published", title=LONG_TITLE,
-                                title_en="Your listing " + "“Location-based push service patent portfolio” " * 3 + "is published",
+                                title_text={"lit": {"zh-hans": LONG_TITLE, "en": long_title_en}},
                                 url=listing.get_absolute_url())
     ensure_site_pages()
     return {**data, "user": user, "patent": published, "ai": ai}
