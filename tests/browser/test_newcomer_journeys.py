@@ -4,9 +4,8 @@ demand in a real browser, guided by the site alone, on a desktop in Chinese (136
 
 Only the start page and the confirmation link in the e-mail are typed; every other page is reached by a link or a
 button the user sees (the header, /me/'s first steps, the forms' own buttons), so the test proves the guidance leads
-the way. The operator's part is played in the browser too (the review page: verify the organisation, start the
-review, approve). The one step without a page is the operator's confirmation that the new organisation is the
-patent's named applicant (``patentee_link_confirm``, done in the Django admin), which the service does here.
+the way. The operator's part is played in the browser too (the review page: verify the organisation, confirm it as the patent's named applicant,
+start the review, approve).
 
 At every step: the site header and ``main`` are there, nothing is wider than the screen (measured against the
 screen's width, as in test_pages_browser), the element clicked lies within the screen's width, and a screenshot is
@@ -25,8 +24,8 @@ from django.core import mail
 from django.utils import timezone
 
 from cms.services import ensure_site_pages
-from listings.catalogue.models import Industry, Patentee, PatenteeRole, PatentPatentee
-from listings.catalogue.services.patentees import patentee_link_confirm
+from listings.catalogue.models import Industry, Patentee
+from listings.catalogue.services.patents import patentees_sync
 from listings.demands.models import Demand
 from listings.trading.models import Listing
 from marketplace.models import Organisation
@@ -57,9 +56,9 @@ def journey_data(transactional_db, settings, live_server):
     IndustryFactory(code="SEI-1.5", scheme=Industry.Scheme.SEI2021, name_zh="人工智能",
                     name_en="Artificial intelligence", category="1 新一代信息技术产业")
     # the holder's patent names the company it will register as its applicant (as CNIPA's data does)
-    patent = PatentFactory(title="一种量子点发光薄膜的制备方法", ipc=["H04W4/02"])
-    applicant = Patentee.objects.create(name=HOLDER_ORG)
-    PatentPatentee.objects.create(patent=patent, patentee=applicant, role=PatenteeRole.APPLICANT)
+    patent = PatentFactory(title="一种量子点发光薄膜的制备方法", ipc=["H04W4/02"], applicants=[HOLDER_ORG])
+    patentees_sync(applicants={patent.pk: [HOLDER_ORG]})
+    applicant = Patentee.objects.get(name=HOLDER_ORG)
     mail.outbox.clear()
     return {"operator": operator, "patent": patent, "applicant": applicant}
 
@@ -161,9 +160,9 @@ def _register_organisation(journey: Journey, name: str, number: int, role: str) 
     return organisation
 
 
-def _operator(browser, base: str, lang: str, size: str) -> Journey:
-    """The operator signs in through the header and opens the review page from it."""
-    operator = Journey(browser, base, "operator", lang, size)
+def _operator(browser, base: str, who: str, lang: str, size: str) -> Journey:
+    """The operator (of ``who``'s journey) signs in through the header and opens the review page from it."""
+    operator = Journey(browser, base, f"operator-{who}", lang, size)
     _start(operator)
     operator.nav("a.login-link:not(.signup-link)")
     operator.page.fill("input[name=login]", "operator-j")
@@ -201,10 +200,17 @@ def test_a_new_holder_lists_a_patent(live_server, journey_data, browser, lang, s
     _start(holder)
     _sign_up_and_confirm(holder, "suzhou-holder", "holder@example.cn")
     organisation = _register_organisation(holder, HOLDER_ORG, 880001, "holder")
-    operator = _operator(browser, base, lang, size)
+    operator = _operator(browser, base, "holder", lang, size)
     _verified(holder, operator, organisation)
-    # the operator confirms the company is the patent's named applicant (Django admin; no page of the site)
-    patentee_link_confirm(organisation=organisation, patentee=journey_data["applicant"], by=journey_data["operator"])
+    # the review page now offers the company as the patent's named applicant: the operator confirms it
+    applicant = journey_data["applicant"]
+    row = operator.page.locator(f'#queue-patentees [data-patentee="{applicant.pk}"][data-organisation="{organisation.pk}"]')
+    assert "1" in row.inner_text()  # one patent
+    operator.click(row.locator("button[type=submit]"))
+    operator.page.wait_for_load_state("load")
+    operator.step("verify-patentee-confirmed")
+    applicant.refresh_from_db()
+    assert applicant.organisation_id == organisation.pk
 
     holder.click(page.locator("#step-publish a.button").first)  # "list a patent"
     page.wait_for_url("**/listings/new/")
@@ -250,7 +256,7 @@ def test_a_new_demand_side_firm_posts_a_demand(live_server, journey_data, browse
     _start(firm)
     _sign_up_and_confirm(firm, "hangzhou-firm", "firm@example.cn")
     organisation = _register_organisation(firm, DEMAND_ORG, 880002, "demand")
-    operator = _operator(browser, base, lang, size)
+    operator = _operator(browser, base, "demand", lang, size)
     _verified(firm, operator, organisation)
 
     firm.click(page.locator('#step-publish a.button[href="/demands/new/"]'))  # "post a demand"
