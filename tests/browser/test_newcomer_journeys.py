@@ -217,7 +217,9 @@ def test_a_new_holder_lists_a_patent(live_server, journey_data, browser, lang, s
     patent = journey_data["patent"]
     assert page.locator("#id_organisation").input_value() == str(organisation.pk)  # the only one, chosen
     page.fill("#id_title", "量子点发光薄膜制备方法专利转让")
-    page.fill("#id_patent_numbers", patent.publication_number)
+    # the form offers the organisation's own patents: one click puts the number in the patents field
+    holder.click(page.locator(f'#own-patents button[data-number="{patent.publication_number}"]'))
+    assert page.locator("#id_patent_numbers").input_value() == patent.publication_number
     page.select_option("#id_deal_type", "assignment")
     page.fill("#id_price", "500000")
     holder.step("10-listing-form")
