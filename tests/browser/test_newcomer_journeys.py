@@ -308,6 +308,11 @@ def test_a_new_demand_side_firm_posts_a_demand(live_server, journey_data, browse
     firm.step("13-me-published")
     firm.nav('.nav-links a[href="/demands/"]')
     assert page.locator("main").get_by_role("link", name=title).first.is_visible()
+    # the industry filter's chosen item ("全部" / "All") stays whole on one line, no taller than the zone select
+    chosen = page.locator('.filters select[name="industry"] + .ts-wrapper .ts-control > .item')
+    chosen.wait_for()
+    assert chosen.bounding_box()["height"] <= page.locator('.filters select[name="zone"]').bounding_box()["height"]
+    assert chosen.evaluate("el => el.scrollWidth <= el.clientWidth")  # and whole, not cut to "全…"
     firm.step("14-demand-board")
     assert firm.errors == [] and operator.errors == []
     firm.context.close()
