@@ -56,6 +56,7 @@ def _connect_room_access() -> None:
 
 def _register_review_sections() -> None:
     """The trading and demands sections of the operator console's review queue."""
+    from listings.catalogue.selectors import patentee_links_to_confirm
     from listings.demands.selectors import demands_pending_review
     from listings.demands.serializers import DemandSerializer
     from listings.trading.selectors import authorisations_pending_review, listings_pending_review, listings_suspended
@@ -76,3 +77,10 @@ def _register_review_sections() -> None:
     register_review_section(ReviewSection("demands", demands_pending_review, demands))
     register_review_section(ReviewSection("authorisations", authorisations_pending_review, authorisations))
     register_review_section(ReviewSection("suspended", listings_suspended, listings, counts=False))
+
+    def patentees(items: Sequence[Any], request: Any) -> list[Any]:
+        return [{"organisation": m.organisation.pk, "organisation_name": m.organisation.name, "patentee": m.patentee.pk,
+                 "patentee_name": m.patentee.name, "patents": m.patents} for m in items]
+
+    register_review_section(ReviewSection("patentees", patentee_links_to_confirm, patentees,
+                                          template="catalogue/review_patentees.html"))

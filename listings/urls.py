@@ -1,6 +1,7 @@
 """The listings app's pages: trading, demands and deals, one URL (and one URL name) per action."""
 from django.urls import include, path
 
+from listings.catalogue import views as catalogue_views
 from listings.demands import views as demand_views
 from listings.members import views as member_views
 from listings.trading import views as trading_views
@@ -41,4 +42,5 @@ urlpatterns = [
         "review/authorisations", trading_views.review_authorisation, trading_views.REVIEW_AUTHORISATION_ACTIONS,
         "review-authorisation", key="attachment_id",
     ),
+    path("review/patentees/<int:pk>/confirm/", catalogue_views.review_patentee_confirm, name="review-patentee-confirm"),
 ]

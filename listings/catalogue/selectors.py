@@ -26,6 +26,7 @@ from listings.catalogue.models import (
 )
 from listings.catalogue.names import normalise_name
 from marketplace.kernel.errors import FilterError
+from marketplace.models import Organisation
 
 YEAR_MIN, YEAR_MAX = 1985, 2100
 
@@ -293,3 +294,35 @@ def ipc_lookup(*, text: str, limit: int = 20) -> list[IpcEntry]:
     rank = Case(*(When(level=level, then=Value(r)) for level, r in _LEVEL_RANK.items()), default=Value(9),
                 output_field=IntegerField())
     return list(found.annotate(level_rank=rank).order_by("level_rank", "code")[:limit])  # broader levels first
+
+
+@dataclass(frozen=True)
+class PatenteeMatch:
+    """A verified organisation and a named patentee not yet linked to anyone, with the same name or credit code."""
+
+    organisation: Organisation
+    patentee: Patentee
+    patents: int
+
+
+def patentee_links_to_confirm() -> list[PatenteeMatch]:
+    """For the review page: the patentees an operator may confirm as a verified member organisation
+    (``patentee_link_confirm``), so that a newly verified holder lists its own patents without an authorisation.
+    Oldest organisation first."""
+    organisations = list(
+        Organisation.objects.filter(is_verified=True, memberships__isnull=False).distinct().order_by("verified_at", "pk")
+    )
+    if not organisations:
+        return []
+    by_name = {normalise_name(o.name): o for o in organisations}
+    by_code = {o.uscc: o for o in organisations if o.uscc}
+    candidates = (
+        Patentee.objects.filter(organisation__isnull=True)
+        .filter(Q(normalised_name__in=by_name) | Q(uscc__in=by_code))
+        .annotate(patent_count=Count("patent_links__patent", distinct=True))
+        .order_by("name")
+    )
+    order = {o.pk: i for i, o in enumerate(organisations)}
+    matches = [PatenteeMatch(organisation=by_name.get(p.normalised_name) or by_code[p.uscc or ""], patentee=p,
+                             patents=p.patent_count) for p in candidates]
+    return sorted(matches, key=lambda m: (order[m.organisation.pk], m.patentee.name))

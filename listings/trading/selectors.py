@@ -10,11 +10,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from listings.catalogue.identifiers import IdentifierError, parse_application_number, parse_ipc
-from listings.catalogue.models import DealType, Industry, LicenceKind, Patent, PatentIpc, Zone
+from listings.catalogue.models import (
+    DealType,
+    Industry,
+    LicenceKind,
+    Patent,
+    PatenteeRole,
+    PatentIpc,
+    PatentPatentee,
+    Zone,
+)
 from listings.catalogue.selectors import ipc_param
 from listings.trading import permissions as listing_permissions
 from listings.trading.models import (
@@ -251,3 +260,33 @@ def listing_duplicate_warnings(listing: Listing) -> list[str]:
         organisation=listing.organisation, t=Terms.of(listing), patents=list(listing.patents.all()),
         exclude_listing=listing.pk,
     )
+
+
+#: how many of the organisations' own patents the listing form offers to pick
+OWN_PATENTS_SHOWN = 30
+
+
+def own_patents(organisations: Iterable[Organisation]) -> list[Patent]:
+    """The patents the listing form offers to pick: held by one of the organisations, or naming a patentee an
+    operator linked to one (``patentee_link_confirm``), still in force; newest filing first, at most
+    ``OWN_PATENTS_SHOWN``."""
+    ids = [o.pk for o in organisations]
+    today = timezone.localdate()
+
+    def linked(role: str) -> Exists:
+        return Exists(PatentPatentee.objects.filter(patent=OuterRef("pk"), role=role, patentee__organisation__in=ids))
+
+    recorded = Exists(PatentPatentee.objects.filter(patent=OuterRef("pk"), role=PatenteeRole.RECORDED_OWNER))
+    candidates = (
+        # a named applicant counts until a change of owner is recorded (then only the new owner does)
+        Patent.objects.filter(Q(holders__in=ids) | linked(PatenteeRole.RECORDED_OWNER)
+                              | (linked(PatenteeRole.APPLICANT) & ~recorded))
+        .distinct().order_by("-application_date", "publication_number")
+    )
+    own = []
+    for patent in candidates[: OWN_PATENTS_SHOWN * 2]:
+        if patent_tradeable(patent, today=today):
+            own.append(patent)
+        if len(own) == OWN_PATENTS_SHOWN:
+            break
+    return own

@@ -93,7 +93,8 @@ def listing_create(request):
             for warning in selectors.listing_duplicate_warnings(listing):
                 messages.warning(request, warning)
             return redirect(listing)
-    return render(request, "listings/listing_form.html", {"form": form, "listing": None})
+    return render(request, "listings/listing_form.html",
+                  {"form": form, "listing": None, "own_patents": selectors.own_patents(organisations)})
 
 
 @login_required

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from listings.catalogue.models import Patentee
 from listings.deals.services import lifecycle, offers, parties
 from listings.matching.models import DemandMatch
 from listings.matching.services import saved_search_create
@@ -87,6 +88,7 @@ def build_world() -> dict:
     saved = saved_search_create(user=owner, name="纳米银线", scope="patents", params={"q": "纳米"})
     notification = Notification.objects.filter(recipient=owner).order_by("pk").first()
     token, _key = api_token_create(user=owner, name="ERP 对接")
+    patentee = Patentee.objects.create(name="苏州纳微新材料有限公司")
     assert notification is not None, "opening the deal tells the owner"
     return {
         "users": {"other": other, "norole": norole, "owner": owner, "operator": operator},
@@ -94,6 +96,7 @@ def build_world() -> dict:
             "listing": listing.pk, "draft": draft.pk, "attachment": authorisation.pk, "demand": demand.pk,
             "match": match.pk, "deal": deal.pk, "offer": offer.pk, "document": document.pk, "broker": broker.pk,
             "saved_search": saved.pk, "notification": notification.pk, "organisation": owning.pk, "token": token.pk,
+            "patentee": patentee.pk,
             "patent": patent.publication_number, "zone": ZoneFactory().code, "industry": IndustryFactory().code,
             "ipc": IpcEntryFactory().code,
         },

@@ -253,6 +253,7 @@ PAGES: dict[str, tuple[int, int, int, int, int]] = {
     "POST review/demands/<int:pk>/reinstate/": (302, 403, 403, 403, 302),
     "POST review/authorisations/<int:attachment_id>/accept/": (302, 403, 403, 403, 302),
     "POST review/authorisations/<int:attachment_id>/reject/": (302, 403, 403, 403, 302),
+    "POST review/patentees/<int:pk>/confirm/": (302, 403, 403, 403, 302),  # no organisation chosen: back, with the error
     "GET patents/": (200, 200, 200, 200, 200),
     "GET patents/map/": (200, 200, 200, 200, 200),
     "GET patents/<str:publication_number>/": (200, 200, 200, 200, 200),
@@ -282,7 +283,7 @@ _BY_SEGMENT = {
     "listings": "listing", "demands": "demand", "deals": "deal", "notifications": "notification",
     "saved-searches": "saved_search", "organisations": "organisation", "patents": "patent", "zones": "zone",
     "industries": "industry", "ipc": "ipc", "escrow": "deal", "escrows": "deal",
-    "escrow-statements": "organisation", "tokens": "token",
+    "escrow-statements": "organisation", "tokens": "token", "patentees": "patentee",
 }
 _BY_NAME = {
     "listing_pk": "listing", "match_pk": "match", "offer_pk": "offer", "broker_pk": "broker",
