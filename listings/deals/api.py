@@ -439,6 +439,9 @@ class DealBrokerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                    request=BrokerAssignSerializer, responses={200: BrokerSerializer, **ERRORS})
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str | None = None) -> Response:
+        broker = self.get_object()
+        if not permissions.is_operator(request.user):  # who is asking before what is asked
+            raise NotPermitted("只有运营方可以指派经纪机构 / only an operator assigns a broker", code="operator_only")
         data = _valid(BrokerAssignSerializer, request)
-        row = parties.broker_assign(broker=self.get_object(), by=_user(request), organisation=_organisation(data["organisation"]))
+        row = parties.broker_assign(broker=broker, by=_user(request), organisation=_organisation(data["organisation"]))
         return Response(BrokerSerializer(row).data)

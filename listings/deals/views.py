@@ -251,6 +251,9 @@ def broker(request, pk):
 @require_POST
 def broker_action(request, pk, broker_pk, action):
     row = get_object_or_404(DealBroker.objects.select_related("deal"), pk=broker_pk, deal_id=pk)
+    if not (access.can_view_deal(request.user, row.deal) or permissions.is_operator(request.user)
+            or (row.organisation_id and permissions.is_member(request.user, row.organisation))):
+        raise Http404  # as the API answers: an outsider cannot tell that the row exists
     if action in ("accept", "decline"):
         call = lambda: parties.broker_answer(broker=row, by=request.user, accept=action == "accept")  # noqa: E731
     elif action == "assign":
@@ -262,6 +265,7 @@ def broker_action(request, pk, broker_pk, action):
         call()
         messages.success(request, "已完成 / done")
     except DomainError as exc:
+        _refuse_if_not_permitted(exc)
         messages.error(request, "；".join(m for _f, _c, m in exc.violations))
     if access.can_view_deal(request.user, row.deal):
         return redirect(row.deal.get_absolute_url())

@@ -35,6 +35,7 @@ from listings.trading.services import attachments, editing, open_licence
 from listings.trading.services import lifecycle as listing_services
 from marketplace import permissions
 from marketplace.kernel.api import CONFLICT, RULE_ERROR, ReasonSerializer, reason_from
+from marketplace.kernel.errors import NotPermitted
 from marketplace.kernel.uploads import protected_download
 from marketplace.permissions import IsOperator
 
@@ -167,11 +168,15 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                    responses={200: ListingSerializer, 400: RULE_ERROR, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
+        listing = self.get_object()
+        if not (listing_permissions.can_manage_listing(request.user, listing) or permissions.is_operator(request.user)):
+            # who is asking before what is asked: an outsider learns nothing from the body's errors
+            raise NotPermitted("只有挂牌机构或运营方可以成交关闭 / only the listing's organisation or an operator may close it")
         serializer = CloseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         listing = listing_services.listing_close(
-            listing=self.get_object(), by=request.user, outcome=data["outcome"], licensee=data.get("licensee"),
+            listing=listing, by=request.user, outcome=data["outcome"], licensee=data.get("licensee"),
             reason=data["reason"],
         )
         return self._out(listing)

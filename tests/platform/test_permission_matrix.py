@@ -37,7 +37,6 @@ API: dict[str, tuple[int, int, int, int, int]] = {
     "POST /api/authorisations/{id}/reject/": (403, 403, 403, 403, 400),
     "GET /api/deal-brokers/": (403, 200, 200, 200, 200),
     "POST /api/deal-brokers/{id}/accept/": (403, 404, 404, 404, 403),
-    "POST /api/deal-brokers/{id}/assign/": (403, 400, 400, 400, 400),  # as close: the body first
     "POST /api/deal-brokers/{id}/decline/": (403, 404, 404, 404, 403),
     # escrow: the world's deal has no escrow yet, so a party reads 404 like an outsider (escrow's own suite covers the rest)
     "GET /api/escrow-reconciliation/": (403, 403, 403, 403, 200),
@@ -49,6 +48,7 @@ API: dict[str, tuple[int, int, int, int, int]] = {
     "POST /api/escrows/{deal}/request-release/": (403, 404, 404, 404, 404),
     "GET /api/escrows/{deal}/statement/": (403, 404, 404, 404, 404),
     "GET /api/deals/": (403, 200, 200, 200, 200),
+    "POST /api/deal-brokers/{id}/assign/": (403, 404, 404, 404, 400),  # operators only, asked before the body
     # one operation per deal action; the world's deal is negotiating, so actions of other states are 409 for a party
     # norole (the seller's lender member) reads the deal but acts in nothing: 403 before the body is read
     "POST /api/deals/{id}/accept/": (403, 404, 403, 409, 409),
@@ -104,13 +104,13 @@ API: dict[str, tuple[int, int, int, int, int]] = {
     "GET /api/ipc/{code}/": (200, 200, 200, 200, 200),
     "GET /api/ipc/lookup/": (400, 400, 400, 400, 400),  # public like the IPC scheme; without ``q`` it names the parameter
     "GET /api/listings/": (200, 200, 200, 200, 200),
+    "POST /api/listings/{id}/close/": (403, 403, 403, 400, 400),  # the actor is checked before the body
     "POST /api/listings/": (403, 400, 400, 400, 400),
     "GET /api/listings/{id}/": (200, 200, 200, 200, 200),
     "PATCH /api/listings/{id}/": (403, 403, 403, 409, 403),
     "POST /api/listings/{id}/approve/": (403, 403, 403, 403, 409),
     "POST /api/listings/{id}/attachments/": (403, 404, 404, 415, 403),
     "GET /api/listings/{id}/attachments/{attachment_id}/file/": (404, 404, 404, 200, 200),
-    "POST /api/listings/{id}/close/": (403, 400, 400, 400, 400),  # the body is checked before the actor: 400, then 403
     "POST /api/listings/{id}/open-licence-take/": (403, 400, 400, 400, 400),  # anyone signed in may take an open licence
     "POST /api/listings/{id}/reinstate/": (403, 403, 403, 403, 409),
     "POST /api/listings/{id}/reject/": (403, 403, 403, 403, 409),
@@ -192,6 +192,8 @@ PAGES: dict[str, tuple[int, int, int, int, int]] = {
     "POST listings/<int:pk>/files/<int:attachment_id>/delete/": (302, 404, 404, 302, 403),
     "POST listings/<int:pk>/open-licence/": (302, 404, 404, 404, 404),
     "GET me/deals/": (302, 200, 200, 200, 200),
+    "POST deals/<int:pk>/brokers/<int:broker_pk>/accept/": (302, 404, 403, 403, 403),  # only the broker organisation answers
+    "POST deals/<int:pk>/brokers/<int:broker_pk>/decline/": (302, 404, 403, 403, 403),
     "GET me/": (302, 200, 200, 200, 200),
     "GET me/tokens/": (302, 200, 200, 200, 200),
     # a token is its owner's alone: another member's revoke is a 404, the owner's a redirect back to the list
@@ -209,8 +211,6 @@ PAGES: dict[str, tuple[int, int, int, int, int]] = {
     "POST deals/<int:pk>/offers/<int:offer_pk>/withdraw/": (302, 404, 403, 403, 403),
     "POST deals/<int:pk>/commission/": (302, 404, 403, 302, 302),
     "POST deals/<int:pk>/brokers/": (302, 404, 403, 302, 302),
-    "POST deals/<int:pk>/brokers/<int:broker_pk>/accept/": (302, 302, 302, 302, 302),
-    "POST deals/<int:pk>/brokers/<int:broker_pk>/decline/": (302, 302, 302, 302, 302),
     "POST deals/<int:pk>/brokers/<int:broker_pk>/assign/": (302, 404, 404, 404, 404),
     "POST deals/<int:pk>/documents/": (302, 404, 403, 302, 302),
     "GET deals/<int:pk>/documents/<int:document_pk>/": (302, 404, 200, 200, 200),
