@@ -47,8 +47,7 @@ import numpy as np
 
 from search import analysis
 from search.backends.columns import Columns, FilterSpec, MatchSet, top_k
-from search.backends.embedded_query import (  # noqa: F401 (BEST_K_LIMIT, IDF_MIN_DOCS: kept importable)
-    BEST_K_LIMIT,
+from search.backends.embedded_query import (  # noqa: F401 (IDF_MIN_DOCS: kept importable)
     IDF_MIN_DOCS,
     MAX_DF_SHARE,
     WEIGHTS,
@@ -57,7 +56,6 @@ from search.backends.embedded_query import (  # noqa: F401 (BEST_K_LIMIT, IDF_MI
 from search.backends.embedded_results import (  # noqa: F401 (FACET_LIMIT, YEAR_INDEX: kept importable from here)
     FACET_INDEX,
     FACET_LIMIT,
-    HIT_FIELDS,
     YEAR_INDEX,
     ResultBuilder,
 )
@@ -68,6 +66,7 @@ from search.backends.embedded_write import (  # noqa: F401 (BATCH, CHANGELOG_KEE
     IndexWriter,
     _batches,
 )
+from search.backends.postings import Postings
 from search.facets import REGISTRY, filter_pairs, ipc_levels
 from search.interface import (
     MAX_PAGE_SIZE,
@@ -81,6 +80,7 @@ from search.interface import (
 )
 from search.understanding import (
     PARTIAL_BELOW,
+    TermGroup,
     Understanding,
     apply_ipc,
     informative_groups,
@@ -133,6 +133,7 @@ class Backend(IndexWriter, MatchQueries, ResultBuilder, SearchBackend):
         self._writer_ids: dict[tuple[str, str], int] = {}
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
+        self._postings = Postings()
         self._ensure_schema()
 
     @classmethod
@@ -181,6 +182,7 @@ class Backend(IndexWriter, MatchQueries, ResultBuilder, SearchBackend):
                 conn.execute("INSERT OR IGNORE INTO meta VALUES ('active', 'a'), ('epoch', '1')")
                 active = conn.execute("SELECT value FROM meta WHERE key='active'").fetchone()[0]
                 self._create_tables(conn, active)
+                self._build_postings_if_missing(conn, active)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -428,42 +430,31 @@ class Backend(IndexWriter, MatchQueries, ResultBuilder, SearchBackend):
             upto = page * page_size
             partial = False
             everything = False
-            order: list[int] | None = None
             by_number: list[int] = []
-            prefetched: dict[int, tuple] = {}  # doc id → its hit fields, when ranking read them already
             if u is not None and u.numbers:
                 keep = self._predicate(cache, spec)
                 by_number = [d for d in self._number_matches(conn, s, u.numbers) if keep(d)]
             if u is not None and u.groups:
-                groups, rarest = self._terms(conn, s, u.groups, len(cache.docvals))
+                view, lists = self._text(conn, s, (t for g in u.groups for t in g.tokens))
+                groups, rarest = self._terms(u.groups, lists, view.n_docs)
                 tokens = tuple(dict.fromkeys(t for g in groups for t in g.tokens))
-                expression = self._expression(groups)
-                broad = rarest > max(BROAD_MIN_DOCS, BROAD_SHARE * len(cache.docvals))
+                broad = rarest > max(BROAD_MIN_DOCS, BROAD_SHARE * view.n_docs)
                 informative = informative_groups(dataclasses.replace(u, groups=groups))
+                ids = Postings.match(lists, groups, view.top)
                 if broad:
                     # Boilerplate alone (一种, 方法…) matches a large share of the corpus and BM25 carries no
                     # information there: count and facet exactly, order newest first, skip scoring.
-                    matches, _ = self._restrict(cache, columns, self._match_ids(conn, s, expression), None, spec)
-                else:
-                    # every matching rowid as one string parsed by numpy; the filters are boolean masks
-                    ids = self._match_ids(conn, s, expression)
                     matches, _ = self._restrict(cache, columns, ids, None, spec)
-                    if len(ids) < PARTIAL_BELOW and len(informative) >= 2 and not u.only_stopwords:
-                        # Few documents hold every word (filters aside, so facet counts stay filter totals):
-                        # show those holding at least half of the informative words, full matches first.
-                        min_cov = max(1, math.ceil(len(informative) / 2))
-                        ids, key, full = self._partial(conn, s, informative, min_cov)
-                        matches, pos = self._restrict(cache, columns, ids, key, spec)
-                        partial = bool(len(pos)) and not bool(full[pos].all())
-                    elif query.sort == "relevance" and len(matches):
-                        wanted = upto + len(by_number)
-                        best = self._best_kept(conn, s, expression, matches, len(ids), wanted, prefetched)
-                        if best is not None:
-                            scores = dict(best)
-                            order = [d for d, _ in best]
-                    if order is None and matches.scores is None and len(matches):
-                        ids, bm25 = self._match_scored(conn, s, expression)
-                        matches, _ = self._restrict(cache, columns, ids, bm25, spec)
+                elif len(ids) < PARTIAL_BELOW and len(informative) >= 2 and not u.only_stopwords:
+                    # Few documents hold every word (filters aside, so facet counts stay filter totals):
+                    # show those holding at least half of the informative words, full matches first.
+                    min_cov = max(1, math.ceil(len(informative) / 2))
+                    ids, key, full = Postings.partial(lists, view, informative, min_cov)
+                    matches, pos = self._restrict(cache, columns, ids, key, spec)
+                    partial = bool(len(pos)) and not bool(full[pos].all())
+                else:
+                    # every match scored (FTS5's BM25, vectorised); the filters are boolean masks
+                    matches, _ = self._restrict(cache, columns, ids, Postings.scores(lists, view, ids, tokens), spec)
             elif u is not None and not by_number:
                 # only an IPC code was typed: browse that field
                 matches = self._everything(cache, columns, spec)
@@ -479,12 +470,7 @@ class Backend(IndexWriter, MatchQueries, ResultBuilder, SearchBackend):
                     scores.setdefault(d, -1e6)
                 matches = self._without(matches, by_number)
                 everything = False
-                if order is not None:
-                    found = set(by_number)
-                    order = [d for d in order if d not in found]
-            if order is None:
-                order = self._order(cache, columns, matches, sort=query.sort, upto=upto)
-            order = by_number + order
+            order = by_number + self._order(cache, columns, matches, sort=query.sort, upto=upto)
             total = len(matches) + len(by_number)
             facets = {}
             if query.facets:
@@ -497,7 +483,7 @@ class Backend(IndexWriter, MatchQueries, ResultBuilder, SearchBackend):
                 on_page = np.isin(matches.ids, np.array(page_ids, dtype=np.int64))
                 for d, score in zip(matches.ids[on_page].tolist(), matches.scores[on_page].tolist()):
                     scores.setdefault(d, score)
-            hits = self._hits(conn, s, page_ids, scores, tokens, highlight=query.highlight, rows=prefetched)
+            hits = self._hits(conn, s, page_ids, scores, tokens, highlight=query.highlight)
         return SearchResult(total=total, hits=hits, facets=facets, page=page, page_size=page_size, partial=partial,
                             words=words, dropped_words=dropped_words, ipc_from_query=ipc_from_query,
                             numbers_found=tuple(by_number))
@@ -611,9 +597,10 @@ class Backend(IndexWriter, MatchQueries, ResultBuilder, SearchBackend):
             spec = self._filter_spec(cache, filters or SearchFilters())
             if spec is None:
                 return []
-            n_docs = max(1, len(cache.docvals))
             candidates = list(tf)[:400]
-            df = self._df(conn, s, candidates)
+            view, lists = self._text(conn, s, candidates)
+            n_docs = max(1, view.n_docs)
+            df = {t: len(lists[t][0]) for t in candidates if t in lists}
             scored = [
                 (tf[t] * math.log(1 + n_docs / df[t]), t)
                 for t in candidates
@@ -622,25 +609,18 @@ class Backend(IndexWriter, MatchQueries, ResultBuilder, SearchBackend):
             terms = [t for _, t in sorted(scored, reverse=True)[:MLT_TERMS]]
             if not terms:
                 return []
-            expression = analysis.match_expression(terms, operator="OR")
+            # any of the terms (one group of single-token alternatives), ranked by their summed BM25
+            ids = Postings.match(lists, (TermGroup("", tuple((t,) for t in terms)),), view.top)
             columns = self._columns(cache)
-            ids = self._match_ids(conn, s, expression)
-            matches, _ = self._restrict(cache, columns, ids, None, spec)
+            matches, _ = self._restrict(cache, columns, ids, Postings.scores(lists, view, ids, terms), spec)
             if patent_id is not None:
                 matches = self._without(matches, [patent_id])
             if not len(matches):
                 return []
-            ranked = self._best_kept(conn, s, expression, matches, len(ids), limit)
-            if ranked is None:
-                ids, bm25 = self._match_scored(conn, s, expression)
-                matches, _ = self._restrict(cache, columns, ids, bm25, spec)
-                if patent_id is not None:
-                    matches = self._without(matches, [patent_id])
-                bm25 = matches.scores if matches.scores is not None else np.zeros(len(matches))
-                chosen = top_k(bm25, matches.ids, limit)
-                ranked = list(zip(matches.ids[chosen].tolist(), bm25[chosen].tolist()))
-            best = [d for d, _ in ranked]
-            return self._hits(conn, s, best, dict(ranked), tuple(terms), highlight=True)
+            assert matches.scores is not None
+            chosen = top_k(matches.scores, matches.ids, limit)
+            ranked = list(zip(matches.ids[chosen].tolist(), matches.scores[chosen].tolist()))
+            return self._hits(conn, s, [d for d, _ in ranked], dict(ranked), tuple(terms), highlight=True)
 
     # the raw floor used by the benchmark: FTS5 MATCH of the same expanded terms and BM25 order, nothing else
     def raw_match(self, text: str, limit: int = 20) -> list[int]:
@@ -651,8 +631,9 @@ class Backend(IndexWriter, MatchQueries, ResultBuilder, SearchBackend):
         if u is None or not u.groups:
             return []
         with self._read() as conn:
-            s, cache = self._refresh(conn)
-            groups, _rarest = self._terms(conn, s, u.groups, len(cache.docvals))
+            s, _cache = self._refresh(conn)
+            view, lists = self._text(conn, s, (t for g in u.groups for t in g.tokens))
+            groups, _rarest = self._terms(u.groups, lists, view.n_docs)
             expression = self._expression(groups)
             if not expression:
                 return []

@@ -71,23 +71,18 @@ class ResultBuilder:
             out[name] = FacetBuckets(labels[vids[part]].tolist(), n[part].tolist())
         return out
 
-    def _hits(self, conn, s: str, ids: list[int], scores: dict[int, float], tokens, *, highlight: bool,
-              rows: dict[int, tuple] | None = None) -> list[Hit]:
-        """The page's hits in ``ids`` order, from one ``SELECT`` of their rows (applicants joined by SQLite)
-        unless ranking read them already (``rows``); only non-empty fields are highlighted, with the query's
-        pattern compiled once (``analysis``)."""
+    def _hits(self, conn, s: str, ids: list[int], scores: dict[int, float], tokens, *,
+              highlight: bool) -> list[Hit]:
+        """The page's hits in ``ids`` order, from one ``SELECT`` of their rows (applicants joined by SQLite);
+        only non-empty fields are highlighted, with the query's pattern compiled once (``analysis``)."""
         if not ids:
             return []
-        rows = dict(rows or {})
-        missing = [d for d in ids if d not in rows]
-        if missing:
-            rows.update(
-                (r[0], r[1:])
-                for r in conn.execute(
-                    f"SELECT d.id, {HIT_FIELDS} FROM docs_{s} d WHERE d.id IN ({','.join('?' * len(missing))})",
-                    missing,
-                )
+        rows = {
+            r[0]: r[1:]
+            for r in conn.execute(
+                f"SELECT d.id, {HIT_FIELDS} FROM docs_{s} d WHERE d.id IN ({','.join('?' * len(ids))})", ids
             )
+        }
         hits = []
         mark = highlight and bool(tokens)
         for doc_id in ids:

@@ -2,20 +2,23 @@
 rebuild into the idle table set (a part of ``search.backends.embedded.Backend``; see its docstring)."""
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import sqlite3
 import threading
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from search import analysis
+from search.backends import postings
 from search.facets import document_facets
 from search.interface import PatentDocument, ProgressCallback
 from search.understanding import document_number_keys
 
-#: FTS5 column order (BM25 weights in ``embedded.WEIGHTS``)
+#: FTS5 column order, and BM25 weights in that order: title, abstract, claims, applicants
 COLUMNS = ("title", "abstract", "claims", "applicants")
+WEIGHTS = (10.0, 4.0, 1.0, 2.0)
 BATCH = 500
 CHANGELOG_KEEP = 50_000
 
@@ -52,11 +55,26 @@ class IndexWriter:
             "PRIMARY KEY (key, doc_id)) WITHOUT ROWID"
         )
         conn.execute(f"CREATE INDEX IF NOT EXISTS numbers_{s}_doc ON numbers_{s} (doc_id)")
+        postings.create_tables(conn, s)
 
     @staticmethod
     def _drop_tables(conn: sqlite3.Connection, s: str) -> None:
         for table in (f"vocab_{s}", f"fts_{s}", f"docs_{s}", f"facet_{s}", f"numbers_{s}"):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
+        postings.drop_tables(conn, s)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction under the process's write lock: committed, or rolled back on any error."""
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
 
     @staticmethod
     def _state(conn: sqlite3.Connection) -> tuple[str, int, int, int]:
@@ -136,6 +154,8 @@ class IndexWriter:
         conn.executemany(f"INSERT OR IGNORE INTO numbers_{s} VALUES (?, ?)", number_rows)
         if log:
             conn.executemany("INSERT INTO changelog (doc_id) VALUES (?)", ids)
+            # written after the postings build: kept in the delta until the next build
+            postings.write_delta(conn, s, [(p[1][0], p[1][1:]) for p in prepared], WEIGHTS)
 
     def _trim_changelog(self, conn: sqlite3.Connection) -> None:
         conn.execute(
@@ -149,105 +169,102 @@ class IndexWriter:
         total = 0
         for batch in _batches(documents, BATCH):
             prepared = [self._prepare(doc) for doc in batch]
-            conn = self._conn()
-            with self._write_lock:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    active = self._state(conn)[0]
-                    self._write(conn, active, prepared, log=True)
-                    self._trim_changelog(conn)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
+            with self._writing() as conn:
+                active = self._state(conn)[0]
+                self._write(conn, active, prepared, log=True)
+                self._trim_changelog(conn)
             total += len(batch)
             if progress:
                 progress(len(batch))
+        self._compact_if_due()
         return total
 
     def delete(self, patent_id: int) -> None:
+        with self._writing() as conn:
+            s = self._state(conn)[0]
+            for table in (f"fts_{s} WHERE rowid=?", f"docs_{s} WHERE id=?", f"facet_{s} WHERE doc_id=?",
+                          f"numbers_{s} WHERE doc_id=?"):
+                conn.execute(f"DELETE FROM {table}", (patent_id,))
+            conn.execute("INSERT INTO changelog (doc_id) VALUES (?)", (patent_id,))
+            postings.write_deleted(conn, s, [patent_id])
+
+    def _compact_if_due(self) -> None:
+        """Rebuild the main postings once the documents written since the last build are many."""
         conn = self._conn()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+        s = self._state(conn)[0]
+        if postings.compaction_due(conn, s):
+            with self._writing() as conn:
                 s = self._state(conn)[0]
-                for table in (f"fts_{s} WHERE rowid=?", f"docs_{s} WHERE id=?", f"facet_{s} WHERE doc_id=?",
-                              f"numbers_{s} WHERE doc_id=?"):
-                    conn.execute(f"DELETE FROM {table}", (patent_id,))
-                conn.execute("INSERT INTO changelog (doc_id) VALUES (?)", (patent_id,))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+                if postings.compaction_due(conn, s):
+                    postings.build(conn, s, WEIGHTS, COLUMNS)
+
+    def _build_postings_if_missing(self, conn: sqlite3.Connection, s: str) -> None:
+        """An index written before the postings existed gets them once (inside the caller's transaction)."""
+        if postings.needs_build(conn, s):
+            postings.build(conn, s, WEIGHTS, COLUMNS)
 
     def rebuild(self, documents: Iterable[PatentDocument], *, progress: ProgressCallback | None = None) -> int:
-        """Fill the idle table set, carry over writes made meanwhile, then flip ``meta.active``."""
-        conn = self._conn()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                old, _, start_seq, _ = self._state(conn)
-                new = "b" if old == "a" else "a"
-                self._drop_tables(conn, new)
-                self._create_tables(conn, new)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        """Fill the idle table set, build its postings, carry over writes made meanwhile, then flip
+        ``meta.active``."""
+        with self._writing() as conn:
+            old, _, start_seq, _ = self._state(conn)
+            new = "b" if old == "a" else "a"
+            self._drop_tables(conn, new)
+            self._create_tables(conn, new)
         total = 0
         for batch in _batches(documents, BATCH):
             prepared = [self._prepare(doc) for doc in batch]
-            with self._write_lock:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    self._write(conn, new, prepared, log=False)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
+            with self._writing() as conn:
+                self._write(conn, new, prepared, log=False)
             total += len(batch)
             if progress:
                 progress(len(batch))
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                changed = [
-                    r[0]
-                    for r in conn.execute("SELECT DISTINCT doc_id FROM changelog WHERE seq > ?", (start_seq,))
-                ]
-                for chunk in _batches(changed, 500):
-                    marks = ",".join("?" * len(chunk))
-                    for table, key in ((f"fts_{new}", "rowid"), (f"docs_{new}", "id"), (f"facet_{new}", "doc_id"),
-                                       (f"numbers_{new}", "doc_id")):
-                        conn.execute(f"DELETE FROM {table} WHERE {key} IN ({marks})", chunk)
-                    conn.execute(
-                        f"INSERT INTO fts_{new} (rowid, {', '.join(COLUMNS)}) "
-                        f"SELECT rowid, {', '.join(COLUMNS)} FROM fts_{old} WHERE rowid IN ({marks})",
-                        chunk,
-                    )
-                    conn.execute(f"INSERT INTO docs_{new} SELECT * FROM docs_{old} WHERE id IN ({marks})", chunk)
-                    conn.execute(f"INSERT INTO facet_{new} SELECT * FROM facet_{old} WHERE doc_id IN ({marks})", chunk)
-                    conn.execute(
-                        f"INSERT OR IGNORE INTO numbers_{new} SELECT * FROM numbers_{old} WHERE doc_id IN ({marks})", chunk
-                    )
-                conn.execute(f"INSERT INTO fts_{new} (fts_{new}) VALUES ('optimize')")
-                conn.execute("UPDATE meta SET value=? WHERE key='active'", (new,))
-                conn.execute("UPDATE meta SET value=CAST(value AS INTEGER) + 1 WHERE key='epoch'")
-                conn.execute("DELETE FROM changelog")
-                self._drop_tables(conn, old)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        with self._writing() as conn:
+            postings.build(conn, new, WEIGHTS, COLUMNS)
+        with self._writing() as conn:
+            changed = [
+                r[0]
+                for r in conn.execute("SELECT DISTINCT doc_id FROM changelog WHERE seq > ?", (start_seq,))
+            ]
+            for chunk in _batches(changed, 500):
+                self._carry(conn, old, new, chunk)
+            conn.execute(f"INSERT INTO fts_{new} (fts_{new}) VALUES ('optimize')")
+            conn.execute("UPDATE meta SET value=? WHERE key='active'", (new,))
+            conn.execute("UPDATE meta SET value=CAST(value AS INTEGER) + 1 WHERE key='epoch'")
+            conn.execute("DELETE FROM changelog")
+            self._drop_tables(conn, old)
+        self._conn().execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return total
 
+    @staticmethod
+    def _carry(conn: sqlite3.Connection, old: str, new: str, chunk: list[int]) -> None:
+        """Documents written (or deleted) in the live set while a rebuild ran: the live version wins."""
+        marks = ",".join("?" * len(chunk))
+        for table, key in ((f"fts_{new}", "rowid"), (f"docs_{new}", "id"), (f"facet_{new}", "doc_id"),
+                           (f"numbers_{new}", "doc_id")):
+            conn.execute(f"DELETE FROM {table} WHERE {key} IN ({marks})", chunk)
+        conn.execute(
+            f"INSERT INTO fts_{new} (rowid, {', '.join(COLUMNS)}) "
+            f"SELECT rowid, {', '.join(COLUMNS)} FROM fts_{old} WHERE rowid IN ({marks})",
+            chunk,
+        )
+        conn.execute(f"INSERT INTO docs_{new} SELECT * FROM docs_{old} WHERE id IN ({marks})", chunk)
+        conn.execute(f"INSERT INTO facet_{new} SELECT * FROM facet_{old} WHERE doc_id IN ({marks})", chunk)
+        conn.execute(
+            f"INSERT OR IGNORE INTO numbers_{new} SELECT * FROM numbers_{old} WHERE doc_id IN ({marks})", chunk
+        )
+        live = conn.execute(
+            f"SELECT rowid, {', '.join(COLUMNS)} FROM fts_{old} WHERE rowid IN ({marks})", chunk
+        ).fetchall()
+        postings.write_deleted(conn, new, chunk)
+        postings.write_delta(conn, new, [(r[0], r[1:]) for r in live], WEIGHTS)
+
     def optimize(self) -> None:
-        conn = self._conn()
-        with self._write_lock:
+        with self._writing() as conn:
             s = self._state(conn)[0]
             conn.execute(f"INSERT INTO fts_{s} (fts_{s}) VALUES ('optimize')")
-            conn.execute("VACUUM")
+            postings.build(conn, s, WEIGHTS, COLUMNS)
+        self._conn().execute("VACUUM")
 
 
 def _batches(items: Iterable, size: int):

@@ -3,11 +3,9 @@ kept, and counts that stay filter totals after writes made since the columns wer
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from search.backends import embedded_query
 from search.backends.columns import top_k
 from search.backends.embedded import Backend
 from search.interface import SearchFilters, SearchQuery
@@ -52,10 +50,8 @@ def _ranked(backend: Backend, filters: SearchFilters = SearchFilters()) -> list[
         page += 1
 
 
-@pytest.mark.parametrize("best_k_limit", [2_000, 10])
-def test_a_filtered_ranking_is_the_unfiltered_ranking_kept(tmp_path, monkeypatch, best_k_limit):
-    """SQLite ranks the best k (k sized by the share kept) or, past the limit, every match is scored."""
-    monkeypatch.setattr(embedded_query, "BEST_K_LIMIT", best_k_limit)
+def test_a_filtered_ranking_is_the_unfiltered_ranking_kept(tmp_path):
+    """Filtering keeps the unfiltered BM25 order (every match is scored, then masked)."""
     backend = Backend(tmp_path / "index.sqlite3")
     documents = _documents(300)
     backend.rebuild(documents)
