@@ -7,9 +7,10 @@ Layout of the file (``settings.SEARCH_INDEX_PATH``):
   incrementally instead of reloading them;
 * ``facet_values``: every facet value ever seen, integer-keyed (shared by both table sets);
 * per table set ``s``: ``docs_s`` (the original text, for highlighting and hits), ``fts_s`` (FTS5 over the
-  jieba/stemmer tokens, BM25 with weights title 10 > abstract 4 > applicants 2 > claims 1), ``vocab_s``
-  (document frequencies, for dropping near-universal terms and for more-like-this), and ``facet_s``
-  (per document: application date and the packed integer ids of its facet values).
+  jieba/stemmer tokens: the text the postings are built from, autocomplete and the benchmark's floor),
+  the postings (``post_s``, ``plen_s``, ``pdelta_s``, ``ptouched_s``: per term the documents and their
+  column-weighted counts, FTS5's BM25 computed in numpy; see ``postings``), ``facet_s`` (per document:
+  application date and the packed integer ids of its facet values) and ``numbers_s`` (number lookups).
 
 A rebuild fills the idle table set and then flips ``meta.active`` in one transaction: readers keep their
 snapshot of the old set until the flip (WAL), so search never goes dark. Documents written while the
@@ -23,8 +24,8 @@ was packed are counted from their tuples and added (the array is repacked once t
 so a facet count is by construction what filtering by that value returns. See docs/search.md for the figures.
 
 The class is split by responsibility: ``embedded_write`` (schema, indexing, rebuild), ``columns`` (the packed
-facet columns), ``embedded_query`` (the FTS5 statements), ``embedded_results`` (facet buckets and the page's hits); this
-module reads: snapshots, the
+facet columns), ``postings`` (the posting lists and BM25), ``embedded_query`` (term statistics and
+expressions), ``embedded_results`` (facet buckets and the page's hits); this module reads: snapshots, the
 match set, ranking and the query methods.
 """
 from __future__ import annotations
