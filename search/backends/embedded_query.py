@@ -12,7 +12,7 @@ from search.backends.embedded_write import WEIGHTS  # noqa: F401 (kept importabl
 from search.backends.postings import Postings, View
 
 if TYPE_CHECKING:
-    from search.backends.embedded import _FacetCache
+    from search.backends.embedded_facets import _FacetCache
 
 #: a query term found in more than this share of documents is dropped when the query has other terms
 MAX_DF_SHARE = 0.25

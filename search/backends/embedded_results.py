@@ -11,7 +11,7 @@ from search import analysis
 from search.interface import FACETS, FacetBuckets, FacetValue, Hit
 
 if TYPE_CHECKING:
-    from search.backends.embedded import _FacetCache
+    from search.backends.embedded_facets import _FacetCache
 
 #: each counted facet's values returned, most documents first (application years: all)
 FACET_LIMIT = 200

@@ -11,7 +11,7 @@ from array import array
 from collections.abc import Iterable, Iterator
 
 from search import analysis
-from search.backends import postings
+from search.backends import postings_write as postings
 from search.facets import document_facets
 from search.interface import PatentDocument, ProgressCallback
 from search.understanding import document_number_keys

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from search import analysis
-from search.backends import postings
+from search.backends import postings_write as postings
 from search.backends.embedded import Backend
 from search.backends.embedded_write import WEIGHTS
 from search.backends.postings import Postings
