@@ -6,7 +6,7 @@ in mixed text. Patent boilerplate (一种, 及其, 方法, 装置…) is dropped
 analyser only, so a query made of boilerplate alone can still be asked (the backend then switches to the
 index analyser) and never swamps a query that has real words.
 
-Every IPC level is its own keyword field (section, class, subclass, main group, subgroup), so any level can
+The analysers and the indexed document are in ``elasticsearch_mapping``. Every IPC level is its own keyword field (section, class, subclass, main group, subgroup), so any level can
 be filtered and aggregated. The live index is always reached through an alias: a rebuild creates
 ``<prefix>-patents-<timestamp>``, bulk-loads it, and swaps the alias in one ``_aliases`` call.
 
@@ -21,23 +21,21 @@ from typing import Any
 
 from elasticsearch import Elasticsearch, NotFoundError
 from elasticsearch.dsl import (
-    Boolean,
-    Completion,
-    Date,
-    Document,
     Index,
-    Integer,
-    Keyword,
-    Long,
     Q,
     Search,
-    Text,
-    analyzer,
-    token_filter,
 )
 from elasticsearch.helpers import bulk
 
 from search import analysis
+from search.backends.elasticsearch_mapping import (  # noqa: F401 (the analysers: kept importable from here)
+    PatentIndexDoc,
+    patent_stop,
+    query_stop,
+    zh_index,
+    zh_search,
+    zh_synonyms,
+)
 from search.facets import BY_NAME, COUNTED, IPC_FACET_BY_LEVEL, VALUE_FACETS
 from search.facets import ipc_levels as _ipc_levels
 from search.interface import (
@@ -53,13 +51,9 @@ from search.interface import (
     SearchResult,
     document_fingerprint,
 )
-from search.synonyms import default_table
 from search.understanding import (
     PARTIAL_BELOW,
-    QUERY_EN_STOPWORDS,
-    QUERY_STOPWORDS,
     apply_ipc,
-    document_number_keys,
     informative_groups,
     understand,
 )
@@ -69,92 +63,6 @@ BULK_CHUNK = 500
 #: field → boost; title above abstract above claims (the same order as the embedded engine's BM25 weights)
 TEXT_FIELDS = ("title^10", "abstract^4", "applicants_text^2", "claims^1")
 HIGHLIGHT_FIELDS = ("title", "abstract", "claims")
-
-patent_stop = token_filter("patent_stop", "stop", stopwords=sorted(analysis.CJK_STOPWORDS | analysis.EN_STOPWORDS))
-#: query side only: patent boilerplate and request language (需要, 我们, 希望, 提高…)
-query_stop = token_filter(
-    "query_stop",
-    "stop",
-    stopwords=sorted(QUERY_STOPWORDS | QUERY_EN_STOPWORDS | analysis.EN_STOPWORDS),
-)
-#: the curated table (search/synonyms/zh_en_v1.txt), expanded at search time only (synonym_graph)
-zh_synonyms = token_filter("zh_synonyms", "synonym_graph", synonyms=list(default_table().rules), lenient=True)
-#: index analyser: every token is kept
-zh_index = analyzer("zh_index", tokenizer="smartcn_tokenizer", filter=["lowercase", "porter_stem"])
-#: search analyser: boilerplate and request words removed, synonyms expanded
-zh_search = analyzer(
-    "zh_search", tokenizer="smartcn_tokenizer", filter=["lowercase", query_stop, zh_synonyms, "porter_stem"]
-)
-
-
-class PatentIndexDoc(Document):
-    """One patent in Elasticsearch. Facet fields are keywords; text fields use smartcn."""
-
-    patent_id = Long()
-    publication_number = Keyword()
-    numbers = Keyword()  # publication digits and application number without its check digit
-    title = Text(analyzer=zh_index, search_analyzer=zh_search, fields={"raw": Keyword(ignore_above=512)})
-    abstract = Text(analyzer=zh_index, search_analyzer=zh_search)
-    claims = Text(analyzer=zh_index, search_analyzer=zh_search)
-    applicants = Keyword()
-    applicants_text = Text(analyzer=zh_index, search_analyzer=zh_search)
-    inventors = Keyword()
-    ipc_codes = Keyword()
-    ipc_section = Keyword()
-    ipc_class = Keyword()
-    ipc_subclass = Keyword()
-    ipc_main_group = Keyword()
-    ipc_subgroup = Keyword()
-    zone = Keyword()
-    industry = Keyword()
-    legal_status = Keyword()
-    kind = Keyword()
-    application_date = Date()
-    application_year = Integer()
-    filing_sort = Date()  # the filing date, else 1 January of the filing year (records with the year only)
-    listed = Boolean()
-    title_suggest = Completion()
-    applicant_suggest = Completion()
-
-    @classmethod
-    def from_document(cls, doc: PatentDocument) -> PatentIndexDoc:
-        levels: dict[str, list[str]] = {name: [] for name in IPC_FACET_BY_LEVEL.values()}
-        for code in doc.ipc_codes:
-            for name, value in _ipc_levels(code).items():
-                if value not in levels[name]:
-                    levels[name].append(value)
-        title_inputs = [doc.title]
-        stripped = doc.title
-        for lead in ("一种用于", "一种"):
-            if stripped.startswith(lead):
-                stripped = stripped[len(lead) :]
-        if stripped and stripped != doc.title:
-            title_inputs.append(stripped)
-        return cls(
-            meta={"id": doc.id},
-            patent_id=doc.id,
-            publication_number=doc.publication_number,
-            numbers=list(document_number_keys(doc.publication_number, doc.application_number)),
-            title=doc.title,
-            abstract=doc.abstract,
-            claims=doc.claims,
-            applicants=list(doc.applicants),
-            applicants_text=" ".join(doc.applicants),
-            inventors=list(doc.inventors),
-            ipc_codes=list(doc.ipc_codes),
-            **levels,
-            zone=list(doc.zones),
-            industry=list(doc.industries),
-            legal_status=doc.legal_status or None,
-            kind=doc.kind or None,
-            application_date=doc.application_date,
-            application_year=doc.filing_year,
-            filing_sort=doc.filing_sort_date,
-            listed=doc.listed,
-            title_suggest={"input": title_inputs},
-            applicant_suggest={"input": list(doc.applicants)} if doc.applicants else None,
-        )
-
 
 #: facet name → the field aggregated for it (from the registry)
 FACET_FIELDS = {facet.name: facet.es_field for facet in COUNTED}
