@@ -76,20 +76,20 @@ def _csr(values: list[tuple[int, ...]]) -> tuple[np.ndarray, np.ndarray, np.ndar
 class Columns:
     """The packed snapshot (see the module docstring). Built from the engine's per-document dictionaries."""
 
-    def __init__(self, docvals: dict[int, tuple[int, ...]], filter_only: dict[int, tuple[int, ...]],
-                 dates: dict[int, int], years: dict[int, int], n_values: int):
-        ids = sorted(docvals)
-        n = len(ids)
+    def __init__(self, *, doc_ids: np.ndarray, day: np.ndarray, year: np.ndarray,
+                 counted: tuple[np.ndarray, np.ndarray, np.ndarray], extra: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 n_values: int):
+        n = len(doc_ids)
         self.n_values = n_values
-        self.doc_ids = np.fromiter(ids, dtype=np.int64, count=n)
-        self.day = np.fromiter((dates.get(d, 0) for d in ids), dtype=np.int32, count=n)
-        self.year = np.fromiter((years.get(d, 0) for d in ids), dtype=np.int32, count=n)
-        self.indptr, self.vals, self.val_rows = _csr([docvals[d] for d in ids])
+        self.doc_ids = doc_ids
+        self.day = day
+        self.year = year
+        self.indptr, self.vals, self.val_rows = counted
         # the counted value ids present, and every entry as an index into them: a query's counts are then a
         # bincount over a few thousand slots, not over every value id ever seen (IPC subgroups included)
         self.present = np.unique(self.vals).astype(np.int64)
         self.cvals = np.searchsorted(self.present, self.vals).astype(np.int32)
-        _, self.x_vals, self.x_val_rows = _csr([filter_only.get(d, ()) for d in ids])
+        _, self.x_vals, self.x_val_rows = extra
         top = int(self.doc_ids[-1]) if n else 0
         self.row_of: np.ndarray | None = None
         if top <= DENSE_FACTOR * n + 1_000_000:
@@ -100,6 +100,45 @@ class Columns:
         self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._by_date: dict[bool, np.ndarray] = {}
         self._all_counts: np.ndarray | None = None
+
+    @classmethod
+    def from_dicts(cls, docvals: dict[int, tuple[int, ...]], filter_only: dict[int, tuple[int, ...]],
+                   dates: dict[int, int], years: dict[int, int], n_values: int) -> Columns:
+        """From per-document tuples (value ids), dates and years."""
+        ids = sorted(docvals)
+        n = len(ids)
+        return cls(
+            doc_ids=np.fromiter(ids, dtype=np.int64, count=n),
+            day=np.fromiter((dates.get(d, 0) for d in ids), dtype=np.int32, count=n),
+            year=np.fromiter((years.get(d, 0) for d in ids), dtype=np.int32, count=n),
+            counted=_csr([docvals[d] for d in ids]),
+            extra=_csr([filter_only.get(d, ()) for d in ids]),
+            n_values=n_values,
+        )
+
+    @classmethod
+    def from_blobs(cls, doc_ids: np.ndarray, days: np.ndarray, blobs: list[bytes], facet_of: np.ndarray,
+                   n_values: int) -> Columns:
+        """Straight from the index's ``facet`` rows (ascending doc id; each row's value ids as int32 bytes),
+        with no Python object per value: the counted values and the filter-only ones split by ``facet_of``."""
+        n = len(doc_ids)
+        lengths = np.fromiter((len(b) for b in blobs), dtype=np.int64, count=n) // 4
+        values = np.frombuffer(b"".join(blobs), dtype=np.int32) if n else np.zeros(0, dtype=np.int32)
+        rows = np.repeat(np.arange(n, dtype=np.int32), lengths)
+        is_counted = facet_of[values] >= 0 if len(values) else np.zeros(0, dtype=bool)
+
+        def csr(keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            indptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(rows[keep], minlength=n), out=indptr[1:])
+            return indptr, values[keep].copy(), rows[keep].copy()
+
+        day = days.astype(np.int32)
+        # date ordinal → year, vectorised (ordinal 719163 is 1970-01-01); 0 stays "unknown"
+        year = (np.array(days.astype(np.int64) - 719_163, dtype="datetime64[D]").astype("datetime64[Y]")
+                .astype(np.int64) + 1970).astype(np.int32)
+        year[day == 0] = 0
+        return cls(doc_ids=doc_ids.astype(np.int64), day=day, year=year, counted=csr(is_counted),
+                   extra=csr(~is_counted), n_values=n_values)
 
     def __len__(self) -> int:
         return len(self.doc_ids)

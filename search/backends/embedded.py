@@ -16,12 +16,12 @@ A rebuild fills the idle table set and then flips ``meta.active`` in one transac
 snapshot of the old set until the flip (WAL), so search never goes dark. Documents written while the
 rebuild ran are copied across before the flip.
 
-Facets: each process keeps ``doc id → tuple of value ids`` in memory (loaded once, then refreshed from the
-changelog), and filters test membership in those tuples. For counting, the same values are packed into one
-CSR array (numpy: ``indptr`` per document row, ``vals`` the value ids): a query's counts are one ``bincount``
-over the value ids of its matching rows, gathered without a Python loop. Documents changed since the array
-was packed are counted from their tuples and added (the array is repacked once they are 5 % of the corpus),
-so a facet count is by construction what filtering by that value returns. See docs/search.md for the figures.
+Facets: each process packs every document's facet values into CSR arrays once (numpy: ``indptr`` per
+document row, ``vals`` the value ids; ``embedded_facets``), then follows the changelog: a query's filters are
+boolean masks and its counts one ``bincount`` over the value ids of its matching rows. Documents changed since
+the packing are filtered and counted from ``doc id → tuple of value ids`` read for them alone (everything is
+packed again once they are 5 % of the corpus), so a facet count is by construction what filtering by that
+value returns. See docs/search.md for the figures.
 
 The class is split by responsibility: ``embedded_write`` (schema, indexing, rebuild), ``columns`` (the packed
 facet columns), ``postings`` (the posting lists and BM25), ``embedded_query`` (term statistics and
@@ -206,9 +206,11 @@ class Backend(IndexWriter, FacetReader, MatchQueries, ResultBuilder, SearchBacke
             partial = False
             everything = False
             by_number: list[int] = []
+            numbered = MatchSet(none, none)
             if u is not None and u.numbers:
-                keep = self._predicate(cache, spec)
-                by_number = [d for d in self._number_matches(conn, s, u.numbers) if keep(d)]
+                named = np.array(self._number_matches(conn, s, u.numbers), dtype=np.int64)
+                numbered = self._restrict(cache, columns, named, None, spec)[0]
+                by_number = numbered.ids.tolist()
             if u is not None and u.groups:
                 view, lists = self._text(conn, s, (t for g in u.groups for t in g.tokens))
                 groups, rarest = self._terms(u.groups, lists, view.n_docs)
@@ -250,7 +252,7 @@ class Backend(IndexWriter, FacetReader, MatchQueries, ResultBuilder, SearchBacke
             facets = {}
             if query.facets:
                 facets = self._facet_lists(
-                    cache, *self._counts(cache, columns, matches, everything=everything, extra_ids=by_number)
+                    cache, *self._counts(cache, columns, self._joined(matches, numbered), everything=everything)
                 )
             start = (page - 1) * page_size
             page_ids = order[start : start + page_size]

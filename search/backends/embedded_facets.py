@@ -9,7 +9,6 @@ import itertools
 import sqlite3
 import threading
 from array import array
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,11 +30,12 @@ class _FacetCache:
     values: list[tuple[str, str]] = field(default_factory=list)  # value id → (facet, value)
     facet_of: list[int] = field(default_factory=list)  # value id → index in FACETS (-1: filter only)
     ids: dict[tuple[str, str], int] = field(default_factory=dict)
+    # the documents changed since the columns were packed (the others are read from the columns):
     docvals: dict[int, tuple[int, ...]] = field(default_factory=dict)  # the counted facet values
     filter_only: dict[int, tuple[int, ...]] = field(default_factory=dict)  # e.g. IPC subgroups
     dates: dict[int, int] = field(default_factory=dict)  # doc id → date ordinal (0 = unknown)
     years: dict[int, int] = field(default_factory=dict)
-    columns: Columns | None = None  # the same values packed for numpy (built on first use)
+    columns: Columns | None = None  # every document's values packed for numpy (by ``_load_all``)
     stale: set[int] = field(default_factory=set)  # docs changed since ``columns`` was packed
     facet_array: Any = None  # numpy, per value table: counted ids by facet then value, their facet, labels
 
@@ -62,26 +62,28 @@ class FacetReader:
                 return active, cache
             if cache.epoch != epoch or (min_seq and cache.seq < min_seq - 1) or max_seq - cache.seq > 20_000:
                 self._load_all(conn, active, epoch, max_seq)
-            else:
-                changed = [
-                    r[0] for r in conn.execute("SELECT DISTINCT doc_id FROM changelog WHERE seq > ?", (cache.seq,))
-                ]
-                self._load_values(conn)
-                for doc_id in changed:
-                    cache.docvals.pop(doc_id, None)
-                    cache.filter_only.pop(doc_id, None)
-                    cache.dates.pop(doc_id, None)
-                    cache.years.pop(doc_id, None)
-                for chunk in _batches(changed, 500):
-                    rows = conn.execute(
-                        f"SELECT doc_id, day, vals FROM facet_{active} WHERE doc_id IN ({','.join('?' * len(chunk))})",
-                        chunk,
-                    )
-                    self._store_rows(rows)
-                cache.seq = max_seq
-                if cache.columns is not None:
-                    cache.stale.update(changed)
-                    cache.columns.mark_stale(changed)
+                return active, self._cache
+            changed = [r[0] for r in conn.execute("SELECT DISTINCT doc_id FROM changelog WHERE seq > ?", (cache.seq,))]
+            if cache.columns is not None and len(cache.stale | set(changed)) > max(1_000, len(cache.columns) // 20):
+                # the documents changed since packing are 5 % of the corpus: pack everything again
+                self._load_all(conn, active, epoch, max_seq)
+                return active, self._cache
+            self._load_values(conn)
+            for doc_id in changed:
+                cache.docvals.pop(doc_id, None)
+                cache.filter_only.pop(doc_id, None)
+                cache.dates.pop(doc_id, None)
+                cache.years.pop(doc_id, None)
+            for chunk in _batches(changed, 500):
+                rows = conn.execute(
+                    f"SELECT doc_id, day, vals FROM facet_{active} WHERE doc_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+                self._store_rows(rows)
+            cache.seq = max_seq
+            if cache.columns is not None:
+                cache.stale.update(changed)
+                cache.columns.mark_stale(changed)
             return active, self._cache
 
     def _load_values(self, conn: sqlite3.Connection) -> None:
@@ -112,9 +114,19 @@ class FacetReader:
             years[doc_id] = dt.date.fromordinal(day).year if day else 0
 
     def _load_all(self, conn: sqlite3.Connection, active: str, epoch: int, max_seq: int) -> None:
+        """Every document's values packed straight into the columns (the tuples then hold only the documents
+        changed since)."""
         self._cache = cache = _FacetCache(epoch=epoch, seq=max_seq)
         self._load_values(conn)
-        self._store_rows(conn.execute(f"SELECT doc_id, day, vals FROM facet_{active}"))
+        rows = conn.execute(f"SELECT doc_id, day, vals FROM facet_{active} ORDER BY doc_id").fetchall()
+        n = len(rows)
+        cache.columns = Columns.from_blobs(
+            np.fromiter((r[0] for r in rows), dtype=np.int64, count=n),
+            np.fromiter((r[1] for r in rows), dtype=np.int64, count=n),
+            [r[2] for r in rows],
+            np.array(cache.facet_of, dtype=np.int64),
+            len(cache.values),
+        )
         cache.seq = max_seq
 
     @staticmethod
@@ -175,12 +187,12 @@ class FacetReader:
     # -- match sets: numpy over the packed columns, Python for documents changed since packing ------------
     @staticmethod
     def _columns(cache: _FacetCache) -> Columns:
-        """The packed columns, repacked once the documents changed since packing are 5 % of the corpus."""
-        columns = cache.columns
-        if columns is None or len(cache.stale) > max(1_000, len(cache.docvals) // 20):
-            columns = Columns(cache.docvals, cache.filter_only, cache.dates, cache.years, len(cache.values))
-            cache.columns, cache.stale = columns, set()
-        return columns
+        """The packed columns (built by ``_load_all``; packed again there once 5 % of the corpus changed)."""
+        if cache.columns is None:
+            cache.columns = Columns.from_dicts(cache.docvals, cache.filter_only, cache.dates, cache.years,
+                                               len(cache.values))
+            cache.stale = set()
+        return cache.columns
 
     def _restrict(self, cache: _FacetCache, columns: Columns, ids: np.ndarray, scores: np.ndarray | None,
                   spec: FilterSpec) -> tuple[MatchSet, np.ndarray]:
@@ -218,6 +230,13 @@ class FacetReader:
         return MatchSet(matches.ids[keep], matches.rows[keep], None if matches.scores is None else matches.scores[keep])
 
     @staticmethod
+    def _joined(a: MatchSet, b: MatchSet) -> MatchSet:
+        """Two disjoint match sets as one (for counting; scores dropped)."""
+        if not len(b):
+            return a
+        return MatchSet(np.concatenate([a.ids, b.ids]), np.concatenate([a.rows, b.rows]))
+
+    @staticmethod
     def _order(cache: _FacetCache, columns: Columns, matches: MatchSet, *, sort: str, upto: int) -> list[int]:
         """The first ``upto`` ids: by BM25 when scored and sorted by relevance, else by date (undated last),
         ties by id."""
@@ -234,15 +253,15 @@ class FacetReader:
         return matches.ids[top_k(primary, matches.ids, upto)].tolist()
 
     @staticmethod
-    def _counts(cache: _FacetCache, columns: Columns, matches: MatchSet, *, everything: bool = False,
-                extra_ids: Iterable[int] = ()) -> tuple[np.ndarray, np.ndarray]:
-        """The values the matches (and ``extra_ids``) hold, as (value ids ascending, how many hold each):
-        the packed rows counted by ``bincount``, documents changed since packing added from their tuples."""
+    def _counts(cache: _FacetCache, columns: Columns, matches: MatchSet, *,
+                everything: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The values the matches hold, as (value ids ascending, how many hold each): the packed rows counted
+        by ``bincount``, documents changed since packing added from their tuples."""
         packed = matches.rows >= 0
         counted = columns.count_all() if everything else columns.count_present(matches.rows[packed])
         held = np.flatnonzero(counted)
         vids, n = columns.present[held], counted[held]
-        loose = list(itertools.chain(matches.ids[~packed].tolist(), extra_ids))
+        loose = matches.ids[~packed].tolist()
         if loose:
             docvals = cache.docvals
             extra = np.fromiter(itertools.chain.from_iterable(docvals.get(d, ()) for d in loose), dtype=np.int64)

@@ -2,11 +2,13 @@
 kept, and counts that stay filter totals after writes made since the columns were packed (and after a repack)."""
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from search.backends.columns import top_k
+from search.backends.columns import Columns, top_k
 from search.backends.embedded import Backend
 from search.interface import SearchFilters, SearchQuery
 from tests.factories import PatentDocumentFactory
@@ -86,4 +88,45 @@ def test_counts_stay_filter_totals_after_writes_and_a_repack(tmp_path):
     backend.index_many(_documents(1_100, start=1_000))
     assert _zone_counts_are_filter_totals(backend) == {"Z1": 87 + 550, "Z2": 88 + 550, "Z3": 20, "Z9": 5 + 29}
     assert backend.search(SearchQuery(text="光纤")).total == 1_295
+    backend.close()
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.integers(min_value=0, max_value=11), max_size=6),
+            st.sampled_from([0, dt.date(1999, 1, 1).toordinal(), dt.date(2000, 2, 29).toordinal(),
+                             dt.date(2024, 12, 31).toordinal(), dt.date(1970, 1, 1).toordinal(),
+                             dt.date(1969, 12, 31).toordinal()]),
+        ),
+        max_size=30,
+    )
+)
+def test_columns_packed_from_the_index_rows_equal_those_packed_from_tuples(rows):
+    """The load path (``from_blobs``: one bytes join, no tuple per document) packs what the tuples would."""
+    facet_of = np.array([0, 1, -1, 2, -1, 3, 0, 1, 2, -1, 3, 0], dtype=np.int64)  # -1: filter only
+    doc_ids = list(range(3, 3 + 2 * len(rows), 2))
+    blobs = [np.array(vals, dtype=np.int32).tobytes() for vals, _ in rows]
+    packed = Columns.from_blobs(np.array(doc_ids, dtype=np.int64), np.array([d for _, d in rows], dtype=np.int64),
+                                blobs, facet_of, len(facet_of))
+    expected = Columns.from_dicts(
+        {d: tuple(v for v in vals if facet_of[v] >= 0) for d, (vals, _) in zip(doc_ids, rows)},
+        {d: tuple(v for v in vals if facet_of[v] < 0) for d, (vals, _) in zip(doc_ids, rows)},
+        {d: day for d, (_, day) in zip(doc_ids, rows)},
+        {d: dt.date.fromordinal(day).year if day else 0 for d, (_, day) in zip(doc_ids, rows)},
+        len(facet_of),
+    )
+    for name in ("doc_ids", "day", "year", "indptr", "vals", "val_rows", "x_vals", "x_val_rows", "present", "cvals"):
+        assert getattr(packed, name).tolist() == getattr(expected, name).tolist(), name
+
+
+def test_a_patent_named_by_its_number_is_counted_in_the_facets(tmp_path):
+    backend = Backend(tmp_path / "index.sqlite3")
+    documents = _documents(50)
+    backend.rebuild(documents)
+    named = documents[7]
+    result = backend.search(SearchQuery(text=named.publication_number))
+    assert result.hits[0].id == named.id
+    zones = {f.value: f.count for f in result.facets["zone"]}
+    assert sum(zones.values()) >= 1 and all(zones.get(z, 0) >= 1 for z in named.zones)
     backend.close()
