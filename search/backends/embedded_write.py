@@ -204,23 +204,26 @@ class IndexWriter:
             postings.build(conn, s, WEIGHTS, COLUMNS)
 
     def rebuild(self, documents: Iterable[PatentDocument], *, progress: ProgressCallback | None = None) -> int:
-        """Fill the idle table set, build its postings, carry over writes made meanwhile, then flip
-        ``meta.active``."""
+        """Fill the idle table set (its postings built from the same batches), carry over writes made
+        meanwhile, then flip ``meta.active``."""
         with self._writing() as conn:
             old, _, start_seq, _ = self._state(conn)
             new = "b" if old == "a" else "a"
             self._drop_tables(conn, new)
             self._create_tables(conn, new)
         total = 0
+        builder = postings.Builder(WEIGHTS)
         for batch in _batches(documents, BATCH):
-            prepared = [self._prepare(doc) for doc in batch]
+            prepared = list({p[0][0]: p for p in (self._prepare(doc) for doc in batch)}.values())
             with self._writing() as conn:
                 self._write(conn, new, prepared, log=False)
+            for p in prepared:
+                builder.add(p[1][0], p[1][1:])
             total += len(batch)
             if progress:
                 progress(len(batch))
         with self._writing() as conn:
-            postings.build(conn, new, WEIGHTS, COLUMNS)
+            builder.write(conn, new, COLUMNS)
         with self._writing() as conn:
             changed = [
                 r[0]

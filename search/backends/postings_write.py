@@ -90,13 +90,91 @@ def needs_build(conn: sqlite3.Connection, s: str) -> bool:
     return conn.execute(f"SELECT 1 FROM fts_{s} LIMIT 1").fetchone() is not None
 
 
-def build(conn: sqlite3.Connection, s: str, weights: Sequence[float], columns: Sequence[str],
-          progress=None) -> int:
+class Builder:
+    """Main postings accumulated one document at a time (a rebuild feeds it as it writes its batches, so no
+    second pass over the text is needed), then sorted by term and written at once."""
+
+    def __init__(self, weights: Sequence[float]):
+        self.weights = weights
+        self.term_ids: dict[str, int] = {}
+        self.post_term, self.post_doc, self.post_wtf = array("i"), array("i"), array("f")
+        self.doc_ids, self.doc_lens = array("i"), array("i")
+        self.seen: set[int] = set()
+        self.repeated: set[int] = set()  # fed twice: the FTS5 table's final text goes to the delta instead
+        self.ascending = True
+
+    def add(self, doc_id: int, texts: Sequence[str]) -> None:
+        if doc_id in self.seen:
+            self.repeated.add(doc_id)
+        elif self.doc_ids and doc_id < self.doc_ids[-1]:
+            self.ascending = False
+        self.seen.add(doc_id)
+        wtf, length = doc_terms(texts, self.weights)
+        self.doc_ids.append(doc_id)
+        self.doc_lens.append(length)
+        term_ids, post_term, post_doc, post_wtf = self.term_ids, self.post_term, self.post_doc, self.post_wtf
+        for term, f in wtf.items():
+            tid = term_ids.get(term)
+            if tid is None:
+                tid = term_ids[term] = len(term_ids)
+            post_term.append(tid)
+            post_doc.append(doc_id)
+            post_wtf.append(f)
+
+    def write(self, conn: sqlite3.Connection, s: str, columns: Sequence[str]) -> int:
+        """Replace table set ``s``'s main postings (inside the caller's write transaction) and clear its
+        delta. Returns the number of documents in the main postings."""
+        terms = np.frombuffer(self.post_term, dtype=np.int32) if self.post_term else np.zeros(0, dtype=np.int32)
+        docs = np.frombuffer(self.post_doc, dtype=np.int32) if self.post_doc else np.zeros(0, dtype=np.int32)
+        wtfs = np.frombuffer(self.post_wtf, dtype=np.float32) if self.post_wtf else np.zeros(0, dtype=np.float32)
+        doc_ids = np.frombuffer(self.doc_ids, dtype=np.int32) if self.doc_ids else np.zeros(0, dtype=np.int32)
+        doc_lens = np.frombuffer(self.doc_lens, dtype=np.int32) if self.doc_lens else np.zeros(0, dtype=np.int32)
+        if self.repeated:
+            twice = np.array(sorted(self.repeated), dtype=np.int32)
+            keep = ~np.isin(docs, twice)
+            terms, docs, wtfs = terms[keep], docs[keep], wtfs[keep]
+            keep = ~np.isin(doc_ids, twice)
+            doc_ids, doc_lens = doc_ids[keep], doc_lens[keep]
+        if self.ascending:
+            order = np.argsort(terms, kind="stable")  # fed by ascending id: each list stays ascending
+        else:
+            order = np.lexsort((docs, terms))
+            by_id = np.argsort(doc_ids, kind="stable")
+            doc_ids, doc_lens = doc_ids[by_id], doc_lens[by_id]
+        terms, docs, wtfs = terms[order], docs[order], wtfs[order]
+        bounds = np.flatnonzero(np.diff(terms)) + 1
+        starts = np.concatenate([[0], bounds]).astype(np.int64) if len(terms) else EMPTY
+        ends = np.concatenate([bounds, [len(terms)]]).astype(np.int64) if len(terms) else EMPTY
+        names = list(self.term_ids)
+        for table in ("post", "pdelta", "ptouched"):
+            conn.execute(f"DELETE FROM {table}_{s}")
+        conn.executemany(
+            f"INSERT INTO post_{s} VALUES (?, ?, ?, ?)",
+            (
+                (names[int(terms[a])], int(b - a), docs[a:b].tobytes(), wtfs[a:b].tobytes())
+                for a, b in zip(starts.tolist(), ends.tolist())
+            ),
+        )
+        (gen,) = conn.execute(
+            f"SELECT coalesce((SELECT CAST(value AS INTEGER) FROM plen_{s} WHERE key='gen'), 0)"
+        ).fetchone()
+        conn.executemany(
+            f"INSERT OR REPLACE INTO plen_{s} VALUES (?, ?)",
+            [("ids", doc_ids.tobytes()), ("lens", doc_lens.tobytes()), ("gen", str(gen + 1))],
+        )
+        if self.repeated:
+            twice_ids = sorted(self.repeated)
+            marks = ",".join("?" * len(twice_ids))
+            rows = conn.execute(f"SELECT rowid, {', '.join(columns)} FROM fts_{s} WHERE rowid IN ({marks})",
+                                twice_ids).fetchall()
+            write_delta(conn, s, [(r[0], r[1:]) for r in rows], self.weights)
+        return len(doc_ids)
+
+
+def build(conn: sqlite3.Connection, s: str, weights: Sequence[float], columns: Sequence[str]) -> int:
     """Build the main postings of table set ``s`` from its FTS5 table's text (inside the caller's write
-    transaction) and clear the delta. Returns the number of documents."""
-    term_ids: dict[str, int] = {}
-    post_term, post_doc, post_wtf = array("i"), array("i"), array("f")
-    doc_ids, doc_lens = array("i"), array("i")
+    transaction: a compaction, or an index written before the postings existed)."""
+    builder = Builder(weights)
     last = -1
     while True:
         rows = conn.execute(
@@ -106,44 +184,6 @@ def build(conn: sqlite3.Connection, s: str, weights: Sequence[float], columns: S
         if not rows:
             break
         for row in rows:
-            doc_id = row[0]
-            wtf, length = doc_terms(row[1:], weights)
-            doc_ids.append(doc_id)
-            doc_lens.append(length)
-            for term, f in wtf.items():
-                tid = term_ids.get(term)
-                if tid is None:
-                    tid = term_ids[term] = len(term_ids)
-                post_term.append(tid)
-                post_doc.append(doc_id)
-                post_wtf.append(f)
+            builder.add(row[0], row[1:])
         last = rows[-1][0]
-        if progress:
-            progress(len(rows))
-    conn.execute(f"DELETE FROM post_{s}")
-    conn.execute(f"DELETE FROM pdelta_{s}")
-    conn.execute(f"DELETE FROM ptouched_{s}")
-    terms = np.frombuffer(post_term, dtype=np.int32) if len(post_term) else np.zeros(0, dtype=np.int32)
-    docs = np.frombuffer(post_doc, dtype=np.int32) if len(post_doc) else np.zeros(0, dtype=np.int32)
-    wtfs = np.frombuffer(post_wtf, dtype=np.float32) if len(post_wtf) else np.zeros(0, dtype=np.float32)
-    # rows came in rowid order, so a stable sort by term keeps each list ascending by document
-    order = np.argsort(terms, kind="stable")
-    terms, docs, wtfs = terms[order], docs[order], wtfs[order]
-    bounds = np.flatnonzero(np.diff(terms)) + 1
-    starts = np.concatenate([[0], bounds]).astype(np.int64) if len(terms) else EMPTY
-    ends = np.concatenate([bounds, [len(terms)]]).astype(np.int64) if len(terms) else EMPTY
-    names = list(term_ids)
-    conn.executemany(
-        f"INSERT INTO post_{s} VALUES (?, ?, ?, ?)",
-        (
-            (names[int(terms[a])], int(b - a), docs[a:b].tobytes(), wtfs[a:b].tobytes())
-            for a, b in zip(starts.tolist(), ends.tolist())
-        ),
-    )
-    (gen,) = conn.execute(f"SELECT coalesce((SELECT CAST(value AS INTEGER) FROM plen_{s} WHERE key='gen'), 0)"
-                          ).fetchone()
-    conn.executemany(
-        f"INSERT OR REPLACE INTO plen_{s} VALUES (?, ?)",
-        [("ids", doc_ids.tobytes()), ("lens", doc_lens.tobytes()), ("gen", str(gen + 1))],
-    )
-    return len(doc_ids)
+    return builder.write(conn, s, columns)

@@ -143,3 +143,14 @@ def _generation(backend: Backend) -> int:
     s = backend._state(conn)[0]
     row = conn.execute(f"SELECT value FROM plen_{s} WHERE key='gen'").fetchone()
     return int(row[0]) if row else 0
+
+
+def test_a_rebuild_fed_out_of_order_and_twice_keeps_the_last_text(backend, monkeypatch):
+    """Documents in any id order, one of them twice in different batches (the last one is what FTS5 holds)."""
+    monkeypatch.setattr("search.backends.embedded_write.BATCH", 7)
+    documents = _documents(40)[::-1]
+    again = PatentDocumentFactory(id=documents[3].id, title="陀螺仪光栅", abstract="", applicants=("丙",))
+    backend.rebuild(documents + [again])
+    assert [h.id for h in backend.search(SearchQuery(text="陀螺仪")).hits] == [again.id]
+    for tokens in QUERIES:
+        _assert_same(backend, tokens)
