@@ -37,6 +37,9 @@ class ListingsConfig(AppConfig):
         demand_changed.connect(matching.on_demand_changed, dispatch_uid="matching_demand_changed")
         listing_published.connect(matching.on_listing_published, dispatch_uid="matching_listing_published")
         _connect_room_access()
+        from listings.catalogue import labels as catalogue_labels
+
+        catalogue_labels.connect()
 
 
 def _connect_room_access() -> None:

@@ -1,7 +1,10 @@
 """Telling people things: an in-app row pushed live over Channels, and e-mail when they want it.
 
-Services call ``notify`` after their transaction commits, so nobody is told about a change that
-was rolled back.
+``notify`` writes the rows in the caller's transaction; the live push and the e-mail leave only once it commits,
+so nobody is told about a change that was rolled back. The e-mail is a task owed in the task outbox
+(``marketplace.outbox``), written in that same transaction: a worker that dies after the commit cannot lose it,
+and ``notification_email_send`` marks each notification e-mailed in the transaction of its send, so running the
+task again sends nothing twice. (The push is not a task: a lost one is shown by the bell on the next page.)
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from django.utils.translation import gettext
 
 from marketplace.inbox import language_of
 from marketplace.models import Notification, NotificationPreference
+from marketplace.outbox import task_enqueue_on_commit
 from marketplace.site_url import absolute_url, current_site
 from marketplace.texts import Joined, Text, render, stored, text
 from marketplace.verbs import Verb
@@ -99,23 +103,37 @@ def notification_email(notification: Notification) -> tuple[str, str]:
         return f"[{site}] {notification.display_title}", "\n".join(lines)
 
 
-def _email(notification: Notification) -> None:
+def notification_email_send(notification_id: int) -> bool:
+    """E-mail one notification to its recipient, unless it was e-mailed already or they do not want it; True when sent.
+
+    Idempotent: ``emailed_at`` is set by a compare-and-set in the same transaction as the send, so the row stays
+    locked until the send commits. A second run of the task (the outbox publishing it again after a lost worker,
+    or past its lease while the first still runs) waits for that commit and then finds it e-mailed; a send that
+    raises rolls the mark back, so a later run tries again.
+    """
+    notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    if notification is None or notification.emailed_at is not None:
+        return False
     user = notification.recipient
     if not user.email:
-        return
+        return False
     pref = NotificationPreference.objects.filter(user=user).first()
     if pref is not None and not pref.wants_email(notification.verb):
-        return
-    subject, body = notification_email(notification)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-    Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+        return False
+    with transaction.atomic():
+        if not Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(emailed_at=timezone.now()):
+            return False  # another run sent it meanwhile
+        subject, body = notification_email(notification)
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    return True
 
 
 def notify(
     *, users: Iterable, verb: Verb, title: Text | str | Promise, body: Text | Joined | str | Promise = "",
     url: str = "", key: str = "", by: User | None = None,
 ) -> list[Notification]:
-    """Record a notification for each user and, once committed, push it live and e-mail it.
+    """Record a notification for each user and, once committed, push it live and e-mail it (the e-mail through the
+    task outbox: owed from this transaction, e-mailed once however often the task runs).
 
     ``title`` and ``body`` are stored as codes and parameters (``text(_("挂牌“{title}”已发布"), title=…)``,
     marketplace/texts.py) and rendered in each reader's language; a plain string (a reason someone typed) is
@@ -152,11 +170,14 @@ def notify(
         if fresh:
             created.append(notification)
 
-    def deliver():
+    def push():
         for notification in created:
             _push(notification)
-            if actor_id is None or notification.recipient_id != actor_id:
-                _email(notification)
 
-    transaction.on_commit(deliver)
+    transaction.on_commit(push)
+    to_email = [n.pk for n in created if n.recipient.email and (actor_id is None or n.recipient_id != actor_id)]
+    if to_email:
+        from marketplace.tasks import send_notification_emails
+
+        task_enqueue_on_commit(task=send_notification_emails, args=[to_email])
     return created

@@ -18,19 +18,22 @@ def _english() -> bool:
 
 
 def facet_labels(facets: Mapping[str, Sequence[FacetValue]]) -> dict[str, dict[str, str]]:
-    from listings.catalogue.models import Industry, IpcEntry, Zone
+    """Labels of the facet values in the active language, from the per-process catalogue names
+    (``listings.catalogue.labels``: no query unless the IPC scheme, a zone or an industry changed)."""
+    from listings.catalogue.labels import catalogue_labels
 
+    catalogue = catalogue_labels()
     labels: dict[str, dict[str, str]] = {name: {} for name in facets}
     codes = {fv.value for name in IPC_FACETS for fv in facets.get(name, ())}
     if codes:
-        titles = {e.code: e.title for e in IpcEntry.objects.filter(code__in=codes).only("code", "title_zh", "title_en")}
         for name in IPC_FACETS:
-            labels[name] = {fv.value: titles.get(fv.value, "") for fv in facets.get(name, ())}
-    models: dict[str, type[Zone] | type[Industry]] = {"zone": Zone, "industry": Industry}
+            labels[name] = {fv.value: catalogue.ipc.get(fv.value, "") for fv in facets.get(name, ())}
+    by_titles = {"zone": catalogue.zone, "industry": catalogue.industry}
     for facet in REGISTRY:
         values = [fv.value for fv in facets.get(facet.name, ())]
-        if facet.titles in models and values:
-            labels[facet.name] = {o.code: o.name for o in models[facet.titles].objects.filter(code__in=values)}
+        if facet.titles in by_titles and values:
+            wanted = set(values)
+            labels[facet.name] = {code: name for code, name in by_titles[facet.titles].items() if code in wanted}
         elif facet.titles == "choices":
             assert facet.choices is not None  # every "choices" facet declares them
             names = dict(facet.choices())
@@ -66,10 +69,9 @@ def ipc_drilldown(result: SearchResult, filters: SearchFilters, labels: dict[str
 def _ipc_title(code: str, labels, name: str) -> str:
     title = labels.get(name, {}).get(code)
     if title is None:
-        from listings.catalogue.models import IpcEntry
+        from listings.catalogue.labels import catalogue_labels
 
-        entry = IpcEntry.objects.filter(code=code).first()
-        title = entry.title if entry else ""
+        title = catalogue_labels().ipc.get(code, "")
     return title
 
 

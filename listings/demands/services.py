@@ -316,32 +316,29 @@ def full_check(demand: Demand) -> None:
     rules.raise_if_any()
 
 
-def demand_submit(*, demand: Demand, by: User, reason: str = "") -> Demand:
-    def effect(locked: Demand, transition: Transition) -> list[str]:
-        full_check(locked)
-        locked.submitted_at = timezone.now()
-        return ["submitted_at"]
+def _submitted_effect(locked: Demand, transition: Transition) -> list[str]:
+    """Submit and resubmit alike: the whole demand must pass the checks, and it is stamped as submitted now."""
+    full_check(locked)
+    locked.submitted_at = timezone.now()
+    return ["submitted_at"]
 
+
+def demand_submit(*, demand: Demand, by: User, reason: str = "") -> Demand:
     def announce(locked: Demand) -> None:
         notify(users=operators(), verb=Verb.DEMAND_SUBMITTED,
                title=text(_("新技术需求待审核：{title}"), title=locked.title), url="/review/")
 
-    return _apply(demand, "submit", by, reason, effect=effect, announce=announce)
+    return _apply(demand, "submit", by, reason, effect=_submitted_effect, announce=announce)
 
 
 def demand_resubmit(*, demand: Demand, by: User, reason: str = "") -> Demand:
     """A published demand whose content changed leaves the public pages until an operator approves it again."""
 
-    def effect(locked: Demand, transition: Transition) -> list[str]:
-        full_check(locked)
-        locked.submitted_at = timezone.now()
-        return ["submitted_at"]
-
     def announce(locked: Demand) -> None:
         notify(users=operators(), verb=Verb.DEMAND_SUBMITTED,
                title=text(_("已发布的技术需求修改后待重新审核：{title}"), title=locked.title), url="/review/")
 
-    return _apply(demand, "resubmit", by, reason, effect=effect, announce=announce)
+    return _apply(demand, "resubmit", by, reason, effect=_submitted_effect, announce=announce)
 
 
 def demand_review_start(*, demand: Demand, by: User, reason: str = "") -> Demand:

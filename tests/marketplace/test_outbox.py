@@ -3,6 +3,7 @@ commit, claimed, finished or failed by the worker, and published again when its 
 (The end-to-end proof with a killed worker process: test_lost_task_embedded.py.)"""
 from __future__ import annotations
 
+import smtplib
 import socket
 import subprocess
 import threading
@@ -10,11 +11,14 @@ from datetime import timedelta
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
+from marketplace import notifications
 from marketplace.celery import app
-from marketplace.models import OutboxTask
+from marketplace.models import Notification, OutboxTask
+from marketplace.notifications import notification_email_send, notify
 from marketplace.outbox import (
     HEADER,
     lease,
@@ -24,9 +28,11 @@ from marketplace.outbox import (
     task_enqueue_on_commit,
     this_process,
 )
+from marketplace.tasks import send_notification_emails
 from marketplace.throwaway import _forget_connections, throwaway_side_effects
+from marketplace.verbs import Verb
 from search.tasks import index_patents
-from tests.factories import PatentFactory
+from tests.factories import PatentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -250,6 +256,67 @@ def test_a_task_that_gives_up_is_kept_as_failed_and_not_published_again(real_wor
     assert row is not None and _DONE.wait(timeout=30)
     assert _wait_until(lambda: OutboxTask.objects.get(pk=row.pk).failed_at is not None)
     assert "cannot be done" in OutboxTask.objects.get(pk=row.pk).error
+    assert outbox_republish_due(now=timezone.now() + 2 * lease()) == 0
+
+
+# a notification's e-mail: owed with the notification row, sent once ----------------------------------------------
+class _Killed(BaseException):
+    """The worker process dying: nothing catches it."""
+
+
+def test_a_notifications_email_is_owed_in_the_transaction_of_its_row(sent, django_capture_on_commit_callbacks):
+    ann, bo, mute = UserFactory(email="ann@example.cn"), UserFactory(email="bo@example.cn"), UserFactory(email="")
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            notify(users=[ann], verb=Verb.DEMAND_MATCHES, title="新匹配")
+            raise RuntimeError("the change fails")
+    assert not Notification.objects.exists() and not OutboxTask.objects.exists() and sent == []
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        told = notify(users=[ann, bo, mute], verb=Verb.DEMAND_MATCHES, title="新匹配", by=bo)
+        row = OutboxTask.objects.get()  # one task for the call: ann's (bo acted; mute has no address)
+        assert (row.task, row.args) == ("marketplace.send_notification_emails", [[told[0].pk]]) and sent == []
+    assert sent == [("marketplace.send_notification_emails", [[told[0].pk]], str(row.pk), str(row.pk))]
+
+
+def test_the_email_is_sent_once_however_often_its_task_runs_and_again_after_a_failed_send(monkeypatch):
+    notification = Notification.objects.create(
+        recipient=UserFactory(email="ann@example.cn"), verb=Verb.DEMAND_MATCHES, title="新匹配",
+    )
+
+    def refuse(*args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("the mail server went away")
+
+    monkeypatch.setattr(notifications, "send_mail", refuse)
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        notification_email_send(notification.pk)
+    assert Notification.objects.get().emailed_at is None  # the mark went with the failed send: still owed
+    monkeypatch.undo()
+    assert send_notification_emails.run([notification.pk]) == 1
+    assert send_notification_emails.run([notification.pk]) == 0
+    assert [m.to for m in mail.outbox] == [["ann@example.cn"]] and Notification.objects.get().emailed_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notification_whose_email_task_never_ran_is_emailed_once_by_the_redelivery(real_worker, monkeypatch):
+    def dies(notification):
+        raise _Killed
+
+    monkeypatch.setattr(notifications, "_push", dies)
+    with pytest.raises(_Killed), transaction.atomic():  # the worker dies in the live push, right after the commit
+        [notification] = notify(users=[UserFactory(email="ann@example.cn")], verb=Verb.DEMAND_MATCHES, title="新匹配")
+    monkeypatch.undo()
+    row = OutboxTask.objects.get()  # committed with the notification, never published, never run
+    assert (row.task, row.args, row.claimed_at) == ("marketplace.send_notification_emails", [[notification.pk]], None)
+    assert mail.outbox == []
+    # the sweep (beat, every minute) publishes it once its lease has run out; the worker runs it
+    assert outbox_republish_due(now=timezone.now() + lease() + timedelta(seconds=1)) == 1
+    assert _wait_until(lambda: not OutboxTask.objects.exists())
+    assert [m.to for m in mail.outbox] == [["ann@example.cn"]]
+    assert Notification.objects.get().emailed_at is not None
+    # the same task delivered again (a second sweep, a broker's redelivery) e-mails nobody twice
+    task_enqueue_on_commit(task=send_notification_emails, args=[[notification.pk]])
+    assert _wait_until(lambda: not OutboxTask.objects.exists())
+    assert len(mail.outbox) == 1
     assert outbox_republish_due(now=timezone.now() + 2 * lease()) == 0
 
 

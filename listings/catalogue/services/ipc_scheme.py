@@ -16,6 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from listings.catalogue import labels
 from listings.catalogue.identifiers import IdentifierError, parse_ipc
 from listings.catalogue.models import IpcEntry
 
@@ -145,5 +146,7 @@ def ipc_scheme_load(*, path: Path | None = None, progress: bool = False) -> IpcL
     with transaction.atomic():
         IpcEntry.objects.bulk_create(to_create, batch_size=BATCH)
         IpcEntry.objects.bulk_update(to_update, list(FIELDS), batch_size=BATCH)
+        if to_create or to_update:
+            labels.invalidate_on_commit()  # bulk writes send no signals; the facet labels are cached per process
     result.created, result.updated = len(to_create), len(to_update)
     return result
