@@ -20,3 +20,11 @@ STATIC_ROOT = _TMP / "staticfiles"  # WhiteNoise wants the folder to exist; find
 WHITENOISE_USE_FINDERS = True  # nothing is collected in the suite (tests/platform/test_static.py collects once)
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "zonepatent-test"}}
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not Django's shared-cache memory database: with shared cache a reader's table lock makes a
+    # writer in another thread (the real Celery worker in the outbox tests) fail at once with "database table
+    # is locked" instead of waiting its busy timeout, as it does on a file in production. Nothing is fsynced:
+    # the file is thrown away with the run.
+    DATABASES["default"]["TEST"] = {"NAME": str(_TMP / "test-db.sqlite3")}  # noqa: F405
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"  # noqa: F405
