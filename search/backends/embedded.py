@@ -124,7 +124,7 @@ class Backend(IndexWriter, FacetReader, MatchQueries, ResultBuilder, SearchBacke
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            # writers wait up to two minutes: a compaction at a million documents holds the write lock ~30 s
+            # writers wait up to two minutes: a compaction at a million documents holds the write lock ~33 s
             conn = sqlite3.connect(self.path, timeout=120, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
