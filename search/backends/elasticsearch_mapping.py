@@ -19,7 +19,7 @@ query_stop = token_filter(
     "stop",
     stopwords=sorted(QUERY_STOPWORDS | QUERY_EN_STOPWORDS | analysis.EN_STOPWORDS),
 )
-#: the curated table (search/synonyms/zh_en_v1.txt), expanded at search time only (synonym_graph)
+#: the curated table (search/synonyms/zh_en_v2.txt), expanded at search time only (synonym_graph)
 zh_synonyms = token_filter("zh_synonyms", "synonym_graph", synonyms=list(default_table().rules), lenient=True)
 #: index analyser: every token is kept
 zh_index = analyzer("zh_index", tokenizer="smartcn_tokenizer", filter=["lowercase", "porter_stem"])

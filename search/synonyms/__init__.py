@@ -8,7 +8,7 @@ from pathlib import Path
 
 from search.analysis import normalise
 
-DEFAULT_TABLE = Path(__file__).with_name("zh_en_v1.txt")
+DEFAULT_TABLE = Path(__file__).with_name("zh_en_v2.txt")
 _VERSION = re.compile(r"^#\s*version:\s*(\S+)\s*$")
 _SEPARATORS = re.compile(r"[\s\-_]+")
 _LATIN_EDGE = re.compile(r"[a-z0-9]")
@@ -155,7 +155,7 @@ def _cached(path: str) -> SynonymTable:
 
 
 def default_table() -> SynonymTable:
-    """The table named by ``settings.SEARCH_SYNONYMS`` (default: zh_en_v1.txt beside this module)."""
+    """The table named by ``settings.SEARCH_SYNONYMS`` (default: zh_en_v2.txt beside this module)."""
     try:
         from django.conf import settings
 

@@ -27,7 +27,7 @@ QUERY_STOPS = sorted(QUERY_STOPWORDS | QUERY_EN_STOPWORDS | EN_STOPWORDS)
 #: the synonym table's rule lines, read straight from the file (not through the loader)
 SYNONYM_LINES = [
     line.strip()
-    for line in (Path(search.__file__).parent / "synonyms" / "zh_en_v1.txt").read_text(encoding="utf-8").splitlines()
+    for line in (Path(search.__file__).parent / "synonyms" / "zh_en_v2.txt").read_text(encoding="utf-8").splitlines()
     if line.strip() and not line.lstrip().startswith("#")
 ]
 TEXT = {"analyzer": "zh_index", "search_analyzer": "zh_search", "type": "text"}
