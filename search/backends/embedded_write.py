@@ -45,7 +45,6 @@ class IndexWriter:
             f"CREATE VIRTUAL TABLE IF NOT EXISTS fts_{s} USING fts5("
             f"{', '.join(COLUMNS)}, tokenize='unicode61 remove_diacritics 0')"
         )
-        conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS vocab_{s} USING fts5vocab(fts_{s}, 'row')")
         conn.execute(
             f"CREATE TABLE IF NOT EXISTS facet_{s} (doc_id INTEGER PRIMARY KEY, day INTEGER NOT NULL, "
             "vals BLOB NOT NULL)"
@@ -59,6 +58,7 @@ class IndexWriter:
 
     @staticmethod
     def _drop_tables(conn: sqlite3.Connection, s: str) -> None:
+        # vocab_s: the FTS5 vocabulary table of indexes written before the postings (dropped with the set)
         for table in (f"vocab_{s}", f"fts_{s}", f"docs_{s}", f"facet_{s}", f"numbers_{s}"):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
         postings.drop_tables(conn, s)
